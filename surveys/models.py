@@ -1,0 +1,324 @@
+"""Councils, questionnaires (as data), surveys, invitations, responses and answers.
+
+Personal data (invitees' names and addresses) never lives on a response or an answer:
+a response links to an invitation at most, and the invitation holds only a hash of its code.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+
+class Council(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    logo = models.ImageField(upload_to="council-logos/", blank=True)
+    accent_colour = models.CharField(
+        max_length=7,
+        default="#1d70b8",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1d70b8.")],
+        help_text="Shown on residents' pages; it must contrast with white text.",
+    )
+    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="councils")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(models.Model):
+    """A ward or postcode district a council's residents choose from."""
+
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="areas")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["council", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "code"], name="area_code_unique_per_council")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Questionnaire(models.Model):
+    """A versioned questionnaire. Once a live survey uses a version it is frozen."""
+
+    slug = models.SlugField(max_length=80)
+    version = models.PositiveIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    source = models.TextField(blank=True, help_text="Where the wording comes from.")
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["slug", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="questionnaire_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+    @property
+    def is_locked(self) -> bool:
+        """A questionnaire that a survey has left draft for can only be copied, not edited."""
+        return self.surveys.exclude(status=Survey.Status.DRAFT).exists()
+
+
+class Page(models.Model):
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="pages")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    intro = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["questionnaire", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "position"], name="page_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class Wording(models.TextChoices):
+    REPORT = "report", "Taken from the 2014 report"
+    COMPLETED = "completed", "Completed in the report's style"
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single choice"
+        MULTI = "multi", "Multiple choice"
+        GRID = "grid", "Grid (items on one scale)"
+        TEXT = "text", "Free text"
+        NUMBER = "number", "Number"
+        AREA = "area", "Area (the council's wards or districts)"
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField()
+    code = models.SlugField(max_length=40, help_text="Stable code used in exports and baselines.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField()
+    hint = models.TextField(blank=True)
+    required = models.BooleanField(default=True)
+    is_demographic = models.BooleanField(default=False)
+    min_choices = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_choices = models.PositiveSmallIntegerField(null=True, blank=True)
+    min_value = models.IntegerField(null=True, blank=True)
+    max_value = models.IntegerField(null=True, blank=True)
+    max_length = models.PositiveIntegerField(null=True, blank=True)
+    wording = models.CharField(max_length=10, choices=Wording.choices, default=Wording.REPORT)
+
+    class Meta:
+        ordering = ["page__position", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "code"], name="question_code_unique_per_questionnaire"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text[:60]}"
+
+
+class SplitArm(models.TextChoices):
+    A = "A", "Half A"
+    B = "B", "Half B"
+
+
+class Item(models.Model):
+    """A row of a grid question. An item with an arm is asked of that half only."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    code = models.SlugField(max_length=40)
+    text = models.TextField()
+    split_arm = models.CharField(max_length=1, choices=SplitArm.choices, blank=True)
+    wording = models.CharField(max_length=10, choices=Wording.choices, default=Wording.REPORT)
+
+    class Meta:
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "code"], name="item_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text[:60]}"
+
+
+class Option(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveIntegerField()
+    code = models.SlugField(max_length=40)
+    label = models.CharField(max_length=300)
+    exclusive = models.BooleanField(
+        default=False,
+        help_text="Cannot be combined with other options (None of these, Don't know).",
+    )
+    wording = models.CharField(max_length=10, choices=Wording.choices, default=Wording.REPORT)
+
+    class Meta:
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "code"], name="option_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Survey(models.Model):
+    """A council's run of a questionnaire."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        LIVE = "live", "Live"
+        CLOSED = "closed", "Closed"
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="surveys")
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="surveys"
+    )
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    public_link = models.BooleanField(
+        default=True, help_text="Anyone with the link can answer. Off: invitation codes only."
+    )
+    privacy_notice = models.TextField(
+        help_text="Shown to residents before the first question.",
+    )
+    contact = models.CharField(
+        max_length=300, help_text="Who residents can contact about this survey."
+    )
+    retention_days = models.PositiveIntegerField(
+        default=365,
+        help_text="Days after closing when invitees' personal data is deleted; answers stay.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, now=None) -> bool:
+        return self.availability(now) == "open"
+
+    def availability(self, now=None) -> str:
+        """'open', 'not_yet_open' or 'closed', from the status and the dates."""
+        now = now or timezone.now()
+        if self.status == self.Status.DRAFT or (self.opens_at and now < self.opens_at):
+            return "not_yet_open"
+        if self.status == self.Status.CLOSED or (self.closes_at and now >= self.closes_at):
+            return "closed"
+        return "open"
+
+
+class Invitation(models.Model):
+    """A personal code for one resident. Only the hash of the code is stored."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    code_hash = models.CharField(max_length=64, unique=True)
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} to {self.survey}"
+
+
+class Response(models.Model):
+    class Mode(models.TextChoices):
+        ONLINE = "online", "Online"
+        PAPER = "paper", "Paper"
+        TELEPHONE = "telephone", "Telephone"
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETE = "complete", "Complete"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    invitation = models.OneToOneField(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
+    )
+    split_arm = models.CharField(max_length=1, choices=SplitArm.choices)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.ONLINE)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    draft = models.JSONField(default=dict, blank=True, help_text="Answers given so far, by code.")
+    furthest_page = models.PositiveIntegerField(default=1)
+    resume_code_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    weight = models.FloatField(default=1.0)
+    started_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["survey", "status", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response {self.public_id}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status == self.Status.COMPLETE
+
+
+class Answer(models.Model):
+    """One chosen option (or one text or number) of a complete response.
+
+    survey is repeated here so the report's GROUP BY never has to join responses.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    option = models.ForeignKey(
+        Option, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text_value = models.TextField(blank=True)
+    number_value = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["survey", "question", "item", "option"], name="answer_groupby_idx"
+            ),
+            models.Index(fields=["response", "question"], name="answer_response_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.code}={self.option or self.text_value or self.number_value}"
