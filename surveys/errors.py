@@ -1,0 +1,21 @@
+class SurveyError(Exception):
+    """A problem a resident or an officer can act on; the message is shown to them."""
+
+
+class SurveyUnavailable(SurveyError):
+    """The survey is closed, not yet open, or not open to the public link."""
+
+
+class CodeRejected(SurveyError):
+    """An invitation or resume code that is unknown, expired or already used."""
+
+
+class ResponseInvalid(SurveyError):
+    """Answers that fail validation: errors maps question code to (field, message) pairs."""
+
+    def __init__(self, errors: dict[str, list[tuple[str, str]]]):
+        self.errors = errors
+        count = sum(len(v) for v in errors.values())
+        super().__init__(
+            f"{count} answer{'s' if count != 1 else ''} need{'s' if count == 1 else ''} attention"
+        )

@@ -1,0 +1,223 @@
+"""Writes for the resident's journey: start, save a page, save for later, submit.
+
+response_submit is the one write path for a complete response, whether it was
+typed by a resident, keyed from paper by an officer or imported from a file.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from surveys.codes import code_generate, code_hash
+from surveys.errors import CodeRejected, ResponseInvalid, SurveyUnavailable
+from surveys.kinds import KINDS, AnswerError
+from surveys.models import Answer, Area, Invitation, Response, Survey
+from surveys.spec import SurveySpec, survey_spec
+
+# SystemRandom: the half a resident is given must not be predictable from earlier starts.
+# Tests swap in a seeded random.Random to make the split-sample check exact.
+_rng: random.Random = random.SystemRandom()
+
+UNAVAILABLE_MESSAGES = {
+    "not_yet_open": "This survey is not open yet.",
+    "closed": "This survey has closed. Thank you for your interest.",
+}
+
+
+def spec_for(survey: Survey) -> SurveySpec:
+    return survey_spec(questionnaire=survey.questionnaire, council_id=survey.council_id)
+
+
+def split_arm_choose() -> str:
+    return "A" if _rng.random() < 0.5 else "B"
+
+
+def survey_check_open(*, survey: Survey, mode: str = Response.Mode.ONLINE) -> None:
+    """Residents answer only while a survey is open; officers may key in paper
+    and telephone answers until it closes and after, but never into a draft."""
+    availability = survey.availability()
+    if mode != Response.Mode.ONLINE and survey.status != Survey.Status.DRAFT:
+        return
+    if availability != "open":
+        raise SurveyUnavailable(UNAVAILABLE_MESSAGES[availability])
+
+
+def response_start(
+    *,
+    survey: Survey,
+    invitation: Invitation | None = None,
+    mode: str = Response.Mode.ONLINE,
+    entered_by=None,
+) -> Response:
+    survey_check_open(survey=survey, mode=mode)
+    if invitation is None and mode == Response.Mode.ONLINE and not survey.public_link:
+        raise SurveyUnavailable(
+            "This survey is by invitation only. Enter the code from your letter or e-mail."
+        )
+    return Response.objects.create(
+        survey=survey,
+        invitation=invitation,
+        split_arm=split_arm_choose(),
+        mode=mode,
+        entered_by=entered_by,
+    )
+
+
+def invitation_redeem(*, code: str) -> Response:
+    """The response an invitation code opens: a new one, or the one already begun."""
+    invitation = (
+        Invitation.objects.select_related("survey").filter(code_hash=code_hash(code)).first()
+    )
+    if invitation is None:
+        raise CodeRejected("We do not recognise that code. Check it and try again.")
+    existing = Response.objects.filter(invitation=invitation).first()
+    if existing and existing.is_complete:
+        raise CodeRejected("That code has already been used to answer this survey.")
+    if invitation.expires_at and invitation.expires_at <= timezone.now():
+        raise CodeRejected("That code has expired.")
+    if existing:
+        survey_check_open(survey=invitation.survey)
+        return existing
+    try:
+        with transaction.atomic():
+            return response_start(survey=invitation.survey, invitation=invitation)
+    except IntegrityError:
+        # The same code was entered twice at once: both get the one response.
+        return Response.objects.get(invitation=invitation)
+
+
+def response_resume(*, code: str) -> Response:
+    response = (
+        Response.objects.select_related("survey")
+        .filter(resume_code_hash=code_hash(code))
+        .exclude(resume_code_hash="")
+        .first()
+    )
+    if response is None:
+        raise CodeRejected("We do not recognise that code. Check it and try again.")
+    if response.is_complete:
+        raise CodeRejected("Those answers have already been sent. Thank you.")
+    survey_check_open(survey=response.survey, mode=response.mode)
+    return response
+
+
+def response_save_page(
+    *, response: Response, values: dict[str, Any], reached_page: int | None = None
+) -> None:
+    """Keep a page's answers in the draft; reached_page moves the resident on."""
+    if response.is_complete:
+        return
+    draft = dict(response.draft)
+    for code, value in values.items():
+        if value is None:
+            draft.pop(code, None)
+        else:
+            draft[code] = value
+    response.draft = draft
+    fields = ["draft"]
+    if reached_page and reached_page > response.furthest_page:
+        response.furthest_page = reached_page
+        fields.append("furthest_page")
+    response.save(update_fields=fields)
+
+
+def response_save_for_later(*, response: Response) -> str:
+    """A new resume code each time; only its hash is kept, so it is shown once."""
+    code = code_generate()
+    response.resume_code_hash = code_hash(code)
+    response.save(update_fields=["resume_code_hash"])
+    return code
+
+
+def answers_validate(*, spec: SurveySpec, arm: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """Every question of the questionnaire checked, with every problem collected."""
+    errors: dict[str, list[tuple[str, str]]] = {}
+    unknown = sorted(set(answers) - set(spec.questions))
+    for code in unknown:
+        errors[code] = [(code, f"‘{code}’ is not a question in this survey")]
+    cleaned: dict[str, Any] = {}
+    for code, q in spec.questions.items():
+        try:
+            value = KINDS[q.kind].validate(q, arm, answers.get(code))
+        except AnswerError as e:
+            errors[code] = e.errors
+            continue
+        if value is not None:
+            cleaned[code] = value
+    if errors:
+        raise ResponseInvalid(errors)
+    return cleaned
+
+
+def response_submit(*, response_id: int) -> Response:
+    """Validate the draft and store the answers, once.
+
+    A double click, a refresh or a replayed POST finds the response complete and
+    returns it unchanged: the conditional UPDATE claims the response, so of two
+    concurrent submissions only one writes answers.
+    """
+    with transaction.atomic():
+        response = Response.objects.select_related("survey__council").get(pk=response_id)
+        if response.is_complete:
+            return response
+        survey_check_open(survey=response.survey, mode=response.mode)
+        now = timezone.now()
+        claimed = Response.objects.filter(
+            pk=response_id, status=Response.Status.IN_PROGRESS
+        ).update(status=Response.Status.COMPLETE, submitted_at=now)
+        if not claimed:
+            return Response.objects.get(pk=response_id)
+        response.refresh_from_db()
+        spec = spec_for(response.survey)
+        cleaned = answers_validate(spec=spec, arm=response.split_arm, answers=response.draft)
+        rows = [
+            Answer(
+                response=response,
+                survey_id=response.survey_id,
+                question_id=row.question_id,
+                item_id=row.item_id,
+                option_id=row.option_id,
+                text_value=row.text_value,
+                number_value=row.number_value,
+            )
+            for code, value in cleaned.items()
+            for row in KINDS[spec.questions[code].kind].answer_rows(
+                spec.questions[code], response.split_arm, value
+            )
+        ]
+        Answer.objects.bulk_create(rows, batch_size=500)
+        area_code = cleaned.get("AREA")
+        if area_code:
+            response.area = Area.objects.filter(
+                council_id=response.survey.council_id, code=area_code
+            ).first()
+        response.draft = cleaned
+        response.resume_code_hash = ""
+        response.save(update_fields=["area", "draft", "resume_code_hash"])
+        if response.invitation_id:
+            Invitation.objects.filter(pk=response.invitation_id, used_at__isnull=True).update(
+                used_at=now
+            )
+    return response
+
+
+def response_record(
+    *,
+    survey: Survey,
+    answers: dict[str, Any],
+    mode: str,
+    entered_by=None,
+    split_arm: str | None = None,
+) -> Response:
+    """A complete response in one step (paper, telephone, import): all or nothing."""
+    with transaction.atomic():
+        response = response_start(survey=survey, mode=mode, entered_by=entered_by)
+        if split_arm:
+            response.split_arm = split_arm
+        response.draft = answers
+        response.save(update_fields=["split_arm", "draft"])
+        return response_submit(response_id=response.pk)
