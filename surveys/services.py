@@ -221,3 +221,17 @@ def response_record(
         response.draft = answers
         response.save(update_fields=["split_arm", "draft"])
         return response_submit(response_id=response.pk)
+
+
+def code_open(*, code: str) -> Response:
+    """A code from a letter or e-mail opens an invitation; a code noted down to
+    continue later opens that response. Residents need not know which is which."""
+    try:
+        return invitation_redeem(code=code)
+    except CodeRejected as invitation_error:
+        if Invitation.objects.filter(code_hash=code_hash(code)).exists():
+            raise
+        try:
+            return response_resume(code=code)
+        except CodeRejected:
+            raise invitation_error from None

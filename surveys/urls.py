@@ -1,2 +1,13 @@
+from django.urls import path
+
+from surveys import views
+
 app_name = "surveys"
-urlpatterns: list = []
+urlpatterns = [
+    path("code/", views.code_enter, name="code"),
+    path("s/<slug:slug>/", views.survey_landing, name="landing"),
+    path("s/<slug:slug>/start/", views.survey_start, name="start"),
+    path("s/<slug:slug>/page/<int:number>/", views.survey_page, name="page"),
+    path("s/<slug:slug>/check-your-answers/", views.survey_review, name="review"),
+    path("s/<slug:slug>/thank-you/", views.survey_thanks, name="thanks"),
+]

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+
 from surveys.kinds import single
-from surveys.kinds.base import AnswerRow, option_code
+from surveys.kinds.base import AnswerRow, choice_field, option_code
 from surveys.spec import QuestionSpec
 
-form_fields = single.form_fields
+
+def form_fields(q: QuestionSpec, arm: str) -> dict[str, forms.Field]:
+    widget = forms.Select if uses_select(q) else forms.RadioSelect
+    return {q.code: choice_field(q.text, q.hint, q.options, widget=widget)}
+
+
 value_from_form = single.value_from_form
 initial = single.initial
 display = single.display

@@ -32,11 +32,14 @@ def choices(options: tuple[OptionSpec, ...]) -> list[tuple[str, str]]:
     return [(o.code, o.label) for o in options]
 
 
-def choice_field(label: str, hint: str, options: tuple[OptionSpec, ...]) -> forms.ChoiceField:
+def choice_field(
+    label: str, hint: str, options: tuple[OptionSpec, ...], *, widget=forms.RadioSelect
+) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
         help_text=hint,
         required=False,
+        widget=widget,
         choices=choices(options),
         error_messages={"invalid_choice": "Select one of the answers listed"},
     )

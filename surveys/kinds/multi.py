@@ -19,6 +19,7 @@ def form_fields(q: QuestionSpec, arm: str) -> dict[str, forms.Field]:
             label=q.text,
             help_text=q.hint,
             required=False,
+            widget=forms.CheckboxSelectMultiple,
             choices=choices(q.options),
             error_messages={"invalid_choice": "Select only the answers listed"},
         )

@@ -1,0 +1,225 @@
+"""The resident's journey: landing, pages, review, thank-you; and code entry.
+
+Views only route: every rule lives in services (writes), forms and kinds (validation).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from surveys import services
+from surveys.errors import CodeRejected, ResponseInvalid, SurveyUnavailable
+from surveys.forms import CodeForm, PageForm
+from surveys.kinds import KINDS
+from surveys.models import Response, Survey
+
+SESSION_KEY = "collab_responses"
+
+
+def _remember(request: HttpRequest, response: Response) -> None:
+    responses = dict(request.session.get(SESSION_KEY, {}))
+    responses[response.survey.slug] = response.pk
+    request.session[SESSION_KEY] = responses
+
+
+def _current(request: HttpRequest, survey: Survey) -> Response | None:
+    response_id = request.session.get(SESSION_KEY, {}).get(survey.slug)
+    if response_id is None:
+        return None
+    return Response.objects.filter(pk=response_id, survey=survey).first()
+
+
+def _unavailable(request: HttpRequest, survey: Survey, message: str) -> HttpResponse:
+    return render(
+        request, "surveys/unavailable.html", {"survey": survey, "message": message}, status=403
+    )
+
+
+def _survey(slug: str) -> Survey:
+    return get_object_or_404(Survey.objects.select_related("council", "questionnaire"), slug=slug)
+
+
+def survey_landing(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = _survey(slug)
+    availability = survey.availability()
+    if availability != "open":
+        return render(
+            request,
+            "surveys/unavailable.html",
+            {"survey": survey, "message": services.UNAVAILABLE_MESSAGES[availability]},
+        )
+    response = _current(request, survey)
+    return render(
+        request,
+        "surveys/landing.html",
+        {
+            "survey": survey,
+            "in_progress": response if response and not response.is_complete else None,
+            "page_count": services.spec_for(survey).page_count,
+        },
+    )
+
+
+@require_POST
+def survey_start(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = _survey(slug)
+    if not survey.is_open():
+        return _unavailable(request, survey, services.UNAVAILABLE_MESSAGES[survey.availability()])
+    response = _current(request, survey)
+    if response and not response.is_complete:
+        # A double click on "Start now" carries on with the response already begun.
+        return redirect("surveys:page", slug=slug, number=response.furthest_page)
+    try:
+        response = services.response_start(survey=survey)
+    except SurveyUnavailable as e:
+        return _unavailable(request, survey, str(e))
+    _remember(request, response)
+    return redirect("surveys:page", slug=slug, number=1)
+
+
+@require_http_methods(["GET", "POST"])
+def code_enter(request: HttpRequest) -> HttpResponse:
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            response = services.code_open(code=form.cleaned_data["code"])
+        except (CodeRejected, SurveyUnavailable) as e:
+            form.add_error("code", str(e))
+        else:
+            _remember(request, response)
+            slug, number = response.survey.slug, response.furthest_page
+            return redirect("surveys:page", slug=slug, number=number)
+    return render(request, "surveys/code.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _response_or_redirect(request: HttpRequest, survey: Survey):
+    response = _current(request, survey)
+    if response is None:
+        return None, redirect("surveys:landing", slug=survey.slug)
+    if response.is_complete:
+        return None, redirect("surveys:thanks", slug=survey.slug)
+    if not survey.is_open() and response.mode == Response.Mode.ONLINE:
+        return None, _unavailable(
+            request, survey, services.UNAVAILABLE_MESSAGES[survey.availability()]
+        )
+    return response, None
+
+
+@require_http_methods(["GET", "POST"])
+def survey_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    survey = _survey(slug)
+    response, early = _response_or_redirect(request, survey)
+    if early:
+        return early
+    spec = services.spec_for(survey)
+    page = spec.page(number)
+    if page is None:
+        raise Http404("There is no such page in this survey.")
+    if number > response.furthest_page:
+        return redirect("surveys:page", slug=slug, number=response.furthest_page)
+    returning = request.GET.get("return") == "review" or request.POST.get("return") == "review"
+
+    if request.method == "POST":
+        form = PageForm(request.POST, page=page, arm=response.split_arm, draft=response.draft)
+        action = request.POST.get("action", "continue")
+        if action == "previous":
+            form.is_valid()
+            services.response_save_page(response=response, values=form.values(valid_only=True))
+            if number == 1:
+                return redirect("surveys:landing", slug=slug)
+            return redirect("surveys:page", slug=slug, number=number - 1)
+        if action == "save":
+            form.is_valid()
+            services.response_save_page(response=response, values=form.values(valid_only=True))
+            code = services.response_save_for_later(response=response)
+            return render(request, "surveys/saved.html", {"survey": survey, "code": code})
+        if form.is_valid():
+            services.response_save_page(
+                response=response, values=form.values(), reached_page=number + 1
+            )
+            if returning or number == spec.page_count:
+                return redirect("surveys:review", slug=slug)
+            return redirect("surveys:page", slug=slug, number=number + 1)
+        status = 400
+    else:
+        form = PageForm(page=page, arm=response.split_arm, draft=response.draft)
+        status = 200
+    return render(
+        request,
+        "surveys/page.html",
+        {
+            "survey": survey,
+            "page": page,
+            "form": form,
+            "number": number,
+            "page_count": spec.page_count,
+            "returning": returning,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def survey_review(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = _survey(slug)
+    response, early = _response_or_redirect(request, survey)
+    if early:
+        return early
+    spec = services.spec_for(survey)
+    if response.furthest_page <= spec.page_count:
+        return redirect("surveys:page", slug=slug, number=response.furthest_page)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            services.response_submit(response_id=response.pk)
+        except ResponseInvalid as e:
+            errors = e.errors
+        except SurveyUnavailable as e:
+            return _unavailable(request, survey, str(e))
+        else:
+            return redirect("surveys:thanks", slug=slug)
+    sections = [
+        {
+            "page": page,
+            "rows": [
+                {
+                    "question": q.code,
+                    "prompt": prompt,
+                    "answer": answer,
+                    "errors": [message for _, message in errors.get(q.code, [])],
+                }
+                for q in page.questions
+                for prompt, answer in KINDS[q.kind].display(
+                    q, response.split_arm, response.draft.get(q.code)
+                )
+            ],
+        }
+        for page in spec.pages
+    ]
+    error_links = [
+        (reverse("surveys:page", args=[slug, _page_of(spec, code)]) + "?return=review", message)
+        for code, messages in errors.items()
+        if code in spec.questions
+        for _, message in messages
+    ]
+    return render(
+        request,
+        "surveys/review.html",
+        {"survey": survey, "sections": sections, "error_links": error_links},
+        status=400 if errors else 200,
+    )
+
+
+def _page_of(spec, code: str) -> int:
+    return next(p.position for p in spec.pages if any(q.code == code for q in p.questions))
+
+
+def survey_thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = _survey(slug)
+    response = _current(request, survey)
+    if response is None or not response.is_complete:
+        return redirect("surveys:landing", slug=slug)
+    return render(request, "surveys/thanks.html", {"survey": survey, "response": response})
