@@ -1,0 +1,464 @@
+"""Reads for results: the baseline, and a survey's answers counted in the database.
+
+Every count here is one GROUP BY (or one aggregate) in the database: answers are never loaded
+into Python one by one, so a survey of 100,000 responses costs a few queries whatever its size.
+
+A *cell* is the number of respondents, the sum of their weights and the sum of their squared
+weights: enough for an unweighted percentage, a weighted one, and the Kish effective base.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, FloatField, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from results.errors import ResultsError
+from results.models import NationalFigure, PopulationTarget, WeightingRun
+from surveys.models import Answer, Area, Item, Option, Question, Response, Survey
+
+COMPLETE = Response.Status.COMPLETE
+
+
+@dataclass(frozen=True)
+class ResponseFilters:
+    """Which complete responses to count. Empty filters mean all of them.
+
+    ``subgroups`` are (question code, option code) pairs, all of which must hold (e.g.
+    ``(("AGE", "15_24"), ("INTERNET", "no"))``). Dates are inclusive, in UK time.
+    """
+
+    submitted_from: dt.date | None = None
+    submitted_to: dt.date | None = None
+    mode: str | None = None
+    area: str | None = None
+    subgroups: tuple[tuple[str, str], ...] = ()
+
+    def with_subgroup(self, question_code: str, option_code: str) -> ResponseFilters:
+        return ResponseFilters(
+            submitted_from=self.submitted_from,
+            submitted_to=self.submitted_to,
+            mode=self.mode,
+            area=self.area,
+            subgroups=(*self.subgroups, (question_code, option_code)),
+        )
+
+    @property
+    def narrows_to_group(self) -> bool:
+        """Whether the responses are a group of residents small enough to need disclosure
+        control (a mode, an area or a subgroup), not just a period of the whole survey."""
+        return bool(self.mode or self.area or self.subgroups)
+
+    def describe(self) -> str:
+        parts = []
+        if self.submitted_from:
+            parts.append(f"submitted from {self.submitted_from:%d %B %Y}")
+        if self.submitted_to:
+            parts.append(f"submitted up to {self.submitted_to:%d %B %Y}")
+        if self.mode:
+            parts.append(f"answered {self.mode}")
+        if self.area:
+            parts.append(f"area {self.area}")
+        parts.extend(f"{q} = {o}" for q, o in self.subgroups)
+        return ", ".join(parts) or "all complete responses"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Respondents, sum of weights and sum of squared weights of one count."""
+
+    n: int = 0
+    sum_w: float = 0.0
+    sum_w2: float = 0.0
+
+    def __add__(self, other: Cell) -> Cell:
+        return Cell(self.n + other.n, self.sum_w + other.sum_w, self.sum_w2 + other.sum_w2)
+
+
+# (question code, item code or "", option code) -> cell
+Counts = dict[tuple[str, str, str], Cell]
+# (question code, item code or "") -> cell of everyone who answered it
+Bases = dict[tuple[str, str], Cell]
+
+
+@dataclass(frozen=True)
+class ResolvedFilters:
+    """Filters with their codes turned into ids, checked against the survey."""
+
+    survey: Survey
+    start: dt.datetime | None
+    end: dt.datetime | None
+    mode: str | None
+    area_id: int | None
+    subgroup_option_ids: tuple[tuple[int, int], ...] = field(default=())
+
+
+# ---------------------------------------------------------------------------------------------
+# Surveys, baseline, targets
+
+
+def survey_get_by_slug(*, slug: str) -> Survey:
+    survey = Survey.objects.select_related("questionnaire", "council").filter(slug=slug).first()
+    if survey is None:
+        raise ResultsError(f"There is no survey called '{slug}'. Check the survey's web address.")
+    return survey
+
+
+def baseline_figures(*, questionnaire_slug: str) -> list[NationalFigure]:
+    return list(NationalFigure.objects.filter(questionnaire_slug=questionnaire_slug))
+
+
+def survey_targets(*, survey: Survey) -> dict[str, dict[str, float]]:
+    """Population shares by margin and category, as fractions of 1."""
+    targets: dict[str, dict[str, float]] = {}
+    for margin, category, share in PopulationTarget.objects.filter(survey=survey).values_list(
+        "margin", "category", "share"
+    ):
+        targets.setdefault(margin, {})[category] = float(share)
+    return targets
+
+
+def weighting_run_latest(*, survey: Survey) -> WeightingRun | None:
+    return WeightingRun.objects.filter(survey=survey).first()
+
+
+def questions_by_code(*, survey: Survey) -> dict[str, Question]:
+    return {
+        q.code: q
+        for q in Question.objects.filter(questionnaire_id=survey.questionnaire_id).prefetch_related(
+            "items", "options"
+        )
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters
+
+
+def filters_resolve(*, survey: Survey, filters: ResponseFilters) -> ResolvedFilters:
+    """Check every code in the filters against the survey; raise ResultsError naming the bad
+    one and what would be accepted."""
+    if (
+        filters.submitted_from
+        and filters.submitted_to
+        and filters.submitted_from > filters.submitted_to
+    ):
+        raise ResultsError(
+            f"The start date ({filters.submitted_from:%d %B %Y}) is after the end date "
+            f"({filters.submitted_to:%d %B %Y})."
+        )
+    tz = timezone.get_current_timezone()
+    start = (
+        dt.datetime.combine(filters.submitted_from, dt.time.min, tzinfo=tz)
+        if filters.submitted_from
+        else None
+    )
+    # Up to the end of the given day: the next midnight, exclusive.
+    end = (
+        dt.datetime.combine(filters.submitted_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        if filters.submitted_to
+        else None
+    )
+
+    if filters.mode and filters.mode not in Response.Mode.values:
+        raise ResultsError(
+            f"'{filters.mode}' is not a way of responding. Use one of: "
+            f"{', '.join(Response.Mode.values)}."
+        )
+
+    area_id = None
+    if filters.area:
+        area_id = (
+            Area.objects.filter(council_id=survey.council_id, code=filters.area)
+            .values_list("id", flat=True)
+            .first()
+        )
+        if area_id is None:
+            known = list(
+                Area.objects.filter(council_id=survey.council_id).values_list("code", flat=True)
+            )
+            raise ResultsError(
+                f"'{filters.area}' is not one of {survey.council}'s areas. "
+                + (f"Use one of: {', '.join(known)}." if known else "The council has no areas.")
+            )
+
+    subgroup_ids: list[tuple[int, int]] = []
+    for question_code, option_code in filters.subgroups:
+        question_id, option_id = _option_ids(
+            survey=survey, question_code=question_code, option_code=option_code
+        )
+        subgroup_ids.append((question_id, option_id))
+    return ResolvedFilters(
+        survey=survey,
+        start=start,
+        end=end,
+        mode=filters.mode or None,
+        area_id=area_id,
+        subgroup_option_ids=tuple(subgroup_ids),
+    )
+
+
+def _option_ids(*, survey: Survey, question_code: str, option_code: str) -> tuple[int, int]:
+    question = (
+        Question.objects.filter(questionnaire_id=survey.questionnaire_id, code=question_code)
+        .only("id", "kind")
+        .first()
+    )
+    if question is None or question.kind not in (Question.Kind.SINGLE, Question.Kind.MULTI):
+        raise ResultsError(
+            f"'{question_code}' is not a question you can break results down by. Use a "
+            "question code such as AGE, SEX, INTERNET, CHILDREN, WORK or NEWSPAPER."
+        )
+    options = dict(Option.objects.filter(question=question).values_list("code", "id"))
+    if option_code not in options:
+        raise ResultsError(
+            f"'{option_code}' is not an answer to {question_code}. Use one of: "
+            f"{', '.join(options)}."
+        )
+    return question.id, options[option_code]
+
+
+def _response_condition(resolved: ResolvedFilters, *, prefix: str, outer: str) -> Q:
+    """The filters as conditions on a response reached through ``prefix`` (``"response__"``
+    from an answer, ``""`` from a response). Subgroups are EXISTS subqueries on the answer
+    table, which its (response, question) index serves directly."""
+    condition = Q(**{f"{prefix}status": COMPLETE})
+    if resolved.start:
+        condition &= Q(**{f"{prefix}submitted_at__gte": resolved.start})
+    if resolved.end:
+        condition &= Q(**{f"{prefix}submitted_at__lt": resolved.end})
+    if resolved.mode:
+        condition &= Q(**{f"{prefix}mode": resolved.mode})
+    if resolved.area_id:
+        condition &= Q(**{f"{prefix}area_id": resolved.area_id})
+    for question_id, option_id in resolved.subgroup_option_ids:
+        condition &= Q(
+            Exists(
+                Answer.objects.filter(
+                    response_id=OuterRef(outer), question_id=question_id, option_id=option_id
+                )
+            )
+        )
+    return condition
+
+
+def _weight_sums() -> dict[str, Coalesce]:
+    return {
+        "sum_w": Coalesce(Sum("response__weight"), 0.0, output_field=FloatField()),
+        "sum_w2": Coalesce(
+            Sum(F("response__weight") * F("response__weight"), output_field=FloatField()),
+            0.0,
+            output_field=FloatField(),
+        ),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Counts
+
+
+def survey_answer_counts(
+    *,
+    survey: Survey,
+    filters: ResponseFilters | None = None,
+    question_codes: Iterable[str] | None = None,
+    item_codes: Iterable[str] | None = None,
+) -> Counts:
+    """Respondents (and their weights) per question, item and option, in one GROUP BY.
+
+    An answer row is one chosen option, so counting rows counts respondents: a respondent
+    chooses an option of a question (and item) at most once. Answers to a split-sample item
+    from the other half are left out, so such an item only ever counts its own half.
+    """
+    resolved = filters_resolve(survey=survey, filters=filters or ResponseFilters())
+    return resolved_answer_counts(
+        resolved=resolved, question_codes=question_codes, item_codes=item_codes
+    )
+
+
+def resolved_answer_counts(
+    *,
+    resolved: ResolvedFilters,
+    question_codes: Iterable[str] | None,
+    item_codes: Iterable[str] | None = None,
+) -> Counts:
+    survey = resolved.survey
+    questions = Question.objects.filter(questionnaire_id=survey.questionnaire_id)
+    if question_codes is not None:
+        questions = questions.filter(code__in=list(question_codes))
+    question_code = dict(questions.values_list("id", "code"))
+    item_rows = list(
+        _items(survey).filter(question_id__in=question_code).values_list("id", "code", "split_arm")
+    )
+    item_code = {item_id: code for item_id, code, _ in item_rows}
+    option_code = dict(
+        Option.objects.filter(question_id__in=question_code).values_list("id", "code")
+    )
+
+    answers = Answer.objects.filter(survey=survey, question_id__in=list(question_code)).filter(
+        _response_condition(resolved, prefix="response__", outer="response_id")
+    )
+    if item_codes is not None:
+        wanted = set(item_codes)
+        answers = answers.filter(item_id__in=[i for i, c, _ in item_rows if c in wanted])
+    answers = _same_arm_only(answers, item_rows)
+
+    rows = (
+        answers.values("question_id", "item_id", "option_id")
+        .annotate(n=Count("id"), **_weight_sums())
+        .order_by()
+    )
+    counts: Counts = {}
+    for row in rows:
+        if row["option_id"] is None:
+            continue  # text, number and area answers have no option to count here
+        key = (
+            question_code[row["question_id"]],
+            item_code.get(row["item_id"], ""),
+            option_code[row["option_id"]],
+        )
+        counts[key] = Cell(row["n"], float(row["sum_w"]), float(row["sum_w2"]))
+    return counts
+
+
+def _items(survey: Survey) -> QuerySet:
+    return Item.objects.filter(question__questionnaire_id=survey.questionnaire_id)
+
+
+def _same_arm_only(answers: QuerySet, item_rows: Sequence[tuple[int, str, str]]) -> QuerySet:
+    # The write path never stores an item for the wrong half; this keeps the counts right even
+    # if an import or a hand correction ever did.
+    for arm in ("A", "B"):
+        ids = [item_id for item_id, _, split_arm in item_rows if split_arm == arm]
+        if ids:
+            answers = answers.exclude(Q(item_id__in=ids) & ~Q(response__split_arm=arm))
+    return answers
+
+
+def survey_bases(
+    *,
+    survey: Survey,
+    filters: ResponseFilters | None = None,
+    question_codes: Iterable[str] | None = None,
+    counts: Counts | None = None,
+) -> Bases:
+    """Everyone who answered each question (and grid item), "don't know" included.
+
+    For single-choice questions and grid items a respondent has exactly one answer row, so the
+    base is the sum of the option counts (no second scan). A multiple-choice question needs its
+    respondents counted once each: one aggregate per such question over the responses.
+    """
+    filters = filters or ResponseFilters()
+    resolved = filters_resolve(survey=survey, filters=filters)
+    codes = None if question_codes is None else list(question_codes)
+    if counts is None:
+        counts = resolved_answer_counts(resolved=resolved, question_codes=codes)
+    return resolved_bases(resolved=resolved, counts=counts, question_codes=codes)
+
+
+def resolved_bases(
+    *, resolved: ResolvedFilters, counts: Counts, question_codes: list[str] | None
+) -> Bases:
+    survey = resolved.survey
+    questions = Question.objects.filter(
+        questionnaire_id=survey.questionnaire_id,
+        kind__in=[Question.Kind.SINGLE, Question.Kind.GRID, Question.Kind.MULTI],
+    )
+    if question_codes is not None:
+        questions = questions.filter(code__in=question_codes)
+    kinds = dict(questions.values_list("code", "kind"))
+
+    bases: Bases = {}
+    for (question, item, _option), cell in counts.items():
+        if kinds.get(question) in (Question.Kind.SINGLE, Question.Kind.GRID):
+            bases[(question, item)] = bases.get((question, item), Cell()) + cell
+    for question, kind in kinds.items():
+        if kind == Question.Kind.MULTI:
+            bases[(question, "")] = _respondents_choosing(resolved, question_code=question)
+    return bases
+
+
+def _respondents_choosing(
+    resolved: ResolvedFilters, *, question_code: str, option_codes: Sequence[str] | None = None
+) -> Cell:
+    """Respondents who chose any of ``option_codes`` (any option if None) of a question, each
+    counted once: the base, or a net of several options, of a multiple-choice question."""
+    chose = Answer.objects.filter(
+        response_id=OuterRef("pk"),
+        question__questionnaire_id=resolved.survey.questionnaire_id,
+        question__code=question_code,
+    )
+    if option_codes is not None:
+        chose = chose.filter(option__code__in=list(option_codes))
+    result = (
+        Response.objects.filter(survey=resolved.survey)
+        .filter(_response_condition(resolved, prefix="", outer="pk"))
+        .filter(Exists(chose))
+        .aggregate(
+            n=Count("id"),
+            sum_w=Coalesce(Sum("weight"), 0.0, output_field=FloatField()),
+            sum_w2=Coalesce(
+                Sum(F("weight") * F("weight"), output_field=FloatField()),
+                0.0,
+                output_field=FloatField(),
+            ),
+        )
+    )
+    return Cell(result["n"], float(result["sum_w"]), float(result["sum_w2"]))
+
+
+def survey_net_cell(
+    *,
+    survey: Survey,
+    question_code: str,
+    item_code: str,
+    option_codes: Sequence[str],
+    counts: Counts,
+    filters: ResponseFilters | None = None,
+    kind: str | None = None,
+) -> Cell:
+    """The cell of a net (e.g. always + often) from the counts.
+
+    Options of a single-choice question or a grid item exclude each other, so their cells add
+    up. A multiple-choice respondent may choose two options of one net, so a net of several
+    options of such a question is counted in the database instead.
+    """
+    if kind == Question.Kind.MULTI and len(option_codes) > 1:
+        resolved = filters_resolve(survey=survey, filters=filters or ResponseFilters())
+        return _respondents_choosing(
+            resolved, question_code=question_code, option_codes=option_codes
+        )
+    total = Cell()
+    for code in option_codes:
+        total = total + counts.get((question_code, item_code, code), Cell())
+    return total
+
+
+@dataclass(frozen=True)
+class RespondentSummary:
+    respondents: int
+    by_mode: dict[str, int]
+    latest_submitted_at: dt.datetime | None
+
+
+def survey_respondent_summary(
+    *, survey: Survey, filters: ResponseFilters | None = None
+) -> RespondentSummary:
+    """How many complete responses the filters select, by mode, in one GROUP BY."""
+    resolved = filters_resolve(survey=survey, filters=filters or ResponseFilters())
+    rows = (
+        Response.objects.filter(survey=survey)
+        .filter(_response_condition(resolved, prefix="", outer="pk"))
+        .values("mode")
+        .annotate(n=Count("id"), latest=Max("submitted_at"))
+        .order_by()
+    )
+    by_mode = {row["mode"]: row["n"] for row in rows}
+    latest = max((row["latest"] for row in rows if row["latest"]), default=None)
+    return RespondentSummary(
+        respondents=sum(by_mode.values()), by_mode=by_mode, latest_submitted_at=latest
+    )
