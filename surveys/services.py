@@ -15,7 +15,17 @@ from django.utils import timezone
 from surveys.codes import code_generate, code_hash
 from surveys.errors import CodeRejected, ResponseInvalid, SurveyUnavailable
 from surveys.kinds import KINDS, AnswerError
-from surveys.models import Answer, Area, Invitation, Response, Survey
+from surveys.models import (
+    Answer,
+    Area,
+    Invitation,
+    Item,
+    Option,
+    Page,
+    Questionnaire,
+    Response,
+    Survey,
+)
 from surveys.spec import SurveySpec, survey_spec
 
 # SystemRandom: the half a resident is given must not be predictable from earlier starts.
@@ -235,3 +245,43 @@ def code_open(*, code: str) -> Response:
             return response_resume(code=code)
         except CodeRejected:
             raise invitation_error from None
+
+
+def questionnaire_copy(*, questionnaire: Questionnaire) -> Questionnaire:
+    """A new, editable version with the same pages, questions, items and options.
+
+    A questionnaire that a live or closed survey uses is frozen, so that every
+    response of that survey was given to the same wording; changes go into a copy.
+    """
+    with transaction.atomic():
+        latest = (
+            Questionnaire.objects.filter(slug=questionnaire.slug)
+            .select_for_update()
+            .order_by("-version")
+            .first()
+        )
+        copy = Questionnaire.objects.create(
+            slug=questionnaire.slug,
+            version=latest.version + 1,
+            title=questionnaire.title,
+            description=questionnaire.description,
+            source=questionnaire.source,
+            based_on=questionnaire,
+        )
+        pages = {}
+        for page in questionnaire.pages.all():
+            pages[page.pk] = Page.objects.create(
+                questionnaire=copy, position=page.position, title=page.title, intro=page.intro
+            )
+        for question in questionnaire.questions.prefetch_related("items", "options"):
+            items, options = list(question.items.all()), list(question.options.all())
+            question.pk = None
+            question.questionnaire = copy
+            question.page = pages[question.page_id]
+            question.save()
+            for row in (*items, *options):
+                row.pk = None
+                row.question = question
+            Item.objects.bulk_create(items)
+            Option.objects.bulk_create(options)
+    return copy

@@ -4,6 +4,7 @@ from surveys import views
 
 app_name = "surveys"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("code/", views.code_enter, name="code"),
     path("s/<slug:slug>/", views.survey_landing, name="landing"),
     path("s/<slug:slug>/start/", views.survey_start, name="start"),

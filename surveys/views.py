@@ -223,3 +223,15 @@ def survey_thanks(request: HttpRequest, slug: str) -> HttpResponse:
     if response is None or not response.is_complete:
         return redirect("surveys:landing", slug=slug)
     return render(request, "surveys/thanks.html", {"survey": survey, "response": response})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Open surveys with a public link, for residents who arrive at the front door."""
+    surveys = [
+        s
+        for s in Survey.objects.filter(status=Survey.Status.LIVE, public_link=True).select_related(
+            "council"
+        )
+        if s.is_open()
+    ]
+    return render(request, "surveys/home.html", {"surveys": surveys})

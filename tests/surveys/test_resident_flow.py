@@ -232,3 +232,11 @@ def test_pages_work_without_javascript(client, survey):
     assert 'type="submit" name="action" value="continue"' in html
     assert 'type="checkbox"' in html and 'type="radio"' in html
     assert 'name="viewport"' in html
+
+
+def test_home_page_lists_open_public_surveys_only(client, survey):
+    html = client.get("/").content.decode()
+    assert survey.title in html
+    survey.public_link = False
+    survey.save()
+    assert survey.title not in client.get("/").content.decode()
