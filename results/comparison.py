@@ -1,0 +1,394 @@
+"""Local results beside the 2014 national figures: one row per published figure.
+
+The database counts (``results.selectors``), ``results.stats`` does the arithmetic, and this
+module decides what may honestly be said about each figure: whether it can be tested, whether
+its base is too small to trust or too small to show, and how the way the answers were collected
+bears on the comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from results import stats
+from results.errors import ResultsError
+from results.models import NationalFigure, WeightingRun
+from results.selectors import (
+    Bases,
+    Cell,
+    Counts,
+    RespondentSummary,
+    ResponseFilters,
+    baseline_figures,
+    filters_resolve,
+    questions_by_code,
+    resolved_answer_counts,
+    resolved_bases,
+    survey_net_cell,
+    survey_respondent_summary,
+    weighting_run_latest,
+)
+from surveys.models import Question, Response, Survey
+
+DONT_KNOW = "dont_know"
+NO_FIGURE = "No national figure published"
+SELF_COMPLETION = (Response.Mode.ONLINE, Response.Mode.PAPER)
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One published figure (or one question without any) beside the local result.
+
+    Percentages and the difference are in points (0..100); ``p_value`` is None where no test
+    was done, and the reason is in ``notes``.
+    """
+
+    question: str
+    item: str
+    net: str
+    subgroup: str
+    local_percent: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    base: int | None = None
+    effective_base: float | None = None
+    national_percent: float | None = None
+    national_base: int | None = None
+    national_exact: bool | None = None
+    national_wording: str = ""
+    difference: float | None = None
+    p_value: float | None = None
+    verdict: str = ""
+    size: str = ""
+    tested: bool = False
+    low_base: bool = False
+    suppressed: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    survey: Survey
+    weighted: bool
+    filters: ResponseFilters
+    respondents: int
+    by_mode: dict[str, int]
+    rows: list[ComparisonRow]
+    mode_note: str
+    notes: list[str] = field(default_factory=list)
+    dont_know_only: list[str] = field(default_factory=list)
+
+
+def survey_compare(
+    *, survey: Survey, weighted: bool, filters: ResponseFilters | None = None
+) -> Comparison:
+    """Compare a survey's complete responses (those the filters select) with the baseline.
+
+    Raises ResultsError when there is nothing to compare: no responses selected, unknown
+    filter codes, or weighted results asked for when the survey has no weights.
+    """
+    filters = filters or ResponseFilters()
+    resolved = filters_resolve(survey=survey, filters=filters)
+    summary = survey_respondent_summary(survey=survey, filters=filters)
+    if summary.respondents == 0:
+        where = "" if filters == ResponseFilters() else f" that match ({filters.describe()})"
+        raise ResultsError(
+            f"'{survey.title}' has no complete responses{where} yet, so there is nothing to "
+            "compare."
+        )
+    notes: list[str] = []
+    run = weighting_run_latest(survey=survey)
+    if weighted:
+        notes.append(_weighting_note(run=run, summary=summary))
+    else:
+        notes.append("Unweighted: every response counts once.")
+
+    figures = baseline_figures(questionnaire_slug=survey.questionnaire.slug)
+    questions = questions_by_code(survey=survey)
+
+    # One GROUP BY for every all-adults figure, then one small one per published subgroup,
+    # restricted to the questions that subgroup has figures for.
+    main_codes = sorted({f.question_code for f in figures if not f.has_subgroup})
+    counts = resolved_answer_counts(resolved=resolved, question_codes=main_codes)
+    bases = resolved_bases(resolved=resolved, counts=counts, question_codes=main_codes)
+    by_subgroup: dict[tuple[str, str], list[NationalFigure]] = defaultdict(list)
+    for f in figures:
+        if f.has_subgroup:
+            by_subgroup[(f.subgroup_question_code, f.subgroup_option_code)].append(f)
+    subgroup_data: dict[tuple[str, str], tuple[ResponseFilters, Counts, Bases]] = {}
+    for (sub_question, sub_option), sub_figures in by_subgroup.items():
+        sub_filters = filters.with_subgroup(sub_question, sub_option)
+        sub_resolved = filters_resolve(survey=survey, filters=sub_filters)
+        codes = sorted({f.question_code for f in sub_figures})
+        items = sorted({f.item_code for f in sub_figures if f.item_code}) or None
+        sub_counts = resolved_answer_counts(
+            resolved=sub_resolved, question_codes=codes, item_codes=items
+        )
+        sub_bases = resolved_bases(resolved=sub_resolved, counts=sub_counts, question_codes=codes)
+        subgroup_data[(sub_question, sub_option)] = (sub_filters, sub_counts, sub_bases)
+
+    mode_note = _mode_note(summary)
+    rows: list[ComparisonRow] = []
+    dont_know_only: list[str] = []
+    figures_at = defaultdict(list)
+    for f in figures:
+        figures_at[(f.question_code, f.item_code)].append(f)
+
+    def add_rows(question: Question, item_code: str) -> None:
+        found = figures_at.pop((question.code, item_code), [])
+        if not found:
+            rows.append(
+                ComparisonRow(
+                    question=question.code,
+                    item=item_code,
+                    net="",
+                    subgroup="",
+                    verdict="",
+                    notes=(NO_FIGURE,),
+                )
+            )
+            return
+        for figure in found:
+            if figure.has_subgroup:
+                key = (figure.subgroup_question_code, figure.subgroup_option_code)
+                f_filters, f_counts, f_bases = subgroup_data[key]
+            else:
+                f_filters, f_counts, f_bases = filters, counts, bases
+            row, all_dont_know = _figure_row(
+                survey=survey,
+                figure=figure,
+                question=question,
+                counts=f_counts,
+                bases=f_bases,
+                filters=f_filters,
+                weighted=weighted,
+                mode_note=mode_note,
+            )
+            rows.append(row)
+            label = f"{question.code} {item_code}".strip()
+            if all_dont_know and label not in dont_know_only:
+                dont_know_only.append(label)
+
+    for question in questions.values():
+        if question.is_demographic or question.kind not in (
+            Question.Kind.SINGLE,
+            Question.Kind.MULTI,
+            Question.Kind.GRID,
+        ):
+            continue
+        items = list(question.items.all()) if question.kind == Question.Kind.GRID else []
+        if items and not any((question.code, item.code) in figures_at for item in items):
+            add_rows(question, "")  # a grid with no figure at all: one row says so
+            continue
+        for item_code in [item.code for item in items] or [""]:
+            add_rows(question, item_code)
+    if figures_at:
+        # Only if the baseline names a question the questionnaire lacks; a test rules it out.
+        missing = ", ".join(" ".join(k).strip() for k in figures_at)
+        raise ResultsError(f"The national baseline names questions this survey lacks: {missing}.")
+
+    notes.append(mode_note)
+    deffs = {float(f.design_effect) for f in figures}
+    notes.append(
+        "National design effect: "
+        + ", ".join(f"{d:g}" for d in sorted(deffs))
+        + " (the report publishes none, so each national figure is tested as if from a simple "
+        "random sample of its base; a larger design effect would widen the tests)."
+    )
+    notes.append(
+        "National base: 989 GB adults 15+ as printed on the report's charts (the report's "
+        "acknowledgements say 985 were interviewed); c500 for each split-sample statement."
+    )
+    return Comparison(
+        survey=survey,
+        weighted=weighted,
+        filters=filters,
+        respondents=summary.respondents,
+        by_mode=summary.by_mode,
+        rows=rows,
+        mode_note=mode_note,
+        notes=notes,
+        dont_know_only=dont_know_only,
+    )
+
+
+def _figure_row(
+    *,
+    survey: Survey,
+    figure: NationalFigure,
+    question: Question,
+    counts: Counts,
+    bases: Bases,
+    filters: ResponseFilters,
+    weighted: bool,
+    mode_note: str,
+) -> tuple[ComparisonRow, bool]:
+    """The row of one figure, and whether everyone in its base answered "don't know"."""
+    national = float(figure.percent)
+    common = {
+        "question": figure.question_code,
+        "item": figure.item_code,
+        "net": figure.net_label,
+        "subgroup": figure.subgroup_label,
+        "national_percent": national,
+        "national_base": figure.base,
+        "national_exact": figure.exact,
+        "national_wording": figure.approximate_wording,
+    }
+    notes: list[str] = []
+    if not figure.exact:
+        notes.append(
+            f"The report gives this only in words ('{figure.approximate_wording}'), so it is "
+            "shown for context and not tested."
+        )
+    if figure.split_sample:
+        notes.append(
+            "Asked of half the sample in 2014 (the report says c500 respondents; 500 is used)."
+        )
+    if figure.trend_2010 is not None:
+        notes.append(f"2010 national figure: {float(figure.trend_2010):g}%.")
+
+    base = bases.get((figure.question_code, figure.item_code), Cell())
+    if base.n == 0:
+        notes.append("Nobody in this selection answered this question.")
+        return ComparisonRow(
+            **common, base=0, verdict="no local answers", notes=tuple(notes)
+        ), False
+
+    is_group = figure.has_subgroup or filters.narrows_to_group
+    if is_group and stats.is_suppressed(base.n):
+        notes.append(
+            f"Fewer than {stats.SUPPRESS_BELOW} respondents in this group, so the result is not "
+            "shown: so few people could be recognised from their answers."
+        )
+        return (
+            ComparisonRow(**common, verdict="suppressed", suppressed=True, notes=tuple(notes)),
+            False,
+        )
+
+    dont_know = counts.get((figure.question_code, figure.item_code, DONT_KNOW), Cell())
+    if question.kind != Question.Kind.MULTI and dont_know.n == base.n:
+        notes.append(
+            'Everyone in this selection answered "Don\'t know", so there is no local view to '
+            "compare."
+        )
+        return (
+            ComparisonRow(**common, base=base.n, verdict="not tested", notes=tuple(notes)),
+            True,
+        )
+
+    yes = survey_net_cell(
+        survey=survey,
+        question_code=figure.question_code,
+        item_code=figure.item_code,
+        option_codes=figure.net_option_codes,
+        counts=counts,
+        filters=filters,
+        kind=question.kind,
+    )
+    if weighted:
+        if not base.sum_w > 0:
+            notes.append("These respondents all have a weight of 0 under the current targets.")
+            return (
+                ComparisonRow(**common, base=base.n, verdict="not tested", notes=tuple(notes)),
+                False,
+            )
+        local = stats.weighted_proportion(sum_w_yes=yes.sum_w, sum_w=base.sum_w, sum_w2=base.sum_w2)
+    else:
+        local = stats.proportion(yes.n, base.n)
+
+    low_base = stats.is_low_base(base.n)
+    if low_base:
+        notes.append(f"Low base (fewer than {stats.LOW_BASE} respondents): treat with caution.")
+
+    local_points = local.p * 100
+    difference = local_points - national
+    p_value = None
+    tested = False
+    size = ""
+    if not figure.exact:
+        verdict, difference = "not tested", None
+    elif figure.base is None:
+        verdict = "not tested"
+        notes.append(
+            f"The report does not publish how many {figure.subgroup_label} it interviewed, so no "
+            "significance test is possible; the difference is shown for context."
+        )
+    else:
+        design_effect = float(figure.design_effect)
+        test = stats.difference_test(
+            p_local=local.p,
+            n_local=local.base_effective,
+            p_national=national / 100,
+            n_national=figure.base,
+            national_design_effect=design_effect,
+        )
+        p_value = test.p_value
+        verdict = stats.verdict(test.p_value, test.difference)
+        size = stats.size_label(difference)
+        tested = True
+        notes.append(f"Size of gap: {size}. National design effect {design_effect:g}.")
+    notes.append(mode_note)
+    return (
+        ComparisonRow(
+            **common,
+            local_percent=local_points,
+            ci_low=local.ci_low * 100,
+            ci_high=local.ci_high * 100,
+            base=base.n,
+            effective_base=local.base_effective,
+            difference=difference,
+            p_value=p_value,
+            verdict=verdict,
+            size=size,
+            tested=tested,
+            low_base=low_base,
+            notes=tuple(notes),
+        ),
+        False,
+    )
+
+
+def _mode_note(summary: RespondentSummary) -> str:
+    total = summary.respondents
+    self_completed = sum(summary.by_mode.get(m, 0) for m in SELF_COMPLETION)
+    base = "The 2014 figures come from face-to-face interviews"
+    if self_completed:
+        share = round(100 * self_completed / total)
+        return (
+            f"{base}; {share}% of these local answers were given online or on paper, with no "
+            "interviewer, and people answer some questions differently on their own, so part of "
+            "any difference may come from how the survey was done rather than from opinion."
+        )
+    return (
+        f"{base}; these local answers were given by telephone, also to an interviewer, but the "
+        "mode of a survey still changes some answers."
+    )
+
+
+def _weighting_note(*, run: WeightingRun | None, summary: RespondentSummary) -> str:
+    if run is None:
+        raise ResultsError(
+            "This survey has not been weighted yet: set its population targets first, or ask "
+            "for unweighted results."
+        )
+    if run.status != WeightingRun.Status.OK:
+        raise ResultsError(
+            f"The last attempt to weight this survey failed: {run.message} Fix the population "
+            "targets, or ask for unweighted results."
+        )
+    note = (
+        f"Weighted to the population targets (weighting of {run.created_at:%d %B %Y %H:%M}, "
+        f"efficiency {run.efficiency:.0%}); confidence intervals use the effective base."
+        if run.efficiency is not None
+        else "Weighted: every response counts once, as the survey has no population targets."
+    )
+    latest: dt.datetime | None = summary.latest_submitted_at
+    if latest and latest > run.created_at:
+        note += (
+            " Some responses arrived after that weighting; they count with weight 1 until the "
+            "weights are recalculated, which happens automatically."
+        )
+    return note

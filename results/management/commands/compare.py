@@ -1,0 +1,180 @@
+"""Print a survey's comparison with the 2014 national figures, as a table or as CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import textwrap
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from results.comparison import Comparison, ComparisonRow, survey_compare
+from results.errors import ResultsError
+from results.models import WeightingRun
+from results.selectors import ResponseFilters, survey_get_by_slug, weighting_run_latest
+
+COLUMNS = [
+    "question",
+    "item",
+    "net",
+    "subgroup",
+    "local_percent",
+    "ci_low",
+    "ci_high",
+    "base",
+    "effective_base",
+    "national_percent",
+    "national_base",
+    "difference",
+    "p_value",
+    "verdict",
+    "note",
+]
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"'{value}' is not a date; write it as 2025-03-31.") from None
+
+
+def _subgroup(value: str) -> tuple[str, str]:
+    question, sep, option = value.partition("=")
+    if not sep or not question or not option:
+        raise CommandError(f"Write a subgroup as QUESTION=OPTION, e.g. AGE=15_24 (got '{value}').")
+    return question.strip(), option.strip()
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return ""
+    return "<0.0001" if value < 0.0001 else f"{value:.4f}"
+
+
+class Command(BaseCommand):
+    help = (
+        "Compare a survey's complete responses with the 2014 national figures. Weighted by "
+        "default when the survey has been weighted to population targets."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("survey_slug")
+        parser.add_argument("--format", choices=["table", "csv"], default="table")
+        weighting = parser.add_mutually_exclusive_group()
+        weighting.add_argument("--weighted", dest="weighted", action="store_true", default=None)
+        weighting.add_argument("--unweighted", dest="weighted", action="store_false")
+        parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+        parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+        parser.add_argument("--mode", help="online, paper or telephone")
+        parser.add_argument("--area", help="an area code of the council")
+        parser.add_argument(
+            "--subgroup",
+            action="append",
+            default=[],
+            metavar="QUESTION=OPTION",
+            help="e.g. AGE=15_24; repeat to combine",
+        )
+
+    def handle(self, *args, **options) -> None:
+        filters = ResponseFilters(
+            submitted_from=_date(options["date_from"]) if options["date_from"] else None,
+            submitted_to=_date(options["date_to"]) if options["date_to"] else None,
+            mode=options["mode"],
+            area=options["area"],
+            subgroups=tuple(_subgroup(s) for s in options["subgroup"]),
+        )
+        try:
+            survey = survey_get_by_slug(slug=options["survey_slug"])
+            weighted = options["weighted"]
+            if weighted is None:
+                run = weighting_run_latest(survey=survey)
+                weighted = bool(
+                    run and run.status == WeightingRun.Status.OK and run.efficiency is not None
+                )
+            comparison = survey_compare(survey=survey, weighted=weighted, filters=filters)
+        except ResultsError as error:
+            raise CommandError(str(error)) from None
+        if comparison.dont_know_only:
+            # Comparing a 0% with a national figure would call the gap significant when the
+            # residents simply did not know; better to stop and say so.
+            raise CommandError(
+                f'Everyone in this selection answered "Don\'t know" to '
+                f"{', '.join(comparison.dont_know_only)}, so those questions cannot be compared. "
+                "Widen the selection (dates, mode, area or subgroup) or wait for more responses."
+            )
+        if options["format"] == "csv":
+            self._csv(comparison)
+        else:
+            self._table(comparison)
+
+    def _csv(self, comparison: Comparison) -> None:
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for row in comparison.rows:
+            writer.writerow(
+                [
+                    row.question,
+                    row.item,
+                    row.net,
+                    row.subgroup,
+                    _fmt(row.local_percent),
+                    _fmt(row.ci_low),
+                    _fmt(row.ci_high),
+                    "" if row.base is None else row.base,
+                    _fmt(row.effective_base),
+                    _fmt(row.national_percent),
+                    "" if row.national_base is None else row.national_base,
+                    _fmt(row.difference),
+                    _p(row.p_value),
+                    row.verdict,
+                    " ".join(row.notes),
+                ]
+            )
+
+    def _table(self, comparison: Comparison) -> None:
+        out = self.stdout
+        survey = comparison.survey
+        out.write(f"{survey.title} ({survey.council}) compared with the 2014 national figures")
+        out.write(
+            f"{comparison.respondents} complete responses; {comparison.filters.describe()}; "
+            + ("weighted" if comparison.weighted else "unweighted")
+        )
+        out.write("")
+        header = (
+            f"{'question':<32} {'net':<28} {'subgroup':<20} {'local':>6} {'95% CI':>13} "
+            f"{'base':>6} {'nat.':>6} {'diff':>6}  verdict"
+        )
+        out.write(header)
+        out.write("-" * len(header))
+        for row in comparison.rows:
+            out.write(self._table_row(row))
+        out.write("")
+        for note in comparison.notes:
+            out.write(textwrap.fill(note, width=100))
+        out.write(
+            "Verdicts come from a two-sided test at the 5% level; flags: * low base (under 50), "
+            "~ national figure given only in words (not tested)."
+        )
+
+    @staticmethod
+    def _table_row(row: ComparisonRow) -> str:
+        label = f"{row.question} {row.item}".strip()
+        if row.verdict == "" and not row.net:
+            return f"{label:<32} {'No national figure published'}"
+        flags = ("*" if row.low_base else "") + ("~" if row.national_exact is False else "")
+        ci = (
+            f"{row.ci_low:.1f}-{row.ci_high:.1f}"
+            if row.ci_low is not None and row.ci_high is not None
+            else ""
+        )
+        verdict = row.verdict + (f" ({row.size})" if row.size else "")
+        return (
+            f"{label:<32} {row.net[:28]:<28} {row.subgroup[:20]:<20} "
+            f"{_fmt(row.local_percent):>6} {ci:>13} {'' if row.base is None else row.base:>6} "
+            f"{_fmt(row.national_percent):>6} {_fmt(row.difference):>6}{flags:<2} {verdict}"
+        )

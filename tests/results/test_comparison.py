@@ -1,0 +1,227 @@
+"""The comparison with the national figures, row by row, against hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from results.comparison import NO_FIGURE, ComparisonRow, survey_compare
+from results.errors import ResultsError
+from results.models import WeightingRun
+from results.selectors import ResponseFilters
+from surveys.models import Response
+from tests.results.factories import response_make, responses_make
+
+Z = 1.959963984540054
+
+
+def _wilson(x: float, n: float) -> tuple[float, float]:
+    p = x / n
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+def _p_value(p1: float, n1: float, p2: float, n2: float) -> float:
+    z = (p1 - p2) / math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def _row(comparison, question, item="", net=None, subgroup="all adults") -> ComparisonRow:
+    matches = [
+        r
+        for r in comparison.rows
+        if r.question == question
+        and r.item == item
+        and (net is None or r.net == net)
+        and (r.subgroup == subgroup or not r.net)
+    ]
+    assert len(matches) == 1, matches
+    return matches[0]
+
+
+@pytest.fixture
+def q2_survey(survey):
+    """100 online respondents: 60 equality of opportunity, 25 universal, 10 targeted, 5 DK."""
+    for option, count in [
+        ("equality_opportunity", 60),
+        ("same_for_everyone", 25),
+        ("most_in_need", 10),
+        ("dont_know", 5),
+    ]:
+        responses_make(count, survey=survey, answers={"Q2": option})
+    return survey
+
+
+def test_a_tested_row_matches_hand_computed_values(q2_survey):
+    row = _row(
+        survey_compare(survey=q2_survey, weighted=False), "Q2", net="equality of opportunity"
+    )
+    low, high = _wilson(60, 100)
+    assert row.local_percent == pytest.approx(60)
+    assert (row.ci_low, row.ci_high) == (
+        pytest.approx(low, abs=1e-9),
+        pytest.approx(high, abs=1e-9),
+    )
+    assert (row.base, row.effective_base) == (100, pytest.approx(100))
+    assert (row.national_percent, row.national_base) == (40, 989)
+    assert row.difference == pytest.approx(20)
+    assert row.p_value == pytest.approx(_p_value(0.6, 100, 0.4, 989), rel=1e-9)
+    assert (row.verdict, row.size, row.tested) == ("significantly higher", "much higher", True)
+    assert any("2010 national figure: 50%" in note for note in row.notes)
+    assert any("design effect 1" in note for note in row.notes)
+
+
+def test_a_difference_within_chance_is_no_significant_difference(q2_survey):
+    row = _row(survey_compare(survey=q2_survey, weighted=False), "Q2", net="universal provision")
+    assert row.difference == pytest.approx(-5)
+    assert row.p_value == pytest.approx(_p_value(0.25, 100, 0.3, 989), rel=1e-9)
+    assert (row.verdict, row.size) == ("no significant difference", "similar")
+
+
+def test_a_verbal_national_figure_is_shown_flagged_and_never_tested(q2_survey):
+    row = _row(
+        survey_compare(survey=q2_survey, weighted=False),
+        "Q2",
+        net="targeted at those most in need",
+    )
+    assert row.local_percent == pytest.approx(10)
+    assert (row.national_percent, row.national_exact, row.national_wording) == (
+        30,
+        False,
+        "almost three in ten",
+    )
+    assert (row.p_value, row.difference, row.verdict, row.tested) == (
+        None,
+        None,
+        "not tested",
+        False,
+    )
+    assert any("only in words" in note for note in row.notes)
+
+
+def test_questions_and_items_without_a_national_figure_say_so(q2_survey):
+    comparison = survey_compare(survey=q2_survey, weighted=False)
+    for question, item in [("Q1", ""), ("Q4", "personalised"), ("Q6", "public_cost")]:
+        row = _row(comparison, question, item)
+        assert row.notes == (NO_FIGURE,) and row.local_percent is None
+    assert not any(r.question in ("AGE", "SEX", "AREA", "COMMENTS") for r in comparison.rows)
+
+
+def test_every_row_with_a_national_figure_notes_the_face_to_face_mode(q2_survey):
+    comparison = survey_compare(survey=q2_survey, weighted=False)
+    assert "face-to-face" in comparison.mode_note and "online or on paper" in comparison.mode_note
+    for row in comparison.rows:
+        if row.local_percent is not None:
+            assert comparison.mode_note in row.notes
+
+
+def test_telephone_answers_get_the_milder_mode_note(survey):
+    responses_make(20, survey=survey, answers={"Q2": "equality_opportunity"}, mode="telephone")
+    comparison = survey_compare(survey=survey, weighted=False)
+    assert "by telephone" in comparison.mode_note
+    assert "online" not in comparison.mode_note
+
+
+def test_a_base_under_50_is_flagged_low(survey):
+    responses_make(30, survey=survey, answers={"Q2": "equality_opportunity"})
+    row = _row(survey_compare(survey=survey, weighted=False), "Q2", net="equality of opportunity")
+    assert row.low_base and any("Low base" in note for note in row.notes)
+    assert row.local_percent == pytest.approx(100)
+
+
+def _young(survey, count: int, option: str) -> None:
+    responses_make(count, survey=survey, answers={"AGE": "15_24", "Q5": {"job_career": option}})
+
+
+def test_a_published_subgroup_is_compared_with_the_national_subgroup_without_a_test(survey):
+    _young(survey, 6, "mostly")
+    _young(survey, 6, "partly")
+    responses_make(8, survey=survey, answers={"AGE": "45_54", "Q5": {"job_career": "all"}})
+    comparison = survey_compare(survey=survey, weighted=False)
+    row = _row(comparison, "Q5", "job_career", net="all or mostly", subgroup="aged 15-24")
+    assert (row.base, row.local_percent, row.national_percent) == (12, pytest.approx(50), 33)
+    assert row.national_base is None and row.p_value is None and row.verdict == "not tested"
+    assert row.difference == pytest.approx(17)
+    assert any("does not publish how many aged 15-24" in note for note in row.notes)
+    overall = _row(comparison, "Q5", "job_career", net="some role (all, mostly or partly)")
+    assert overall.base == 20 and overall.local_percent == pytest.approx(100)
+
+
+def test_a_subgroup_cell_under_10_is_suppressed(survey):
+    _young(survey, 9, "mostly")
+    responses_make(50, survey=survey, answers={"AGE": "45_54", "Q5": {"job_career": "all"}})
+    row = _row(
+        survey_compare(survey=survey, weighted=False),
+        "Q5",
+        "job_career",
+        net="all or mostly",
+        subgroup="aged 15-24",
+    )
+    assert row.suppressed and row.verdict == "suppressed"
+    assert (row.local_percent, row.ci_low, row.ci_high, row.base, row.effective_base) == (None,) * 5
+
+
+def test_filtering_to_a_small_group_suppresses_every_cell(survey):
+    responses_make(40, survey=survey, answers={"AREA": "north", "Q2": "equality_opportunity"})
+    responses_make(5, survey=survey, answers={"AREA": "south", "Q2": "equality_opportunity"})
+    comparison = survey_compare(
+        survey=survey, weighted=False, filters=ResponseFilters(area="south")
+    )
+    row = _row(comparison, "Q2", net="equality of opportunity")
+    assert row.suppressed and row.local_percent is None
+    assert comparison.respondents == 5
+
+
+def test_weighted_results_use_weights_and_the_effective_base(survey):
+    responses_make(30, survey=survey, answers={"Q2": "equality_opportunity"}, weight=2.0)
+    responses_make(60, survey=survey, answers={"Q2": "same_for_everyone"}, weight=0.5)
+    WeightingRun.objects.create(survey=survey, status="ok", efficiency=0.8, effective_base=72)
+    row = _row(survey_compare(survey=survey, weighted=True), "Q2", net="equality of opportunity")
+    sum_w, sum_w2 = 30 * 2.0 + 60 * 0.5, 30 * 4.0 + 60 * 0.25
+    n_eff = sum_w**2 / sum_w2
+    p = 60 / 90
+    assert row.local_percent == pytest.approx(100 * p)
+    assert row.effective_base == pytest.approx(n_eff)
+    low, high = _wilson(p * n_eff, n_eff)
+    assert (row.ci_low, row.ci_high) == (pytest.approx(low), pytest.approx(high))
+    assert row.p_value == pytest.approx(_p_value(p, n_eff, 0.4, 989), rel=1e-9)
+    assert row.base == 90
+
+
+def test_split_sample_figures_use_the_half_sample_national_base(survey):
+    responses_make(40, survey=survey, arm="A", answers={"Q3": {"dignity": "strongly_agree"}})
+    responses_make(40, survey=survey, arm="B", answers={"Q3": {"outcome": "tend_disagree"}})
+    comparison = survey_compare(survey=survey, weighted=False)
+    agree = _row(comparison, "Q3", "dignity", net="agree")
+    assert (agree.base, agree.national_base, agree.local_percent) == (40, 500, pytest.approx(100))
+    assert agree.p_value == pytest.approx(_p_value(1.0, 40, 0.79, 500), rel=1e-9)
+    disagree = _row(comparison, "Q3", "outcome", net="disagree")
+    assert disagree.base == 40 and disagree.local_percent == pytest.approx(100)
+
+
+def test_a_question_answered_only_dont_know_is_not_compared(survey):
+    responses_make(20, survey=survey, answers={"Q8": "dont_know", "Q2": "most_in_need"})
+    comparison = survey_compare(survey=survey, weighted=False)
+    assert comparison.dont_know_only == ["Q8"]
+    row = _row(comparison, "Q8", net="willing")
+    assert row.local_percent is None and row.verdict == "not tested"
+
+
+def test_weighted_results_need_a_successful_weighting(survey):
+    responses_make(3, survey=survey, answers={"Q2": "dont_know"})
+    with pytest.raises(ResultsError, match="has not been weighted"):
+        survey_compare(survey=survey, weighted=True)
+    WeightingRun.objects.create(survey=survey, status="failed", message="No respondents aged 75+.")
+    with pytest.raises(ResultsError, match="No respondents aged 75"):
+        survey_compare(survey=survey, weighted=True)
+
+
+def test_no_responses_is_refused(survey):
+    response = response_make(survey=survey, answers={"Q2": "dont_know"})
+    Response.objects.filter(pk=response.pk).update(status=Response.Status.IN_PROGRESS)
+    with pytest.raises(ResultsError, match="no complete responses"):
+        survey_compare(survey=survey, weighted=False)
+    with pytest.raises(ResultsError, match="no complete responses that match"):
+        survey_compare(survey=survey, weighted=False, filters=ResponseFilters(mode="paper"))
