@@ -1,0 +1,59 @@
+# The README's two commands: `make demo` starts a working demo, `make test` runs every test.
+# Both need only Python 3.11: they create .venv and install the project into it first.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install; older than pyproject.toml means the deps changed.
+STAMP := $(VENV)/.collab-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint format worker browsers
+
+help:
+	@echo "make demo     install, migrate, create the demo council and start http://$(HOST):$(PORT)"
+	@echo "make test     install, lint, check migrations and run every test"
+	@echo "make install  create .venv and install the project with its dev tools"
+	@echo "make lint     ruff check and ruff format --check"
+	@echo "make format   ruff format and ruff check --fix"
+	@echo "make worker   a Celery worker (needs CELERY_BROKER_URL, see README)"
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: Collab needs Python 3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo_setup
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Tests that drive a real browser will need Debian's chromium and chromium-driver.
+# When such tests land, install them here (as root: apt-get install -y chromium
+# chromium-driver, skipped when /usr/bin/chromium exists) so `make test` still
+# needs no manual step. Until then there is nothing to install.
+browsers:
+	@:
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint browsers
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+worker: install
+	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) first: without it tasks run in-process and need no worker." >&2; exit 1; }
+	$(BIN)/celery -A collab worker --loglevel=INFO

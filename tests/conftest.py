@@ -1,0 +1,169 @@
+"""Fixtures shared by every test. App-specific fixtures live in tests/<app>/conftest.py.
+
+Celery
+    Unit tests run tasks in-process, whatever the environment says. Tests marked
+    ``integration`` (with ``django_db(transaction=True, serialized_rollback=True)``, so
+    their rows are committed where another process can read them) send tasks through
+    the Redis broker to a real ``celery worker`` process that this file starts once
+    per run. Without CELERY_BROKER_URL and a PostgreSQL DATABASE_URL they are skipped;
+    .ci/run's second pass sets both.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+
+from collab.celery import app as celery_app
+
+REPO = Path(__file__).resolve().parent.parent
+
+# ---------------------------------------------------------------------------
+# Celery: in-process for unit tests, a real worker for integration tests
+# ---------------------------------------------------------------------------
+
+# A queue and worker name of this run's own, so that a worker left over from an
+# earlier run (or started by `make worker`) can never take this run's tasks, and
+# messages left in Redis by an earlier run are never delivered to this one.
+RUN_ID = uuid.uuid4().hex[:10]
+TEST_QUEUE = f"collab-test-{RUN_ID}"
+WORKER_NAME = f"collab-test-{RUN_ID}@{socket.gethostname()}"
+WORKER_START_TIMEOUT = 60
+WORKER_LOG = pytest.StashKey[Path]()
+
+
+def integration_unavailable() -> str | None:
+    """Why integration tests cannot run here, or None if they can."""
+    if not settings.CELERY_BROKER_URL:
+        return "CELERY_BROKER_URL is not set (no broker for a real Celery worker)"
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        # A worker process cannot see SQLite's in-memory test database.
+        return "DATABASE_URL does not point at PostgreSQL"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    celery_app.conf.task_default_queue = TEST_QUEUE
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = integration_unavailable()
+    if reason is None:
+        return
+    skip = pytest.mark.skip(
+        reason=f"integration test: {reason}; .ci/run runs it against PostgreSQL and Redis"
+    )
+    for item in items:
+        if item.get_closest_marker("integration"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _celery_task_mode(request: pytest.FixtureRequest):
+    """Eager for unit tests; through the broker to the worker for integration tests."""
+    integration = request.node.get_closest_marker("integration") is not None
+    if integration:
+        request.getfixturevalue("celery_worker")
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = not integration
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+def _test_database_url(name: str) -> str:
+    """DATABASE_URL with the database swapped for the test database pytest-django made."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _queue_delete(queue: str) -> None:
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(queue)
+
+
+def _worker_answers() -> bool:
+    replies = celery_app.control.ping(destination=[WORKER_NAME], timeout=1.0)
+    return any(WORKER_NAME in reply for reply in replies)
+
+
+def _log_tail(path: Path, lines: int = 200) -> str:
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, tmp_path_factory, pytestconfig) -> str:
+    """A `celery -A collab worker` process on this run's queue, reading and writing
+    the test database. Yields the worker's name (for control.inspect)."""
+    reason = integration_unavailable()
+    if reason:
+        pytest.skip(reason)
+    from django.db import connection
+
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    pytestconfig.stash[WORKER_LOG] = log_path
+    _queue_delete(TEST_QUEUE)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(connection.settings_dict["NAME"]),
+        # Set explicitly: with a broker, settings turn eager execution off in the worker.
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "--app=collab",
+        "worker",
+        "--pool=prefork",
+        "--concurrency=2",
+        f"--queues={TEST_QUEUE}",
+        f"--hostname={WORKER_NAME}",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--loglevel=INFO",
+    ]
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + WORKER_START_TIMEOUT
+        while not _worker_answers():
+            if worker.poll() is not None:
+                raise RuntimeError(
+                    f"Celery worker exited with {worker.returncode}:\n{_log_tail(log_path)}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"Celery worker did not answer a ping in {WORKER_START_TIMEOUT}s:\n"
+                    f"{_log_tail(log_path)}"
+                )
+        yield WORKER_NAME
+    finally:
+        # Stopped before django_db_setup's teardown, which cannot drop the test
+        # database while the worker still holds connections to it.
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        _queue_delete(TEST_QUEUE)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    log_path = config.stash.get(WORKER_LOG, None)
+    if log_path is not None and exitstatus != 0:
+        terminalreporter.write_sep("-", f"Celery worker log ({log_path})")
+        terminalreporter.write_line(_log_tail(log_path))
