@@ -1,0 +1,17 @@
+"""Background work for results. Tasks take ids and call a service; running one twice is safe
+because a weighting run recomputes every weight from the targets and the responses."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.cache import cache
+
+from results.services import survey_reweight
+
+
+@shared_task(name="results.reweight_survey", acks_late=True)
+def reweight_survey(survey_id: int) -> str:
+    # Clear the debounce key first: a response saved while this runs queues the next run.
+    cache.delete(f"results:reweight-queued:{survey_id}")
+    run = survey_reweight(survey_id=survey_id)
+    return run.status
