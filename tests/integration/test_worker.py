@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import subprocess
 import sys
 
 import pytest
 from celery.result import EagerResult
+from django.db.models import Sum
 from django.utils import timezone
 
 from collab.celery import app as celery_app
-from surveys.models import Council, Questionnaire, Survey
+from results.models import PopulationTarget, WeightingRun
+from results.tasks import reweight_survey
+from surveys.management.commands.demo_setup import answers_draw
+from surveys.models import Area, Council, Questionnaire, Response, Survey
+from surveys.services import response_record, spec_for
 from surveys.tasks import survey_close_due
 from tests.conftest import REPO
 
@@ -66,6 +72,35 @@ def test_task_run_twice_by_the_worker_closes_a_survey_once(celery_worker):
     assert (first, second) == (1, 0)
     due.refresh_from_db()
     assert due.status == Survey.Status.CLOSED
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_weights_responses_and_the_test_process_reads_the_weights(celery_worker):
+    survey = survey_make(slug="weights", closes_at=timezone.now() + dt.timedelta(days=7))
+    Area.objects.create(council=survey.council, code="north", name="North")
+    spec = spec_for(survey)
+    rng = random.Random(1)
+    for sex, count in [("female", 30), ("male", 70)]:
+        for _ in range(count):
+            answers = {**answers_draw(spec, "A", rng), "SEX": sex, "AREA": "north"}
+            response_record(survey=survey, answers=answers, mode="online", split_arm="A")
+    PopulationTarget.objects.bulk_create(
+        PopulationTarget(survey=survey, margin="SEX", category=c, share=0.5)
+        for c in ("female", "male")
+    )
+
+    assert reweight_survey.delay(survey.pk).get(timeout=60) == WeightingRun.Status.OK
+
+    run = WeightingRun.objects.get(survey=survey)
+    assert (run.status, run.respondents) == (WeightingRun.Status.OK, 100)
+    weights = dict(
+        Response.objects.filter(survey=survey, answers__question__code="SEX")
+        .values_list("answers__option__code")
+        .annotate(total=Sum("weight"))
+    )
+    assert weights["female"] == pytest.approx(weights["male"])
+    assert weights["female"] + weights["male"] == pytest.approx(100)
 
 
 @pytest.mark.parametrize(("broker", "eager"), [("", "True"), ("redis://127.0.0.1:6379/0", "False")])

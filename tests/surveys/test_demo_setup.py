@@ -1,0 +1,110 @@
+"""`manage.py demo_setup`, which `make demo` runs before starting the server."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from results.models import PopulationTarget, WeightingRun
+from surveys.models import Answer, Area, Council, Response, Survey
+
+pytestmark = pytest.mark.django_db
+
+
+def demo_setup(responses: int = 30) -> str:
+    out = io.StringIO()
+    call_command("demo_setup", responses=responses, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_creates_a_council_with_wards_and_an_open_survey():
+    demo_setup()
+
+    council = Council.objects.get(name="Demo Borough Council")
+    assert Area.objects.filter(council=council).count() == 8
+    survey = Survey.objects.get(slug="demo-2014")
+    assert survey.council == council
+    assert survey.questionnaire.slug == "collaborative-citizen-2014"
+    assert survey.is_open()
+    assert survey.public_link
+    assert survey.privacy_notice and survey.contact
+
+
+def test_demo_records_the_requested_number_of_complete_responses_with_answers():
+    demo_setup(responses=30)
+
+    responses = Response.objects.filter(survey__slug="demo-2014")
+    assert responses.count() == 30
+    assert responses.filter(status=Response.Status.COMPLETE).count() == 30
+    assert not responses.filter(answers__isnull=True).exists()
+    assert set(responses.values_list("split_arm", flat=True)) == {"A", "B"}
+    assert Response.Mode.ONLINE in set(responses.values_list("mode", flat=True))
+    # Spread over the fieldwork weeks, not all stamped with the moment the command ran.
+    days = {r.submitted_at.date() for r in responses}
+    assert len(days) > 5
+    assert Answer.objects.filter(survey__slug="demo-2014", question__code="AREA").count() > 0
+
+
+def test_demo_prints_working_logins_and_the_links():
+    output = demo_setup()
+
+    passwords = dict(re.findall(r"(admin|officer): password (\S+)", output))
+    users = get_user_model().objects
+    admin = users.get(username="admin")
+    officer = users.get(username="officer")
+    assert admin.is_superuser and admin.check_password(passwords["admin"])
+    assert not officer.is_staff and officer.check_password(passwords["officer"])
+    assert list(officer.councils.values_list("name", flat=True)) == ["Demo Borough Council"]
+    assert "http://127.0.0.1:8000/s/demo-2014/" in output
+    assert "http://127.0.0.1:8000/admin/" in output
+
+
+def test_demo_run_twice_adds_nothing_and_shows_no_password_again():
+    demo_setup(responses=20)
+    second = demo_setup(responses=20)
+
+    assert Council.objects.count() == 1
+    assert Survey.objects.filter(slug="demo-2014").count() == 1
+    assert Area.objects.count() == 8
+    assert get_user_model().objects.count() == 2
+    assert Response.objects.count() == 20
+    assert not re.search(r"(admin|officer): password ", second)
+    assert "python manage.py changepassword admin" in second
+
+
+def test_demo_tops_up_to_a_larger_number_of_responses():
+    demo_setup(responses=10)
+    demo_setup(responses=15)
+
+    assert Response.objects.filter(status=Response.Status.COMPLETE).count() == 15
+
+
+def test_demo_sample_answers_are_the_same_on_every_run():
+    demo_setup(responses=10)
+    first = sorted(Response.objects.values_list("split_arm", "mode", "draft"), key=repr)
+    Response.objects.all().delete()
+    demo_setup(responses=10)
+    second = sorted(Response.objects.values_list("split_arm", "mode", "draft"), key=repr)
+
+    assert first == second
+
+
+def test_demo_survey_is_weighted_to_illustrative_population_targets(
+    django_capture_on_commit_callbacks,
+):
+    # Weighting is queued to run after commit, which a test's transaction never reaches.
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_setup(responses=60)
+
+    survey = Survey.objects.get(slug="demo-2014")
+    for margin in ("AGE", "SEX", "AREA"):
+        shares = PopulationTarget.objects.filter(survey=survey, margin=margin)
+        assert sum(t.share for t in shares) == 1
+    run = WeightingRun.objects.filter(survey=survey).first()
+    assert run is not None and run.status == WeightingRun.Status.OK
+    weights = list(Response.objects.filter(survey=survey).values_list("weight", flat=True))
+    assert len(set(weights)) > 1
