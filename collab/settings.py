@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "surveys",
     "results",
+    "officers",
 ]
 
 MIDDLEWARE = [

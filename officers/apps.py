@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OfficersConfig(AppConfig):
+    name = "officers"
+    verbose_name = "Officers' reports and exports"

@@ -1,0 +1,179 @@
+"""The report's filters and the export request: plain GET/POST forms that work without
+JavaScript. Choices come from the survey, so an unknown code is a form error, not a 500."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from officers.models import Export
+from results.selectors import ResponseFilters
+from surveys.models import Area, Option, Question, Response, Survey
+
+WEIGHTED, UNWEIGHTED = "weighted", "unweighted"
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y"]
+
+
+def demographic_choices(survey: Survey) -> list[tuple[str, str]]:
+    """Questions a report can be broken down by: the single-choice demographics and the area."""
+    rows = Question.objects.filter(
+        questionnaire_id=survey.questionnaire_id,
+        is_demographic=True,
+        kind__in=[Question.Kind.SINGLE, Question.Kind.AREA],
+    ).order_by("page__position", "position")
+    return [(q.code, q.text) for q in rows]
+
+
+def subgroup_choices(survey: Survey) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Subgroups to filter to, grouped by question: value "AGE:15_24"."""
+    options = (
+        Option.objects.filter(
+            question__questionnaire_id=survey.questionnaire_id,
+            question__is_demographic=True,
+            question__kind=Question.Kind.SINGLE,
+            exclusive=False,
+        )
+        .select_related("question")
+        .order_by("question__page__position", "question__position", "position")
+    )
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for o in options:
+        groups.setdefault(o.question.code, []).append((f"{o.question.code}:{o.code}", o.label))
+    return list(groups.items())
+
+
+class ReportFiltersForm(forms.Form):
+    weighting = forms.ChoiceField(
+        label="Weighting",
+        choices=[(WEIGHTED, "Weighted to the population"), (UNWEIGHTED, "Unweighted")],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    submitted_from = forms.DateField(
+        label="Sent on or after", required=False, input_formats=DATE_FORMATS
+    )
+    submitted_to = forms.DateField(
+        label="Sent on or before", required=False, input_formats=DATE_FORMATS
+    )
+    mode = forms.ChoiceField(label="Way of answering", required=False)
+    area = forms.ChoiceField(label="Area", required=False)
+    subgroup = forms.ChoiceField(label="Only this group of residents", required=False)
+    breakdown = forms.ChoiceField(label="Break down by", required=False)
+
+    def __init__(self, *args, survey: Survey, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Select) and not isinstance(
+                field.widget, forms.RadioSelect
+            ):
+                field.widget.attrs["class"] = "govuk-select"
+            elif isinstance(field, forms.DateField):
+                field.help_text = "For example, 27/3/2026"
+                field.widget.attrs.update(
+                    {
+                        "class": "govuk-input govuk-input--width-10",
+                        "aria-describedby": f"id_{name}-hint",
+                    }
+                )
+        self.fields["mode"].choices = [("", "All ways"), *Response.Mode.choices]
+        self.fields["area"].choices = [
+            ("", "All areas"),
+            *Area.objects.filter(council_id=survey.council_id).values_list("code", "name"),
+        ]
+        self.fields["subgroup"].choices = [("", "Everyone"), *subgroup_choices(survey)]
+        self.fields["breakdown"].choices = [("", "No breakdown"), *demographic_choices(survey)]
+        self.fields["submitted_from"].error_messages["invalid"] = (
+            "Enter the start date as a real date, for example 2026-03-27"
+        )
+        self.fields["submitted_to"].error_messages["invalid"] = (
+            "Enter the end date as a real date, for example 2026-03-27"
+        )
+        self.fields["breakdown"].error_messages["invalid_choice"] = (
+            "You can only break results down by one of the listed questions (such as AGE or SEX)"
+        )
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # GOV.UK error styling, and the message read out with the field that has it.
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = (
+                    f"{attrs.get('class', '')} {attrs.get('class', '').split()[0]}--error".strip()
+                    if attrs.get("class")
+                    else ""
+                )
+                attrs["aria-describedby"] = (
+                    f"{attrs.get('aria-describedby', '')} id_{name}-error".strip()
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("submitted_from"), cleaned.get("submitted_to")
+        if start and end and start > end:
+            self.add_error(
+                "submitted_to", "The end date must be the same as or after the start date"
+            )
+        return cleaned
+
+    def filters(self) -> ResponseFilters:
+        data = self.cleaned_data
+        subgroup = data.get("subgroup") or ""
+        return ResponseFilters(
+            submitted_from=data.get("submitted_from"),
+            submitted_to=data.get("submitted_to"),
+            mode=data.get("mode") or None,
+            area=data.get("area") or None,
+            subgroups=(tuple(subgroup.split(":", 1)),) if subgroup else (),
+        )
+
+    def weighted(self, *, default: bool) -> bool:
+        choice = self.cleaned_data.get("weighting")
+        return default if not choice else choice == WEIGHTED
+
+
+def report_query(*, filters: ResponseFilters, weighted: bool) -> dict[str, str]:
+    """The GET parameters that reproduce a selection (for links and exports)."""
+    query = {"weighting": WEIGHTED if weighted else UNWEIGHTED}
+    if filters.submitted_from:
+        query["submitted_from"] = filters.submitted_from.isoformat()
+    if filters.submitted_to:
+        query["submitted_to"] = filters.submitted_to.isoformat()
+    if filters.mode:
+        query["mode"] = filters.mode
+    if filters.area:
+        query["area"] = filters.area
+    if filters.subgroups:
+        query["subgroup"] = ":".join(filters.subgroups[0])
+    return query
+
+
+def filters_from_json(data: dict) -> ResponseFilters:
+    def date(value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    return ResponseFilters(
+        submitted_from=date(data.get("submitted_from")),
+        submitted_to=date(data.get("submitted_to")),
+        mode=data.get("mode") or None,
+        area=data.get("area") or None,
+        subgroups=tuple(tuple(pair) for pair in data.get("subgroups", [])),
+    )
+
+
+class ExportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Format",
+        choices=Export.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a format", "invalid_choice": "Select a format"},
+    )
+    weighting = forms.ChoiceField(
+        label="Figures in the comparison",
+        choices=[(WEIGHTED, "Weighted to the population"), (UNWEIGHTED, "Unweighted")],
+        initial=UNWEIGHTED,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select weighted or unweighted"},
+    )

@@ -1,0 +1,289 @@
+"""The comparison report as officers read it: the engine's rows (``results.comparison``)
+grouped by question, with the question wording, plain-words verdicts, charts, a headline and
+an optional breakdown by a demographic. Nothing here recomputes a figure: every number on the
+page is one the comparison engine returned, so the page and the engine cannot disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.safestring import SafeString
+
+from officers.charts import ChartBar, comparison_chart
+from results import stats
+from results.comparison import Comparison, ComparisonRow, survey_compare
+from results.errors import ResultsError
+from results.models import WeightingRun
+from results.selectors import (
+    ResponseFilters,
+    baseline_figures,
+    questions_by_code,
+    weighting_run_latest,
+)
+from surveys.models import Area, Option, Question, Survey
+
+ALL_ADULTS = "all adults"
+SUPPRESSED_TEXT = f"fewer than {stats.SUPPRESS_BELOW}"
+VERDICT_WORDS = {
+    "significantly higher": "Significantly higher than nationally",
+    "significantly lower": "Significantly lower than nationally",
+    "no significant difference": "No significant difference from nationally",
+    "not tested": "Not tested",
+    "suppressed": f"Not shown: {SUPPRESSED_TEXT} respondents",
+    "no local answers": "No local answers",
+}
+SIGNIFICANT = ("significantly higher", "significantly lower")
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    row: ComparisonRow
+    label: str
+    trend_2010: float | None
+
+    @property
+    def verdict_words(self) -> str:
+        if not self.row.net:
+            return "No national figure published"
+        return VERDICT_WORDS.get(self.row.verdict, self.row.verdict.capitalize())
+
+    @property
+    def is_significant(self) -> bool:
+        return self.row.verdict in SIGNIFICANT
+
+    def sentence(self) -> str:
+        """The row in words, for the chart's description and the headline."""
+        r = self.row
+        if not r.net:
+            return f"{self.label}: no national figure published."
+        if r.suppressed:
+            return f"{self.label}: {SUPPRESSED_TEXT} local respondents, so not shown."
+        if r.local_percent is None:
+            return f"{self.label}: national {r.national_percent:g}%; no local figure."
+        text = (
+            f"{self.label}: local {r.local_percent:.0f}% (95% interval {r.ci_low:.0f}% to "
+            f"{r.ci_high:.0f}%, base {r.base})"
+        )
+        if r.national_percent is not None:
+            text += f", national {r.national_percent:g}%"
+        return f"{text}; {self.verdict_words.lower()}."
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    text: str
+    rows: list[ReportRow]
+    chart: SafeString | None
+
+
+@dataclass(frozen=True)
+class BreakdownCell:
+    text: str
+    suppressed: bool = False
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    question: str
+    text: str
+    categories: list[tuple[str, str, str]]  # code, label, respondents (or "fewer than 10")
+    rows: list[tuple[ReportRow, list[BreakdownCell]]]
+
+
+@dataclass(frozen=True)
+class Report:
+    comparison: Comparison
+    sections: list[Section]
+    significant: list[ReportRow]
+    others: dict[str, int]
+    breakdown: Breakdown | None = None
+    weighting: WeightingRun | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def default_weighted(*, survey: Survey) -> bool:
+    """Weighted when the survey has been weighted to targets; unweighted otherwise."""
+    run = weighting_run_latest(survey=survey)
+    return bool(run and run.status == WeightingRun.Status.OK and run.efficiency is not None)
+
+
+def _item_texts(questions: dict[str, Question]) -> dict[tuple[str, str], str]:
+    return {(q.code, i.code): i.text for q in questions.values() for i in q.items.all()}
+
+
+def _label(row: ComparisonRow, items: dict[tuple[str, str], str]) -> str:
+    """Item, net and subgroup, e.g. "Living expenses: at least some (15-24 year olds)"."""
+    label = ": ".join(
+        part for part in (items.get((row.question, row.item), row.item), row.net) if part
+    )
+    if row.subgroup and row.subgroup != ALL_ADULTS:
+        label += f" ({row.subgroup})"
+    return label or "All answers"
+
+
+def report_rows(
+    *, survey: Survey, comparison: Comparison, questions: dict[str, Question] | None = None
+) -> list[ReportRow]:
+    questions = questions or questions_by_code(survey=survey)
+    items = _item_texts(questions)
+    trends = {
+        (f.question_code, f.item_code, f.net_label, f.subgroup_label): float(f.trend_2010)
+        for f in baseline_figures(questionnaire_slug=survey.questionnaire.slug)
+        if f.trend_2010 is not None
+    }
+    return [
+        ReportRow(
+            row=r,
+            label=_label(r, items),
+            trend_2010=trends.get((r.question, r.item, r.net, r.subgroup)),
+        )
+        for r in comparison.rows
+    ]
+
+
+def report_build(
+    *,
+    survey: Survey,
+    filters: ResponseFilters,
+    weighted: bool,
+    breakdown: str | None = None,
+) -> Report:
+    """Raises ResultsError (from the engine) when there is nothing to compare."""
+    comparison = survey_compare(survey=survey, weighted=weighted, filters=filters)
+    questions = questions_by_code(survey=survey)
+    rows = report_rows(survey=survey, comparison=comparison, questions=questions)
+    sections: list[Section] = []
+    for code in dict.fromkeys(r.row.question for r in rows):
+        q_rows = [r for r in rows if r.row.question == code]
+        question = questions[code]
+        bars = [
+            ChartBar(
+                label=r.label,
+                local=r.row.local_percent,
+                ci_low=r.row.ci_low,
+                ci_high=r.row.ci_high,
+                national=r.row.national_percent,
+                description=r.sentence(),
+            )
+            for r in q_rows
+            if r.row.national_percent is not None and r.row.local_percent is not None
+        ]
+        chart = (
+            comparison_chart(
+                chart_id=f"chart-{code}",
+                title=f"{code}: local and national percentages",
+                bars=bars,
+            )
+            if bars
+            else None
+        )
+        sections.append(Section(code=code, text=question.text, rows=q_rows, chart=chart))
+
+    significant = sorted(
+        (r for r in rows if r.is_significant), key=lambda r: -abs(r.row.difference or 0)
+    )
+    others: dict[str, int] = {}
+    for r in rows:
+        if not r.is_significant:
+            words = r.verdict_words
+            others[words] = others.get(words, 0) + 1
+    return Report(
+        comparison=comparison,
+        sections=sections,
+        significant=significant,
+        others=others,
+        breakdown=(
+            report_breakdown(
+                survey=survey,
+                filters=filters,
+                weighted=weighted,
+                question_code=breakdown,
+                rows=rows,
+            )
+            if breakdown
+            else None
+        ),
+        weighting=weighting_run_latest(survey=survey),
+    )
+
+
+def breakdown_categories(*, survey: Survey, question_code: str) -> list[tuple[str, str]]:
+    """(code, label) of each category of a demographic; ResultsError for an unknown one."""
+    question = Question.objects.filter(
+        questionnaire_id=survey.questionnaire_id, code=question_code, is_demographic=True
+    ).first()
+    if question is None or question.kind not in (Question.Kind.SINGLE, Question.Kind.AREA):
+        raise ResultsError(
+            f"'{question_code}' is not a question results can be broken down by. Choose one "
+            "from the list, such as AGE or SEX."
+        )
+    if question.kind == Question.Kind.AREA:
+        return list(Area.objects.filter(council_id=survey.council_id).values_list("code", "name"))
+    return list(
+        Option.objects.filter(question=question, exclusive=False).values_list("code", "label")
+    )
+
+
+def report_breakdown(
+    *,
+    survey: Survey,
+    filters: ResponseFilters,
+    weighted: bool,
+    question_code: str,
+    rows: list[ReportRow],
+) -> Breakdown:
+    """Each all-adults national figure's local percentage within each category of a
+    demographic. A category with fewer than 10 respondents for a figure is suppressed: the
+    engine marks it, since a subgroup filter narrows the responses to a group."""
+    categories = breakdown_categories(survey=survey, question_code=question_code)
+    question_text = (
+        Question.objects.filter(questionnaire_id=survey.questionnaire_id, code=question_code)
+        .values_list("text", flat=True)
+        .first()
+    )
+    wanted = [r for r in rows if r.row.net and r.row.subgroup == ALL_ADULTS]
+    columns: list[tuple[str, str, str]] = []
+    cells: dict[tuple[str, str, str, str], BreakdownCell] = {}
+    for code, label in categories:
+        if question_code == "AREA":
+            sub_filters = ResponseFilters(
+                submitted_from=filters.submitted_from,
+                submitted_to=filters.submitted_to,
+                mode=filters.mode,
+                area=code,
+                subgroups=filters.subgroups,
+            )
+        else:
+            sub_filters = filters.with_subgroup(question_code, code)
+        try:
+            sub = survey_compare(survey=survey, weighted=weighted, filters=sub_filters)
+        except ResultsError:
+            columns.append((code, label, "0"))
+            continue
+        respondents = (
+            SUPPRESSED_TEXT if stats.is_suppressed(sub.respondents) else str(sub.respondents)
+        )
+        columns.append((code, label, respondents))
+        for r in sub.rows:
+            key = (r.question, r.item, r.net, code)
+            if r.suppressed or stats.is_suppressed(r.base or 0):
+                cells[key] = BreakdownCell(SUPPRESSED_TEXT, suppressed=True)
+            elif r.local_percent is not None:
+                cells[key] = BreakdownCell(f"{r.local_percent:.0f}%")
+    table = [
+        (
+            r,
+            [
+                cells.get(
+                    (r.row.question, r.row.item, r.row.net, code),
+                    BreakdownCell(SUPPRESSED_TEXT, suppressed=True),
+                )
+                for code, _, _ in columns
+            ],
+        )
+        for r in wanted
+    ]
+    return Breakdown(
+        question=question_code, text=question_text or "", categories=columns, rows=table
+    )

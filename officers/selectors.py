@@ -1,0 +1,315 @@
+"""Reads for officers. Every query starts from the requesting officer.
+
+An officer sees the surveys of the councils they belong to; a superuser sees every survey.
+A survey outside an officer's councils is a 404, never a 403: a 403 would tell an outsider
+that the survey exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.utils import timezone
+
+from officers.models import Export
+from results.models import WeightingRun
+from results.selectors import survey_targets, weighting_run_latest
+from surveys.models import Answer, Area, Invitation, Item, Option, Page, Question, Response, Survey
+
+User = AbstractBaseUser | AnonymousUser
+EXPORTED_KINDS = (
+    Question.Kind.SINGLE,
+    Question.Kind.MULTI,
+    Question.Kind.GRID,
+    Question.Kind.NUMBER,
+)
+
+
+def surveys_for_officer(*, user: User) -> QuerySet[Survey]:
+    surveys = Survey.objects.select_related("council", "questionnaire")
+    if not user.is_authenticated or not user.is_active:
+        return surveys.none()
+    if user.is_superuser:
+        return surveys
+    return surveys.filter(council__officers=user)
+
+
+def survey_for_officer(*, user: User, slug: str) -> Survey:
+    survey = surveys_for_officer(user=user).filter(slug=slug).first()
+    if survey is None:
+        raise Http404("There is no survey at this address that you can see.")
+    return survey
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard: every figure is one GROUP BY (or one aggregate) over the survey's responses.
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One row of a dashboard table: a label and how many responses it counts."""
+
+    label: str
+    count: int
+    share: float | None = None  # of the table's total, 0..1
+
+
+@dataclass(frozen=True)
+class TargetGap:
+    margin: str
+    category: str
+    label: str
+    target: float
+    achieved: float
+    respondents: int
+
+    @property
+    def gap_points(self) -> float:
+        return (self.achieved - self.target) * 100
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    complete: int
+    in_progress: int
+    by_day: list[Tally]
+    by_mode: list[Tally]
+    by_area: list[Tally]
+    dropout: list[Tally]
+    invitations: int
+    invitations_used: int
+    weighting: WeightingRun | None
+    targets: list[TargetGap] = field(default_factory=list)
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.invitations_used / self.invitations if self.invitations else None
+
+
+def _with_shares(rows: list[tuple[str, int]]) -> list[Tally]:
+    total = sum(n for _, n in rows)
+    return [Tally(label, n, n / total if total else None) for label, n in rows]
+
+
+def survey_dashboard(*, survey: Survey) -> Dashboard:
+    responses = Response.objects.filter(survey=survey)
+    complete = responses.filter(status=Response.Status.COMPLETE)
+    by_status = dict(
+        responses.values("status").annotate(n=Count("id")).order_by().values_list("status", "n")
+    )
+    by_day = (
+        complete.annotate(day=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+        .values_list("day", "n")
+    )
+    modes = dict(Response.Mode.choices)
+    by_mode = complete.values("mode").annotate(n=Count("id")).order_by().values_list("mode", "n")
+    by_area = (
+        complete.values("area__name", "area__position")
+        .annotate(n=Count("id"))
+        .order_by("area__position", "area__name")
+        .values_list("area__name", "n")
+    )
+    page_titles = dict(
+        Page.objects.filter(questionnaire_id=survey.questionnaire_id).values_list(
+            "position", "title"
+        )
+    )
+    # furthest_page counts pages as residents see them (1..N); one past the last page means
+    # they reached "check your answers" but did not send.
+    page_count = len(page_titles)
+    titles = [title for _, title in sorted(page_titles.items())]
+    dropout = (
+        responses.filter(status=Response.Status.IN_PROGRESS)
+        .values("furthest_page")
+        .annotate(n=Count("id"))
+        .order_by("furthest_page")
+        .values_list("furthest_page", "n")
+    )
+    invitations = Invitation.objects.filter(survey=survey).aggregate(
+        total=Count("id"), used=Count("id", filter=Q(used_at__isnull=False))
+    )
+    return Dashboard(
+        complete=by_status.get(Response.Status.COMPLETE, 0),
+        in_progress=by_status.get(Response.Status.IN_PROGRESS, 0),
+        by_day=[Tally(f"{day:%a %d %b %Y}", n) for day, n in by_day],
+        by_mode=_with_shares(
+            sorted(((modes.get(m, m), n) for m, n in by_mode), key=lambda r: -r[1])
+        ),
+        by_area=_with_shares([(name or "Not given", n) for name, n in by_area]),
+        dropout=[
+            Tally(
+                f"Page {p}: {titles[p - 1]}"
+                if 1 <= p <= page_count
+                else "Check your answers (not sent)",
+                n,
+            )
+            for p, n in dropout
+        ],
+        invitations=invitations["total"],
+        invitations_used=invitations["used"],
+        weighting=weighting_run_latest(survey=survey),
+        targets=survey_target_gaps(survey=survey),
+    )
+
+
+def survey_target_gaps(*, survey: Survey) -> list[TargetGap]:
+    """Achieved share of each population target's category, among respondents who gave one
+    of the margin's categories (the shares weighting aims at; see results.services)."""
+    targets = survey_targets(survey=survey)
+    complete = Response.objects.filter(survey=survey, status=Response.Status.COMPLETE)
+    gaps: list[TargetGap] = []
+    for margin, shares in targets.items():
+        if margin == "AREA":
+            achieved = dict(
+                complete.values("area__code")
+                .annotate(n=Count("id"))
+                .order_by()
+                .values_list("area__code", "n")
+            )
+            labels = dict(
+                Area.objects.filter(council_id=survey.council_id).values_list("code", "name")
+            )
+        else:
+            answers = Answer.objects.filter(
+                survey=survey,
+                question__questionnaire_id=survey.questionnaire_id,
+                question__code=margin,
+                response__status=Response.Status.COMPLETE,
+            )
+            achieved = dict(
+                answers.values("option__code")
+                .annotate(n=Count("id"))
+                .order_by()
+                .values_list("option__code", "n")
+            )
+            labels = dict(
+                Option.objects.filter(
+                    question__questionnaire_id=survey.questionnaire_id, question__code=margin
+                ).values_list("code", "label")
+            )
+        stated = sum(n for code, n in achieved.items() if code in shares)
+        for category, share in shares.items():
+            n = achieved.get(category, 0)
+            gaps.append(
+                TargetGap(
+                    margin=margin,
+                    category=category,
+                    label=labels.get(category, category),
+                    target=share,
+                    achieved=n / stated if stated else 0.0,
+                    respondents=n,
+                )
+            )
+    return gaps
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports
+
+
+def exports_for_survey(*, survey: Survey) -> QuerySet[Export]:
+    return Export.objects.filter(survey=survey).select_related("created_by")
+
+
+def export_for_officer(*, user: User, slug: str, pk: int) -> Export:
+    """An export of a survey the officer can see; 404 for any other id, including another
+    council's export reached through one's own survey's address."""
+    survey = survey_for_officer(user=user, slug=slug)
+    export = exports_for_survey(survey=survey).filter(pk=pk).first()
+    if export is None:
+        raise Http404("There is no export at this address that you can see.")
+    return export
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses one by one, for exports that need a row per response
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    serial: int
+    mode: str
+    split_arm: str
+    submitted_at: dt.datetime | None
+    area_code: str
+    area_name: str
+    weight: float
+    # question code -> option code (single), set of option codes (multi),
+    # {item code: option code} (grid) or a number
+    answers: dict[str, Any]
+
+
+def survey_response_count(*, survey: Survey) -> int:
+    return Response.objects.filter(survey=survey, status=Response.Status.COMPLETE).count()
+
+
+def survey_response_records(*, survey: Survey, chunk_size: int = 2000) -> Iterator[ResponseRecord]:
+    """Every complete response with its answers, in chunks of ``chunk_size`` responses: two
+    queries per chunk, so memory stays flat however large the survey. Free-text answers are
+    left out: residents may name themselves or others in them."""
+    questions = dict(
+        Question.objects.filter(questionnaire_id=survey.questionnaire_id).values_list("id", "code")
+    )
+    kinds = dict(
+        Question.objects.filter(questionnaire_id=survey.questionnaire_id).values_list("id", "kind")
+    )
+    items = dict(
+        Item.objects.filter(question__questionnaire_id=survey.questionnaire_id).values_list(
+            "id", "code"
+        )
+    )
+    options = dict(
+        Option.objects.filter(question__questionnaire_id=survey.questionnaire_id).values_list(
+            "id", "code"
+        )
+    )
+    complete = Response.objects.filter(survey=survey, status=Response.Status.COMPLETE)
+    last_id, serial = 0, 0
+    while True:
+        chunk = list(
+            complete.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list(
+                "id", "mode", "split_arm", "submitted_at", "area__code", "area__name", "weight"
+            )[:chunk_size]
+        )
+        if not chunk:
+            return
+        last_id = chunk[-1][0]
+        answers: dict[int, dict[str, Any]] = {row[0]: {} for row in chunk}
+        rows = Answer.objects.filter(
+            response_id__in=list(answers), question__kind__in=EXPORTED_KINDS
+        ).values_list("response_id", "question_id", "item_id", "option_id", "number_value")
+        for response_id, question_id, item_id, option_id, number in rows:
+            code, kind = questions[question_id], kinds[question_id]
+            given = answers[response_id]
+            if kind == Question.Kind.GRID:
+                given.setdefault(code, {})[items[item_id]] = options[option_id]
+            elif kind == Question.Kind.MULTI:
+                given.setdefault(code, set()).add(options[option_id])
+            elif kind == Question.Kind.NUMBER:
+                given[code] = number
+            else:
+                given[code] = options[option_id]
+        for response_id, mode, arm, submitted_at, area_code, area_name, weight in chunk:
+            serial += 1
+            yield ResponseRecord(
+                serial=serial,
+                mode=mode,
+                split_arm=arm,
+                submitted_at=submitted_at,
+                area_code=area_code or "",
+                area_name=area_name or "",
+                weight=weight,
+                answers=answers[response_id],
+            )

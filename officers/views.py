@@ -1,0 +1,111 @@
+"""Officers' pages. Views only route: reads are in selectors and officers.report, writes in
+services, and every survey is taken through ``survey_for_officer`` so that an officer never
+sees another council's data."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from officers import charts, selectors, services
+from officers.errors import OfficerError
+from officers.forms import WEIGHTED, ExportForm, ReportFiltersForm
+from officers.models import Export
+from officers.report import default_weighted, report_build
+from results.errors import ResultsError
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    surveys = selectors.surveys_for_officer(user=request.user).order_by("council__name", "title")
+    return render(request, "officers/home.html", {"surveys": surveys})
+
+
+@login_required
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    board = selectors.survey_dashboard(survey=survey)
+    chart = charts.bar_chart(
+        chart_id="by-day",
+        title="Complete responses by day",
+        bars=[(t.label, t.count) for t in board.by_day],
+    )
+    return render(
+        request,
+        "officers/dashboard.html",
+        {"survey": survey, "board": board, "by_day_chart": chart, "section": "dashboard"},
+    )
+
+
+@login_required
+def report(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    # Always bound: no parameters at all is a valid request for everything, weighted if it can.
+    form = ReportFiltersForm(request.GET, survey=survey)
+    context = {"survey": survey, "form": form, "section": "report"}
+    if not form.is_valid():
+        return render(request, "officers/report.html", context, status=400)
+    weighted = form.weighted(default=default_weighted(survey=survey))
+    try:
+        context["report"] = report_build(
+            survey=survey,
+            filters=form.filters(),
+            weighted=weighted,
+            breakdown=form.cleaned_data.get("breakdown") or None,
+        )
+    except ResultsError as error:
+        context["problem"] = str(error)
+    context["weighted"] = weighted
+    return render(request, "officers/report.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exports(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            export = services.export_create(
+                survey=survey,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                weighted=form.cleaned_data["weighting"] == WEIGHTED,
+            )
+        except OfficerError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("officers:export", slug=slug, pk=export.pk)
+    return render(
+        request,
+        "officers/exports.html",
+        {
+            "survey": survey,
+            "form": form,
+            "exports": selectors.exports_for_survey(survey=survey)[:50],
+            "section": "exports",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def export(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    item = selectors.export_for_officer(user=request.user, slug=slug, pk=pk)
+    return render(
+        request,
+        "officers/export.html",
+        {"survey": item.survey, "export": item, "section": "exports"},
+    )
+
+
+@login_required
+def export_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    item = selectors.export_for_officer(user=request.user, slug=slug, pk=pk)
+    if item.status != Export.Status.READY or not item.file:
+        raise Http404("This export is not ready to download.")
+    return FileResponse(
+        item.file.open("rb"), as_attachment=True, filename=item.file.name.rsplit("/", 1)[-1]
+    )

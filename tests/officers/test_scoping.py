@@ -1,0 +1,103 @@
+"""Every officer URL, for its owner, for another council's officer, and for a visitor who has
+not signed in. The URLs are collected from officers.urls, so a new page is walked the day it
+is added; a new kind of URL argument fails here until the test learns how to fill it."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import URLPattern, reverse
+
+from officers import urls as officer_urls
+from surveys.models import Survey
+from tests.officers.factories import export_make
+
+PATTERNS: list[URLPattern] = [p for p in officer_urls.urlpatterns if isinstance(p, URLPattern)]
+
+
+def _url(pattern: URLPattern, *, survey: Survey, export_id: int) -> str:
+    values = {"slug": survey.slug, "pk": export_id}
+    params = pattern.pattern.converters.keys()
+    unknown = set(params) - set(values)
+    assert not unknown, f"teach test_scoping how to fill {unknown} in {pattern.name}"
+    return reverse(f"officers:{pattern.name}", kwargs={k: values[k] for k in params})
+
+
+@pytest.fixture
+def owned(survey, officer):
+    return survey, export_make(survey=survey, user=officer)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=[p.name for p in PATTERNS])
+def test_owner_officer_gets_the_page(client, officer, owned, pattern):
+    survey, export = owned
+    client.force_login(officer)
+
+    response = client.get(_url(pattern, survey=survey, export_id=export.pk))
+    response.close()
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=[p.name for p in PATTERNS])
+def test_other_councils_officer_gets_404(client, other_officer, owned, pattern):
+    survey, export = owned
+    client.force_login(other_officer)
+
+    response = client.get(_url(pattern, survey=survey, export_id=export.pk))
+
+    if pattern.pattern.converters:
+        assert response.status_code == 404
+    else:
+        # A page with no survey in its address (the list of surveys) shows only their own.
+        assert response.status_code == 200
+        assert survey.slug not in response.content.decode()
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=[p.name for p in PATTERNS])
+def test_anonymous_visitor_is_sent_to_sign_in(client, owned, pattern):
+    survey, export = owned
+    url = _url(pattern, survey=survey, export_id=export.pk)
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=[p.name for p in PATTERNS])
+def test_officer_of_no_council_gets_404(client, owned, pattern):
+    survey, export = owned
+    client.force_login(User.objects.create_user("newcomer", password="not-a-real-password-3"))
+
+    response = client.get(_url(pattern, survey=survey, export_id=export.pk))
+
+    assert response.status_code == (404 if pattern.pattern.converters else 200)
+
+
+def test_superuser_sees_every_council(client, owned, other_survey):
+    client.force_login(User.objects.create_superuser("admin", password="not-a-real-password-4"))
+
+    response = client.get(reverse("officers:home"))
+
+    assert {s.slug for s in response.context["surveys"]} == {"riverside-2026", "hilltop-2026"}
+
+
+def test_login_page_signs_an_officer_in(client, officer):
+    page = client.get(reverse("login"))
+    assert page.status_code == 200
+    assert 'class="govuk-input' in page.content.decode()
+
+    response = client.post(
+        reverse("login"), {"username": officer.username, "password": "not-a-real-password-1"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("officers:home")
+
+
+def test_wrong_password_shows_an_error_summary(client, officer):
+    response = client.post(reverse("login"), {"username": officer.username, "password": "wrong"})
+
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
