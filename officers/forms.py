@@ -3,8 +3,6 @@ JavaScript. Choices come from the survey, so an unknown code is a form error, no
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 
 from officers.models import Export
@@ -85,10 +83,10 @@ class ReportFiltersForm(forms.Form):
         self.fields["subgroup"].choices = [("", "Everyone"), *subgroup_choices(survey)]
         self.fields["breakdown"].choices = [("", "No breakdown"), *demographic_choices(survey)]
         self.fields["submitted_from"].error_messages["invalid"] = (
-            "Enter the start date as a real date, for example 2026-03-27"
+            "Enter the start date as a real date, for example 27/3/2026"
         )
         self.fields["submitted_to"].error_messages["invalid"] = (
-            "Enter the end date as a real date, for example 2026-03-27"
+            "Enter the end date as a real date, for example 27/3/2026"
         )
         self.fields["breakdown"].error_messages["invalid_choice"] = (
             "You can only break results down by one of the listed questions (such as AGE or SEX)"
@@ -129,38 +127,9 @@ class ReportFiltersForm(forms.Form):
             subgroups=(tuple(subgroup.split(":", 1)),) if subgroup else (),
         )
 
-    def weighted(self, *, default: bool) -> bool:
-        choice = self.cleaned_data.get("weighting")
-        return default if not choice else choice == WEIGHTED
-
-
-def report_query(*, filters: ResponseFilters, weighted: bool) -> dict[str, str]:
-    """The GET parameters that reproduce a selection (for links and exports)."""
-    query = {"weighting": WEIGHTED if weighted else UNWEIGHTED}
-    if filters.submitted_from:
-        query["submitted_from"] = filters.submitted_from.isoformat()
-    if filters.submitted_to:
-        query["submitted_to"] = filters.submitted_to.isoformat()
-    if filters.mode:
-        query["mode"] = filters.mode
-    if filters.area:
-        query["area"] = filters.area
-    if filters.subgroups:
-        query["subgroup"] = ":".join(filters.subgroups[0])
-    return query
-
-
-def filters_from_json(data: dict) -> ResponseFilters:
-    def date(value: str | None) -> dt.date | None:
-        return dt.date.fromisoformat(value) if value else None
-
-    return ResponseFilters(
-        submitted_from=date(data.get("submitted_from")),
-        submitted_to=date(data.get("submitted_to")),
-        mode=data.get("mode") or None,
-        area=data.get("area") or None,
-        subgroups=tuple(tuple(pair) for pair in data.get("subgroups", [])),
-    )
+    @property
+    def is_weighted(self) -> bool:
+        return self.cleaned_data.get("weighting") == WEIGHTED
 
 
 class ExportForm(forms.Form):

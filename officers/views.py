@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from officers import charts, selectors, services
 from officers.errors import OfficerError
-from officers.forms import WEIGHTED, ExportForm, ReportFiltersForm
+from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, ReportFiltersForm
 from officers.models import Export
 from officers.report import default_weighted, report_build
 from results.errors import ResultsError
@@ -42,12 +42,15 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def report(request: HttpRequest, slug: str) -> HttpResponse:
     survey = selectors.survey_for_officer(user=request.user, slug=slug)
-    # Always bound: no parameters at all is a valid request for everything, weighted if it can.
-    form = ReportFiltersForm(request.GET, survey=survey)
+    # Always bound: no parameters at all asks for everything, weighted when the survey is.
+    data = request.GET.copy()
+    if not data.get("weighting"):
+        data["weighting"] = WEIGHTED if default_weighted(survey=survey) else UNWEIGHTED
+    form = ReportFiltersForm(data, survey=survey)
     context = {"survey": survey, "form": form, "section": "report"}
     if not form.is_valid():
         return render(request, "officers/report.html", context, status=400)
-    weighted = form.weighted(default=default_weighted(survey=survey))
+    weighted = form.is_weighted
     try:
         context["report"] = report_build(
             survey=survey,
