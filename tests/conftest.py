@@ -87,9 +87,14 @@ def _test_database_url(name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def _queue_delete(queue: str) -> None:
+def _queue_forget(queue: str) -> None:
+    """Delete the queue and, on Redis, the binding keys that kombu leaves behind it."""
     with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(queue)
+        channel = conn.default_channel
+        channel.queue_delete(queue)
+        client = getattr(channel, "client", None)
+        if client is not None:
+            client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def _worker_answers() -> bool:
@@ -113,7 +118,7 @@ def celery_worker(django_db_setup, tmp_path_factory, pytestconfig) -> str:
 
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     pytestconfig.stash[WORKER_LOG] = log_path
-    _queue_delete(TEST_QUEUE)
+    _queue_forget(TEST_QUEUE)
     env = {
         **os.environ,
         "DATABASE_URL": _test_database_url(connection.settings_dict["NAME"]),
@@ -160,7 +165,7 @@ def celery_worker(django_db_setup, tmp_path_factory, pytestconfig) -> str:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
-        _queue_delete(TEST_QUEUE)
+        _queue_forget(TEST_QUEUE)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
