@@ -1,0 +1,151 @@
+"""axe-core finds no WCAG 2.2 A or AA violation on any resident page or error state,
+on a phone-width screen (where the page must also reflow without horizontal scrolling
+at 320 CSS pixels) and on a desktop screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from surveys.models import Response
+from tests.browser.axe import axe_violations, describe, horizontal_overflow
+from tests.browser.resident import (
+    answer_page,
+    button,
+    codes_by_page,
+    latest_response,
+    start,
+    submit,
+)
+from tests.surveys.conftest import answers_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = {
+    "reflow-320": {"viewport": {"width": 320, "height": 640}, "is_mobile": True, "has_touch": True},
+    "desktop-1280": {"viewport": {"width": 1280, "height": 900}},
+}
+
+
+class Audit:
+    """Checks each page as the walk reaches it and keeps every problem for one report."""
+
+    def __init__(self, page: Page, *, reflow: bool):
+        self.page = page
+        self.reflow = reflow
+        self.checked: list[str] = []
+        self.problems: list[str] = []
+
+    def __call__(self, label: str) -> None:
+        self.checked.append(label)
+        violations = axe_violations(self.page)
+        if violations:
+            self.problems.append(f"{label} ({self.page.url}):\n{describe(violations)}")
+        if self.reflow and (overflow := horizontal_overflow(self.page)) > 0:
+            self.problems.append(
+                f"{label} ({self.page.url}): scrolls sideways by {overflow}px at 320px wide"
+            )
+
+    def assert_clean(self) -> None:
+        report = "\n\n".join(self.problems)
+        assert not self.problems, (
+            f"{len(self.problems)} of {len(self.checked)} page states have problems:\n\n{report}"
+        )
+
+
+def walk_questionnaire(page: Page, survey, audit: Audit) -> None:
+    """Landing, every page and its error state, check your answers and its error state,
+    thank-you."""
+    page.goto("/")
+    audit("home")
+    page.goto(f"/s/{survey.slug}/")
+    audit("landing")
+    response = start(page, survey)
+    answers = answers_for(response.split_arm)
+    pages = codes_by_page(survey)
+    for number, codes in enumerate(pages, start=1):
+        audit(f"page {number}")
+        if "COMMENTS" in codes:
+            page.locator('textarea[name="COMMENTS"]').fill("x" * 2001)
+        if "HOUSEHOLD" in codes:
+            page.locator('input[name="HOUSEHOLD"]').fill("several")
+        submit(page, button(page, "Continue"))
+        expect(page.locator(".govuk-error-summary")).to_be_visible()
+        audit(f"page {number}, errors")
+        answer_page(page, codes, answers, how="click")
+        submit(page, button(page, "Continue"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before sending them"
+    )
+    audit("check your answers")
+
+    # An answer that went missing after it was given (the draft edited behind the page):
+    # sending is refused with an error summary linking to the question.
+    response.refresh_from_db()
+    complete_draft = dict(response.draft)
+    Response.objects.filter(pk=response.pk).update(
+        draft={k: v for k, v in complete_draft.items() if k != "Q2"}
+    )
+    submit(page, button(page, "Send my answers"))
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    audit("check your answers, errors")
+    Response.objects.filter(pk=response.pk).update(draft=complete_draft)
+    submit(page, button(page, "Send my answers"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Thank you, your answers have been sent"
+    )
+    audit("thank you")
+
+
+def walk_other_pages(page: Page, survey, audit: Audit) -> None:
+    """Saved code, code entry and its errors, accessibility statement, closed survey, 404."""
+    start(page, survey)
+    answer_page(
+        page, codes_by_page(survey)[0], answers_for(latest_response(survey).split_arm), how="click"
+    )
+    submit(page, button(page, "Save and finish later"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your answers have been saved")
+    audit("saved, with the code")
+
+    page.goto("/code/")
+    audit("enter a code")
+    submit(page, button(page, "Continue"))
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    audit("enter a code, empty")
+    page.get_by_label("Enter your code").fill("ABCD-EFGH-JKMN")
+    submit(page, button(page, "Continue"))
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    audit("enter a code, unknown code")
+
+    page.goto("/accessibility/")
+    audit("accessibility statement")
+
+    survey.closes_at = timezone.now() - dt.timedelta(minutes=1)
+    survey.save(update_fields=["closes_at"])
+    page.goto(f"/s/{survey.slug}/")
+    expect(page.get_by_text("This survey has closed")).to_be_visible()
+    audit("closed survey")
+
+    reply = page.goto("/s/no-such-survey/")
+    assert reply is not None and reply.status == 404
+    audit("page not found")
+
+
+@pytest.mark.parametrize("screen", list(WIDTHS))
+def test_questionnaire_pages_and_errors_pass_axe(new_context, survey, screen):
+    page = new_context(**WIDTHS[screen]).new_page()
+    audit = Audit(page, reflow=screen.startswith("reflow"))
+    walk_questionnaire(page, survey, audit)
+    assert len(audit.checked) == 2 + 2 * 8 + 3
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("screen", list(WIDTHS))
+def test_code_saved_closed_and_missing_pages_pass_axe(new_context, survey, screen):
+    page = new_context(**WIDTHS[screen]).new_page()
+    audit = Audit(page, reflow=screen.startswith("reflow"))
+    walk_other_pages(page, survey, audit)
+    audit.assert_clean()
