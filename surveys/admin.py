@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from surveys import services
 from surveys.models import (
     Area,
+    AuditEntry,
     Council,
     Invitation,
     Item,
@@ -117,3 +118,21 @@ class SurveyAdmin(admin.ModelAdmin):
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ["pk", "survey", "area", "created_at", "used_at"]
     readonly_fields = ["code_hash"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the trail is added to by the services, never edited by hand."""
+
+    list_display = ["at", "actor", "action", "council", "survey"]
+    list_filter = ["action", "council"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

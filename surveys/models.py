@@ -322,3 +322,24 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.code}={self.option or self.text_value or self.number_value}"
+
+
+class AuditEntry(models.Model):
+    """Who did what, when: opening and closing surveys, exports, erasures, views of
+    response-level data. Entries are only ever added."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    council = models.ForeignKey(Council, null=True, blank=True, on_delete=models.SET_NULL)
+    survey = models.ForeignKey(Survey, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=60, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
