@@ -120,7 +120,8 @@ def walk_other_pages(page: Page, survey, audit: Audit) -> None:
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     audit("enter a code, unknown code")
 
-    page.goto("/accessibility/")
+    page.get_by_role("link", name="Accessibility statement").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accessibility statement for Collab")
     audit("accessibility statement")
 
     survey.closes_at = timezone.now() - dt.timedelta(minutes=1)

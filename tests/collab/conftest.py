@@ -1,0 +1,1 @@
+from tests.surveys.conftest import council, questionnaire, survey  # noqa: F401 (fixtures)

@@ -1,0 +1,40 @@
+"""The accessibility statement: the sections UK public sector bodies publish, and honest."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+SECTIONS = [
+    "How accessible this website is",
+    "Feedback and contact information",
+    "Reporting accessibility problems with this website",
+    "Enforcement procedure",
+    "Technical information about this website’s accessibility",
+    "Compliance status",
+    "Non-accessible content",
+    "Preparation of this accessibility statement",
+    "What we have not tested yet",
+]
+
+
+def test_statement_has_every_section_of_the_public_sector_format(client):
+    html = client.get(reverse("accessibility")).content.decode()
+    positions = [html.find(section) for section in SECTIONS]
+    assert -1 not in positions, [s for s, p in zip(SECTIONS, positions, strict=True) if p == -1]
+    assert positions == sorted(positions)
+    assert "Equality and Human Rights Commission" in html
+    assert "axe-core" in html and "keyboard alone" in html
+    assert "with screen readers" in html  # what is not tested yet is said
+
+
+def test_statement_lists_the_contact_of_each_open_survey(client, survey):
+    html = client.get(reverse("accessibility")).content.decode()
+    assert f"{survey.council.name} ({survey.title}): {survey.contact}" in html
+
+
+def test_every_resident_page_links_to_the_statement(client, survey):
+    for url in ["/", reverse("surveys:landing", args=[survey.slug]), reverse("surveys:code")]:
+        assert f'href="{reverse("accessibility")}"' in client.get(url).content.decode(), url
