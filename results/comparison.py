@@ -26,6 +26,7 @@ from results.selectors import (
     questions_by_code,
     resolved_answer_counts,
     resolved_bases,
+    resolved_subgroup_counts,
     survey_net_cell,
     survey_respondent_summary,
     weighting_run_latest,
@@ -108,26 +109,35 @@ def survey_compare(
     figures = baseline_figures(questionnaire_slug=survey.questionnaire.slug)
     questions = questions_by_code(survey=survey)
 
-    # One GROUP BY for every all-adults figure, then one small one per published subgroup,
-    # restricted to the questions that subgroup has figures for.
-    main_codes = sorted({f.question_code for f in figures if not f.has_subgroup})
-    counts = resolved_answer_counts(resolved=resolved, question_codes=main_codes)
+    # One GROUP BY over the answers that all-adults figures need, and one more for every
+    # published subgroup at once, over the few items those figures are on.
+    overall = [f for f in figures if not f.has_subgroup]
+    main_codes = sorted({f.question_code for f in overall})
+    counts = resolved_answer_counts(
+        resolved=resolved,
+        question_codes=main_codes,
+        item_codes=sorted({f.item_code for f in overall if f.item_code}),
+    )
     bases = resolved_bases(resolved=resolved, counts=counts, question_codes=main_codes)
-    by_subgroup: dict[tuple[str, str], list[NationalFigure]] = defaultdict(list)
-    for f in figures:
-        if f.has_subgroup:
-            by_subgroup[(f.subgroup_question_code, f.subgroup_option_code)].append(f)
+    by_subgroup = [f for f in figures if f.has_subgroup]
+    subgroup_keys = sorted(
+        {(f.subgroup_question_code, f.subgroup_option_code) for f in by_subgroup}
+    )
+    sub_codes = sorted({f.question_code for f in by_subgroup})
+    sub_counts = resolved_subgroup_counts(
+        resolved=resolved,
+        subgroups=subgroup_keys,
+        question_codes=sub_codes,
+        item_codes=sorted({f.item_code for f in by_subgroup if f.item_code}),
+    )
     subgroup_data: dict[tuple[str, str], tuple[ResponseFilters, Counts, Bases]] = {}
-    for (sub_question, sub_option), sub_figures in by_subgroup.items():
-        sub_filters = filters.with_subgroup(sub_question, sub_option)
+    for key in subgroup_keys:
+        sub_filters = filters.with_subgroup(*key)
         sub_resolved = filters_resolve(survey=survey, filters=sub_filters)
-        codes = sorted({f.question_code for f in sub_figures})
-        items = sorted({f.item_code for f in sub_figures if f.item_code}) or None
-        sub_counts = resolved_answer_counts(
-            resolved=sub_resolved, question_codes=codes, item_codes=items
+        sub_bases = resolved_bases(
+            resolved=sub_resolved, counts=sub_counts[key], question_codes=sub_codes
         )
-        sub_bases = resolved_bases(resolved=sub_resolved, counts=sub_counts, question_codes=codes)
-        subgroup_data[(sub_question, sub_option)] = (sub_filters, sub_counts, sub_bases)
+        subgroup_data[key] = (sub_filters, sub_counts[key], sub_bases)
 
     mode_note = _mode_note(summary)
     rows: list[ComparisonRow] = []

@@ -235,13 +235,12 @@ def _response_condition(resolved: ResolvedFilters, *, prefix: str, outer: str) -
         condition &= Q(**{f"{prefix}mode": resolved.mode})
     if resolved.area_id:
         condition &= Q(**{f"{prefix}area_id": resolved.area_id})
-    for question_id, option_id in resolved.subgroup_option_ids:
+    for _question_id, option_id in resolved.subgroup_option_ids:
+        # The option alone names the question. Adding question_id would make PostgreSQL
+        # multiply the two selectivities as if independent, underestimate the subgroup a
+        # hundredfold and pick a nested loop that is ten times slower than a hash join.
         condition &= Q(
-            Exists(
-                Answer.objects.filter(
-                    response_id=OuterRef(outer), question_id=question_id, option_id=option_id
-                )
-            )
+            Exists(Answer.objects.filter(response_id=OuterRef(outer), option_id=option_id))
         )
     return condition
 
@@ -280,60 +279,137 @@ def survey_answer_counts(
     )
 
 
-def resolved_answer_counts(
-    *,
+@dataclass(frozen=True)
+class _AnswerRows:
+    """The answer rows to count, and the codes of the ids they group by."""
+
+    answers: QuerySet
+    question_code: dict[int, str]
+    item_code: dict[int, str]
+    option_code: dict[int, str]
+
+    def key(self, row: dict) -> tuple[str, str, str]:
+        return (
+            self.question_code[row["question_id"]],
+            self.item_code.get(row["item_id"], ""),
+            self.option_code[row["option_id"]],
+        )
+
+
+def _answer_rows(
     resolved: ResolvedFilters,
+    *,
     question_codes: Iterable[str] | None,
-    item_codes: Iterable[str] | None = None,
-) -> Counts:
+    item_codes: Iterable[str] | None,
+) -> _AnswerRows:
     survey = resolved.survey
     questions = Question.objects.filter(questionnaire_id=survey.questionnaire_id)
     if question_codes is not None:
         questions = questions.filter(code__in=list(question_codes))
     question_code = dict(questions.values_list("id", "code"))
     item_rows = list(
-        _items(survey).filter(question_id__in=question_code).values_list("id", "code", "split_arm")
+        _items(survey)
+        .filter(question_id__in=question_code)
+        .values_list("id", "code", "split_arm", "question_id")
     )
-    item_code = {item_id: code for item_id, code, _ in item_rows}
     option_code = dict(
         Option.objects.filter(question_id__in=question_code).values_list("id", "code")
     )
-
-    answers = Answer.objects.filter(survey=survey, question_id__in=list(question_code)).filter(
-        _response_condition(resolved, prefix="response__", outer="response_id")
-    )
-    if item_codes is not None:
+    if item_codes is None:
+        where = Q(question_id__in=list(question_code))
+    else:
+        # A grid question counts only the items asked for; other questions count whole. Items
+        # are named alone (an item names its question): PostgreSQL treats survey, question
+        # and item as independent, so naming all three makes it expect a tenth of the rows
+        # and choose a nested loop where a hash join is ten times faster.
         wanted = set(item_codes)
-        answers = answers.filter(item_id__in=[i for i, c, _ in item_rows if c in wanted])
-    answers = _same_arm_only(answers, item_rows)
+        grid_ids = {question_id for *_, question_id in item_rows}
+        where = Q(item_id__in=[i for i, c, _, _ in item_rows if c in wanted])
+        whole = [q for q in question_code if q not in grid_ids]
+        if whole:
+            where |= Q(question_id__in=whole)
+    answers = (
+        Answer.objects.filter(survey=survey)
+        .filter(where)
+        .filter(_response_condition(resolved, prefix="response__", outer="response_id"))
+    )
+    answers = _same_arm_only(answers, [(i, a) for i, _, a, _ in item_rows])
+    return _AnswerRows(
+        answers=answers,
+        question_code=question_code,
+        item_code={i: c for i, c, _, _ in item_rows},
+        option_code=option_code,
+    )
 
-    rows = (
-        answers.values("question_id", "item_id", "option_id")
+
+def resolved_answer_counts(
+    *,
+    resolved: ResolvedFilters,
+    question_codes: Iterable[str] | None,
+    item_codes: Iterable[str] | None = None,
+) -> Counts:
+    """Counts for filters already checked; ``item_codes`` restricts grid questions to those
+    items (other questions are counted whole)."""
+    rows = _answer_rows(resolved, question_codes=question_codes, item_codes=item_codes)
+    grouped = (
+        rows.answers.values("question_id", "item_id", "option_id")
         .annotate(n=Count("id"), **_weight_sums())
         .order_by()
     )
     counts: Counts = {}
-    for row in rows:
+    for row in grouped:
         if row["option_id"] is None:
             continue  # text, number and area answers have no option to count here
-        key = (
-            question_code[row["question_id"]],
-            item_code.get(row["item_id"], ""),
-            option_code[row["option_id"]],
-        )
-        counts[key] = Cell(row["n"], float(row["sum_w"]), float(row["sum_w2"]))
+        counts[rows.key(row)] = Cell(row["n"], float(row["sum_w"]), float(row["sum_w2"]))
     return counts
+
+
+def resolved_subgroup_counts(
+    *,
+    resolved: ResolvedFilters,
+    subgroups: Iterable[tuple[str, str]],
+    question_codes: Iterable[str],
+    item_codes: Iterable[str] | None = None,
+) -> dict[tuple[str, str], Counts]:
+    """Counts within each of several subgroups (question code, option code), in one GROUP BY.
+
+    Each answer row is joined to its respondent's answers that put them in a subgroup and
+    grouped by that subgroup too, so one pass serves every subgroup (a respondent in two
+    subgroups counts in both). Some cells come back that no figure needs; they are cheap.
+    """
+    subgroup_option: dict[int, tuple[str, str]] = {}
+    for question_code, option_code in subgroups:
+        _, option_id = _option_ids(
+            survey=resolved.survey, question_code=question_code, option_code=option_code
+        )
+        subgroup_option[option_id] = (question_code, option_code)
+    result: dict[tuple[str, str], Counts] = {key: {} for key in subgroup_option.values()}
+    if not subgroup_option:
+        return result
+    rows = _answer_rows(resolved, question_codes=question_codes, item_codes=item_codes)
+    grouped = (
+        rows.answers.filter(response__answers__option_id__in=list(subgroup_option))
+        .values("question_id", "item_id", "option_id", "response__answers__option_id")
+        .annotate(n=Count("id"), **_weight_sums())
+        .order_by()
+    )
+    for row in grouped:
+        if row["option_id"] is None:
+            continue
+        counts = result[subgroup_option[row["response__answers__option_id"]]]
+        counts[rows.key(row)] = Cell(row["n"], float(row["sum_w"]), float(row["sum_w2"]))
+    return result
 
 
 def _items(survey: Survey) -> QuerySet:
     return Item.objects.filter(question__questionnaire_id=survey.questionnaire_id)
 
 
-def _same_arm_only(answers: QuerySet, item_rows: Sequence[tuple[int, str, str]]) -> QuerySet:
+def _same_arm_only(answers: QuerySet, item_arms: Sequence[tuple[int, str]]) -> QuerySet:
     # The write path never stores an item for the wrong half; this keeps the counts right even
     # if an import or a hand correction ever did.
     for arm in ("A", "B"):
-        ids = [item_id for item_id, _, split_arm in item_rows if split_arm == arm]
+        ids = [item_id for item_id, split_arm in item_arms if split_arm == arm]
         if ids:
             answers = answers.exclude(Q(item_id__in=ids) & ~Q(response__split_arm=arm))
     return answers
@@ -387,13 +463,19 @@ def _respondents_choosing(
 ) -> Cell:
     """Respondents who chose any of ``option_codes`` (any option if None) of a question, each
     counted once: the base, or a net of several options, of a multiple-choice question."""
-    chose = Answer.objects.filter(
-        response_id=OuterRef("pk"),
-        question__questionnaire_id=resolved.survey.questionnaire_id,
-        question__code=question_code,
+    question = Question.objects.get(
+        questionnaire_id=resolved.survey.questionnaire_id, code=question_code
     )
-    if option_codes is not None:
-        chose = chose.filter(option__code__in=list(option_codes))
+    if option_codes is None:
+        chose = Answer.objects.filter(response_id=OuterRef("pk"), question_id=question.id)
+    else:
+        # Option ids alone, for the same reason as in _response_condition.
+        option_ids = list(
+            Option.objects.filter(question=question, code__in=list(option_codes)).values_list(
+                "id", flat=True
+            )
+        )
+        chose = Answer.objects.filter(response_id=OuterRef("pk"), option_id__in=option_ids)
     result = (
         Response.objects.filter(survey=resolved.survey)
         .filter(_response_condition(resolved, prefix="", outer="pk"))

@@ -318,7 +318,9 @@ def _weights_write(*, response_ids: list[int], weights: Iterable[float]) -> None
             cursor.execute(
                 "UPDATE surveys_response AS r SET weight = v.w "
                 "FROM unnest(%s::bigint[], %s::double precision[]) AS v(id, w) "
-                "WHERE r.id = v.id",
+                # Unchanged weights are not rewritten: a second run of the same weighting
+                # then writes nothing, and PostgreSQL keeps no dead row versions for it.
+                "WHERE r.id = v.id AND r.weight IS DISTINCT FROM v.w",
                 [response_ids, weights],
             )
         return

@@ -171,3 +171,27 @@ def test_respondent_summary_counts_complete_responses_by_mode(survey, dataset):
 def test_unknown_filter_codes_are_refused_with_a_clear_message(survey, filters, message):
     with pytest.raises(ResultsError, match=message):
         survey_answer_counts(survey=survey, filters=filters)
+
+
+def test_subgroup_counts_come_from_one_pass_and_match_filtered_counts(survey, dataset):
+    from results.selectors import filters_resolve, resolved_subgroup_counts
+
+    resolved = filters_resolve(survey=survey, filters=ResponseFilters())
+    by_group = resolved_subgroup_counts(
+        resolved=resolved,
+        subgroups=[("AGE", "15_24"), ("INTERNET", "no")],
+        question_codes=["Q2", "Q4"],
+        item_codes=["needs"],
+    )
+    for subgroup, counts in by_group.items():
+        expected = survey_answer_counts(
+            survey=survey,
+            filters=ResponseFilters(subgroups=(subgroup,)),
+            question_codes=["Q2", "Q4"],
+            item_codes=["needs"],
+        )
+        assert counts == expected
+    # r3 is both aged 15-24 and offline: counted in both groups.
+    assert by_group[("AGE", "15_24")][("Q4", "needs", "always")] == Cell(1, 1.0, 1.0)
+    assert by_group[("INTERNET", "no")][("Q4", "needs", "always")] == Cell(1, 1.0, 1.0)
+    assert ("Q4", "decisions", "never") not in by_group[("AGE", "15_24")]
