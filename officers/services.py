@@ -16,6 +16,7 @@ from officers import exports
 from officers.errors import OfficerError
 from officers.models import Export
 from results.errors import ResultsError
+from surveys.audit import audit_log
 from surveys.models import Survey
 
 logger = logging.getLogger(__name__)
@@ -29,9 +30,21 @@ def export_create(*, survey: Survey, user: AbstractBaseUser, kind: str, weighted
 
     with transaction.atomic():
         export = Export.objects.create(survey=survey, created_by=user, kind=kind, weighted=weighted)
+        audit_log(actor=user, action="export.requested", survey=survey, export=export.pk, kind=kind)
         # After commit: a worker that picked the id up earlier would not find the row.
         transaction.on_commit(lambda: build_export.delay(export.pk))
     return export
+
+
+def export_downloaded(*, export: Export, user: AbstractBaseUser) -> None:
+    """Downloads are recorded too: a file of answers can leave the building with them."""
+    audit_log(
+        actor=user,
+        action="export.downloaded",
+        survey=export.survey,
+        export=export.pk,
+        kind=export.kind,
+    )
 
 
 def export_progress(*, export_id: int, percent: int) -> None:

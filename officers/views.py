@@ -109,6 +109,7 @@ def export_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     item = selectors.export_for_officer(user=request.user, slug=slug, pk=pk)
     if item.status != Export.Status.READY or not item.file:
         raise Http404("This export is not ready to download.")
+    services.export_downloaded(export=item, user=request.user)
     return FileResponse(
         item.file.open("rb"), as_attachment=True, filename=item.file.name.rsplit("/", 1)[-1]
     )

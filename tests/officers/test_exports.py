@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from officers.models import Export
 from officers.services import export_build
-from surveys.models import Invitation, Response
+from surveys.models import AuditEntry, Invitation, Response
 from surveys.services import response_record
 from tests.officers.factories import export_make
 from tests.surveys.conftest import answers_for
@@ -68,6 +68,19 @@ def test_csv_export_has_a_row_per_response_with_codes_labels_and_weights(
     assert first["AGE"] == "55_64"
     assert "COMMENTS" not in first  # free text may name people: never exported
     assert "More evening opening hours" not in str(rows)
+
+
+def test_asking_for_and_downloading_an_export_are_audited(
+    officer_client, officer, answered, django_capture_on_commit_callbacks
+):
+    export = _start(officer_client, answered, "csv", django_capture_on_commit_callbacks)
+    _download(officer_client, export)
+
+    entries = AuditEntry.objects.filter(survey=answered).order_by("at", "id")
+    assert [(e.action, e.actor, e.detail["export"]) for e in entries] == [
+        ("export.requested", officer, export.pk),
+        ("export.downloaded", officer, export.pk),
+    ]
 
 
 def test_export_page_shows_status_and_a_download_link_when_ready(
