@@ -19,3 +19,12 @@ class ResponseInvalid(SurveyError):
         super().__init__(
             f"{count} answer{'s' if count != 1 else ''} need{'s' if count == 1 else ''} attention"
         )
+
+
+class ResponsesInvalid(SurveyError):
+    """Several responses checked at once (an import): errors maps each response's index to
+    its ResponseInvalid errors. Raised before anything is written."""
+
+    def __init__(self, errors: dict[int, dict[str, list[tuple[str, str]]]]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} response{'s' if len(errors) != 1 else ''} not valid")

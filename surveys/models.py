@@ -6,6 +6,7 @@ a response links to an invitation at most, and the invitation holds only a hash 
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
@@ -31,6 +32,14 @@ class Council(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        try:
+            accent_colour_check(self.accent_colour)
+        except ValidationError as error:
+            raise ValidationError({"accent_colour": error.messages}) from None
 
 
 class Area(models.Model):
@@ -343,3 +352,96 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a survey: the accent colour check, invitees (personal data) and the panel.
+
+# WCAG 2.2 AA contrast for normal text: council colours sit behind white text on residents' pages.
+WHITE_TEXT_MIN_CONTRAST = 4.5
+
+
+def _relative_luminance(hex_colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast_with_white(hex_colour: str) -> float:
+    """The WCAG contrast ratio of white text on this colour (1 to 21)."""
+    return 1.05 / (_relative_luminance(hex_colour) + 0.05)
+
+
+def accent_colour_check(hex_colour: str) -> None:
+    """Raise ValidationError when white text on this colour fails WCAG AA (4.5:1)."""
+    from django.core.exceptions import ValidationError
+
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", hex_colour or ""):
+        raise ValidationError("Use a colour like #1d70b8.")
+    ratio = contrast_with_white(hex_colour)
+    if ratio < WHITE_TEXT_MIN_CONTRAST:
+        raise ValidationError(
+            f"White text on {hex_colour} has a contrast of {ratio:.2f}:1; residents' pages need "
+            f"at least {WHITE_TEXT_MIN_CONTRAST}:1 (WCAG AA). Choose a darker colour."
+        )
+
+
+class Invitee(models.Model):
+    """The name and address an invitation was sent to, kept apart from Invitation and Response.
+
+    Deleted with the survey's retention; the invitation (a code hash and an area) stays, so
+    response rates survive the erasure.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        RESPONDED = "responded", "Responded"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitees")
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="invitee")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    postal_address = models.TextField(blank=True)
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminders = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["survey", "id"]
+        indexes = [models.Index(fields=["survey", "status"])]
+
+    def __str__(self) -> str:
+        return f"Invitee {self.pk} of {self.survey_id}"
+
+    @property
+    def by_email(self) -> bool:
+        return bool(self.email)
+
+
+class PanelMember(models.Model):
+    """A resident who offered to help shape services. Linked to the survey only, never to a
+    response, so their answers stay anonymous."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="panel_members")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    topics = models.JSONField(default=list, blank=True)
+    other_topics = models.TextField(blank=True)
+    consented_at = models.DateTimeField(default=timezone.now)
+    withdrawal_code_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["survey", "consented_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Panel member {self.pk} of {self.survey_id}"

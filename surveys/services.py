@@ -12,13 +12,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from results.services import survey_responses_changed
 from surveys.codes import code_generate, code_hash
-from surveys.errors import CodeRejected, ResponseInvalid, SurveyUnavailable
+from surveys.errors import CodeRejected, ResponseInvalid, ResponsesInvalid, SurveyUnavailable
 from surveys.kinds import KINDS, AnswerError
 from surveys.models import (
     Answer,
     Area,
     Invitation,
+    Invitee,
     Item,
     Option,
     Page,
@@ -184,21 +186,9 @@ def response_submit(*, response_id: int) -> Response:
         response.refresh_from_db()
         spec = spec_for(response.survey)
         cleaned = answers_validate(spec=spec, arm=response.split_arm, answers=response.draft)
-        rows = [
-            Answer(
-                response=response,
-                survey_id=response.survey_id,
-                question_id=row.question_id,
-                item_id=row.item_id,
-                option_id=row.option_id,
-                text_value=row.text_value,
-                number_value=row.number_value,
-            )
-            for code, value in cleaned.items()
-            for row in KINDS[spec.questions[code].kind].answer_rows(
-                spec.questions[code], response.split_arm, value
-            )
-        ]
+        rows = _answer_objects(
+            spec=spec, response=response, arm=response.split_arm, cleaned=cleaned
+        )
         Answer.objects.bulk_create(rows, batch_size=500)
         area_code = cleaned.get("AREA")
         if area_code:
@@ -212,7 +202,30 @@ def response_submit(*, response_id: int) -> Response:
             Invitation.objects.filter(pk=response.invitation_id, used_at__isnull=True).update(
                 used_at=now
             )
+            Invitee.objects.filter(invitation_id=response.invitation_id).update(
+                status=Invitee.Status.RESPONDED
+            )
+        # Weights and report figures follow the new response once it is committed.
+        survey_responses_changed(survey_id=response.survey_id)
     return response
+
+
+def _answer_objects(
+    *, spec: SurveySpec, response: Response, arm: str, cleaned: dict[str, Any]
+) -> list[Answer]:
+    return [
+        Answer(
+            response=response,
+            survey_id=response.survey_id,
+            question_id=row.question_id,
+            item_id=row.item_id,
+            option_id=row.option_id,
+            text_value=row.text_value,
+            number_value=row.number_value,
+        )
+        for code, value in cleaned.items()
+        for row in KINDS[spec.questions[code].kind].answer_rows(spec.questions[code], arm, value)
+    ]
 
 
 def response_record(
@@ -231,6 +244,67 @@ def response_record(
         response.draft = answers
         response.save(update_fields=["split_arm", "draft"])
         return response_submit(response_id=response.pk)
+
+
+def responses_record_bulk(
+    *,
+    survey: Survey,
+    drafts: list[tuple[str, str, dict[str, Any]]],
+    entered_by=None,
+) -> int:
+    """Many complete responses (a file of paper questionnaires) in one transaction.
+
+    drafts are (mode, split arm, answers by question code). Every draft is validated with the
+    question kinds (the same answers_validate as response_submit) before anything is
+    written; if any fails, ResponsesInvalid lists them all by index and nothing is stored.
+    Rows are then inserted in bulk: there is no resident to race with, so no claim is needed.
+    """
+    errors: dict[int, dict[str, list[tuple[str, str]]]] = {}
+    for mode in {mode for mode, _, _ in drafts}:
+        if mode not in (Response.Mode.PAPER, Response.Mode.TELEPHONE):
+            raise SurveyUnavailable("Responses entered by an officer are paper or telephone.")
+        survey_check_open(survey=survey, mode=mode)
+    spec = spec_for(survey)
+    cleaned_all: list[tuple[str, str, dict[str, Any]]] = []
+    for index, (mode, arm, answers) in enumerate(drafts):
+        if arm not in ("A", "B"):
+            errors[index] = {"SPLIT_ARM": [("SPLIT_ARM", "The half of the sample must be A or B")]}
+            continue
+        try:
+            cleaned_all.append((mode, arm, answers_validate(spec=spec, arm=arm, answers=answers)))
+        except ResponseInvalid as e:
+            errors[index] = e.errors
+    if errors:
+        raise ResponsesInvalid(errors)
+    areas = dict(Area.objects.filter(council_id=survey.council_id).values_list("code", "id"))
+    now = timezone.now()
+    with transaction.atomic():
+        responses = Response.objects.bulk_create(
+            [
+                Response(
+                    survey=survey,
+                    split_arm=arm,
+                    mode=mode,
+                    status=Response.Status.COMPLETE,
+                    draft=cleaned,
+                    furthest_page=spec.page_count + 1,
+                    area_id=areas.get(cleaned.get("AREA")),
+                    entered_by=entered_by,
+                    started_at=now,
+                    submitted_at=now,
+                )
+                for mode, arm, cleaned in cleaned_all
+            ],
+            batch_size=1000,
+        )
+        rows: list[Answer] = []
+        for response, (_, arm, cleaned) in zip(responses, cleaned_all, strict=True):
+            rows.extend(_answer_objects(spec=spec, response=response, arm=arm, cleaned=cleaned))
+            if len(rows) >= 20_000:
+                Answer.objects.bulk_create(rows, batch_size=2000)
+                rows = []
+        Answer.objects.bulk_create(rows, batch_size=2000)
+    return len(responses)
 
 
 def code_open(*, code: str) -> Response:

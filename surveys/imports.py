@@ -1,0 +1,336 @@
+"""Files officers upload: reading them safely, and importing paper responses from CSV.
+
+Every upload is read the same way: refused early when too big, refused when empty or not
+UTF-8 (with or without the byte order mark Excel adds), and checked whole before anything is
+stored. Problems are reported as (row, column, problem), with row numbers as a spreadsheet
+shows them (the header is row 1).
+
+The responses file has one row per paper questionnaire and one column per question code:
+``SPLIT_ARM`` (A or B: which version of the paper questionnaire it was), then ``Q1``, ``Q2``,
+...; a grid has a column per statement (``Q4_needs``); a multiple choice lists its codes
+separated by ``;``. Optional columns: ``MODE`` (paper or telephone) and ``REF`` (the number
+written on the paper form, used only to catch a form typed twice).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from surveys import services
+from surveys.audit import audit_log
+from surveys.errors import ResponsesInvalid, SurveyError
+from surveys.models import Response, Survey
+from surveys.spec import QuestionSpec, SurveySpec
+
+MB = 1024 * 1024
+INVITEES_MAX_BYTES = 5 * MB
+RESPONSES_MAX_BYTES = 20 * MB
+# Enough for an officer to see what is wrong; the rest are counted.
+PROBLEMS_SHOWN = 200
+
+SPLIT_ARM = "SPLIT_ARM"
+MODE = "MODE"
+REF = "REF"
+MULTI_SEPARATOR = ";"
+IMPORT_MODES = {Response.Mode.PAPER.value, Response.Mode.TELEPHONE.value}
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                f"row {self.row}" if self.row else "",
+                f"column {self.column}" if self.column else "",
+            )
+            if part
+        )
+        return f"{where.capitalize()}: {self.message}" if where else self.message
+
+
+class UploadRejected(SurveyError):
+    """A file that cannot be imported; problems say where and what. Nothing was stored."""
+
+    def __init__(self, problems: list[Problem], *, total: int | None = None):
+        self.problems = problems[:PROBLEMS_SHOWN]
+        self.total = total if total is not None else len(problems)
+        first = str(problems[0]) if problems else "The file cannot be imported"
+        more = f" (and {self.total - 1} more problems)" if self.total > 1 else ""
+        super().__init__(f"Nothing was imported. {first}{more}")
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.problems)
+
+
+def size_check(size: int | None, *, max_bytes: int) -> None:
+    """Refuse a file by its declared size, before reading it."""
+    if size is not None and size > max_bytes:
+        raise UploadRejected(
+            [
+                Problem(
+                    None,
+                    None,
+                    f"The file is {size / MB:.1f} MB; the largest file accepted is "
+                    f"{max_bytes // MB} MB. Split it into smaller files.",
+                )
+            ]
+        )
+
+
+def upload_read(upload: Any, *, max_bytes: int = INVITEES_MAX_BYTES) -> str:
+    """The text of an uploaded file (a Django UploadedFile or a binary file), or UploadRejected."""
+    size_check(getattr(upload, "size", None), max_bytes=max_bytes)
+    # One byte more than allowed tells us it is too big without reading all of it.
+    data = upload.read(max_bytes + 1)
+    return bytes_decode(data, max_bytes=max_bytes)
+
+
+def bytes_decode(data: bytes, *, max_bytes: int) -> str:
+    size_check(len(data), max_bytes=max_bytes)
+    if not data.strip():
+        raise UploadRejected([Problem(None, None, "The file is empty.")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise UploadRejected(
+            [
+                Problem(
+                    line,
+                    None,
+                    "The file is not UTF-8 text. Save it as “CSV UTF-8 (comma delimited)” "
+                    "(with or without a byte order mark) and upload it again.",
+                )
+            ]
+        ) from None
+    if "\x00" in text:
+        raise UploadRejected(
+            [Problem(None, None, "The file is not a CSV text file (it contains binary data).")]
+        )
+    return text
+
+
+def csv_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the (row number, cells) of every non-blank row."""
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise UploadRejected(
+            [Problem(None, None, f"The file is not valid CSV: {error}.")]
+        ) from None
+    numbered = [
+        (n, cells) for n, cells in enumerate(lines, start=1) if any(c.strip() for c in cells)
+    ]
+    if not numbered:
+        raise UploadRejected([Problem(None, None, "The file is empty.")])
+    (_, header), rows = numbered[0], numbered[1:]
+    header = [h.strip() for h in header]
+    problems = []
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            problems.append(Problem(1, None, "A column has no name in the first row."))
+        elif name in seen:
+            problems.append(Problem(1, name, "This column appears twice."))
+        seen.add(name)
+    for n, cells in rows:
+        if len(cells) != len(header):
+            problems.append(
+                Problem(n, None, f"This row has {len(cells)} cells; the header has {len(header)}.")
+            )
+    if problems:
+        raise UploadRejected(problems)
+    if not rows:
+        raise UploadRejected([Problem(None, None, "The file has a header but no rows.")])
+    return header, rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Paper responses
+
+
+def response_columns(spec: SurveySpec) -> dict[str, tuple[QuestionSpec, str | None]]:
+    """Column name -> (question, grid item code or None), in questionnaire order."""
+    columns: dict[str, tuple[QuestionSpec, str | None]] = {}
+    for q in spec.questions.values():
+        if q.kind == "grid":
+            for item in q.items:
+                columns[f"{q.code}_{item.code}"] = (q, item.code)
+        else:
+            columns[q.code] = (q, None)
+    return columns
+
+
+def _required_columns(spec: SurveySpec) -> list[str]:
+    """Columns that must be in the file: every column of a required question.
+
+    Split-sample statements are included: the column is there, blank for the other half.
+    """
+    return [name for name, (q, _) in response_columns(spec).items() if q.required]
+
+
+def _column_for(field: str) -> str:
+    # Form field names of grid statements are Q4__needs; the file's columns are Q4_needs.
+    return field.replace("__", "_")
+
+
+def _codes(q: QuestionSpec) -> str:
+    return ", ".join(o.code for o in q.options)
+
+
+def _draft_from_row(
+    *, spec: SurveySpec, header: list[str], cells: list[str], row: int, arm: str
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The answers of one row in the shape the kinds validate, and the problems with codes
+    that the kinds would only describe in residents' words."""
+    columns = response_columns(spec)
+    answers: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for name, raw in zip(header, cells, strict=True):
+        if name not in columns:
+            continue
+        q, item = columns[name]
+        value = raw.strip()
+        if not value:
+            continue
+        if item is not None:
+            asked = {i.code for i in q.items_for(arm)} if arm in ("A", "B") else None
+            if asked is not None and item not in asked:
+                problems.append(
+                    Problem(row, name, f"Half {arm} is not asked this statement: leave it blank.")
+                )
+                continue
+            if q.option(value) is None:
+                problems.append(
+                    Problem(row, name, f"‘{value}’ is not an answer code here. Use: {_codes(q)}.")
+                )
+                continue
+            answers.setdefault(q.code, {})[item] = value
+        elif q.kind == "multi":
+            chosen = [v.strip() for v in value.split(MULTI_SEPARATOR) if v.strip()]
+            unknown = [v for v in chosen if q.option(v) is None]
+            if unknown:
+                problems.append(
+                    Problem(
+                        row,
+                        name,
+                        f"{', '.join(f'‘{v}’' for v in unknown)} "
+                        f"{'is' if len(unknown) == 1 else 'are'} not an answer code here. "
+                        f"Use: {_codes(q)}, separated by “{MULTI_SEPARATOR}”.",
+                    )
+                )
+                continue
+            answers[q.code] = chosen
+        elif q.kind in ("single", "area"):
+            if q.option(value) is None:
+                problems.append(
+                    Problem(row, name, f"‘{value}’ is not an answer code here. Use: {_codes(q)}.")
+                )
+                continue
+            answers[q.code] = value
+        else:
+            answers[q.code] = value
+    return answers, problems
+
+
+def responses_parse(*, survey: Survey, text: str) -> tuple[list[tuple[str, str, dict]], list[int]]:
+    """(mode, split arm, answers) for every row, and each row's number in the file.
+
+    Checks the layout and the codes; the answers themselves are checked by the write path.
+    """
+    spec = services.spec_for(survey)
+    header, rows = csv_rows(text)
+    known = {SPLIT_ARM, MODE, REF, *response_columns(spec)}
+    problems = [
+        Problem(1, name, "Unknown column: not a question code of this questionnaire.")
+        for name in header
+        if name not in known
+    ]
+    problems += [
+        Problem(1, name, "Missing column: every required question needs its column.")
+        for name in [SPLIT_ARM, *_required_columns(spec)]
+        if name not in header
+    ]
+    if problems:
+        raise UploadRejected(problems)
+
+    position = {name: i for i, name in enumerate(header)}
+    parsed: list[tuple[str, str, dict[str, Any]]] = []
+    row_numbers: list[int] = []
+    seen: dict[tuple, int] = {}
+    for n, cells in rows:
+        arm = cells[position[SPLIT_ARM]].strip().upper()
+        if arm not in ("A", "B"):
+            problems.append(
+                Problem(n, SPLIT_ARM, f"‘{arm}’ is not a half of the sample: use A or B.")
+            )
+        mode = Response.Mode.PAPER.value
+        if MODE in position:
+            mode = cells[position[MODE]].strip().lower() or mode
+            if mode not in IMPORT_MODES:
+                problems.append(
+                    Problem(n, MODE, f"‘{mode}’ is not a mode: use paper or telephone.")
+                )
+        ref = cells[position[REF]].strip() if REF in position else ""
+        key = ("ref", ref) if ref else ("row", *(c.strip() for c in cells))
+        if key in seen:
+            what = f"REF {ref}" if ref else "every cell"
+            problems.append(
+                Problem(
+                    n,
+                    REF if ref else None,
+                    f"Duplicate of row {seen[key]} ({what} the same). If two people really gave "
+                    "identical answers, give each form its number in a REF column.",
+                )
+            )
+        else:
+            seen[key] = n
+        answers, found = _draft_from_row(spec=spec, header=header, cells=cells, row=n, arm=arm)
+        problems += found
+        parsed.append((mode, arm, answers))
+        row_numbers.append(n)
+    if problems:
+        raise UploadRejected(problems)
+    return parsed, row_numbers
+
+
+def _validation_problems(error: ResponsesInvalid, row_numbers: list[int]) -> list[Problem]:
+    return [
+        Problem(row_numbers[index], _column_for(field), f"{message}.")
+        for index, by_question in sorted(error.errors.items())
+        for fields in by_question.values()
+        for field, message in fields
+    ]
+
+
+def responses_import(*, survey: Survey, text: str, entered_by=None) -> int:
+    """Store every row of a responses file, or none: returns how many were stored."""
+    parsed, row_numbers = responses_parse(survey=survey, text=text)
+    with transaction.atomic():
+        try:
+            stored = services.responses_record_bulk(
+                survey=survey, drafts=parsed, entered_by=entered_by
+            )
+        except ResponsesInvalid as error:
+            raise UploadRejected(_validation_problems(error, row_numbers)) from None
+        modes = Counter(mode for mode, _, _ in parsed)
+        audit_log(
+            actor=entered_by,
+            action="responses_imported",
+            survey=survey,
+            count=stored,
+            by_mode=dict(modes),
+        )
+    return stored
