@@ -1,6 +1,6 @@
 from django.urls import path
 
-from surveys import views
+from surveys import erasure_views, views
 
 app_name = "surveys"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("s/<slug:slug>/page/<int:number>/", views.survey_page, name="page"),
     path("s/<slug:slug>/check-your-answers/", views.survey_review, name="review"),
     path("s/<slug:slug>/thank-you/", views.survey_thanks, name="thanks"),
+    path("erase/", erasure_views.erase, name="erase"),
 ]

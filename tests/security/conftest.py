@@ -1,0 +1,19 @@
+"""Fixtures for the security and privacy tests: the residents' survey fixtures, a fresh cache
+for every test (rate limit counters live there) and fast password hashing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from tests.surveys.conftest import council, make_invitation, questionnaire, survey  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    # Tests never set CACHE_URL, so this is the per-process memory cache, not a shared Redis.
+    assert "locmem" in settings.CACHES["default"]["BACKEND"]
+    cache.clear()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+    cache.clear()
