@@ -2,11 +2,18 @@
 
 Celery
     Unit tests run tasks in-process, whatever the environment says. Tests marked
-    ``integration`` (with ``django_db(transaction=True, serialized_rollback=True)``, so
-    their rows are committed where another process can read them) send tasks through
-    the Redis broker to a real ``celery worker`` process that this file starts once
-    per run. Without CELERY_BROKER_URL and a PostgreSQL DATABASE_URL they are skipped;
-    .ci/run's second pass sets both.
+    ``integration`` (with ``django_db(transaction=True)``, so their rows are committed
+    where another process can read them) send tasks through the Redis broker to a real
+    ``celery worker`` process that this file starts once per run. Without
+    CELERY_BROKER_URL and a PostgreSQL DATABASE_URL they are skipped; .ci/run's second
+    pass sets both.
+
+Transactional tests
+    The flush after each one empties every table, including the 2014 questionnaire and
+    baseline that migrations loaded: load what the test needs again (the loaders are
+    idempotent). Avoid serialized_rollback: after another transactional test's flush
+    Django recreates content types with new ids, and restoring the snapshot then fails
+    on their unique constraint.
 """
 
 from __future__ import annotations
@@ -27,6 +34,26 @@ from django.conf import settings
 from collab.celery import app as celery_app
 
 REPO = Path(__file__).resolve().parent.parent
+# Names this run's test database, queue and worker, so concurrent or stale runs never meet.
+RUN_ID = uuid.uuid4().hex[:10]
+
+# ---------------------------------------------------------------------------
+# The test database
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings() -> None:
+    """On PostgreSQL, a test database of this run's own (test_<name>_<run id>).
+
+    Several runs share one server (developers' `make test` while CI runs, or two
+    engineers at once); with Django's fixed test_<name>, each would drop the other's.
+    """
+    for db in settings.DATABASES.values():
+        if db["ENGINE"] == "django.db.backends.postgresql":
+            test = db.setdefault("TEST", {})
+            test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{RUN_ID}"
+
 
 # ---------------------------------------------------------------------------
 # Celery: in-process for unit tests, a real worker for integration tests
@@ -35,7 +62,6 @@ REPO = Path(__file__).resolve().parent.parent
 # A queue and worker name of this run's own, so that a worker left over from an
 # earlier run (or started by `make worker`) can never take this run's tasks, and
 # messages left in Redis by an earlier run are never delivered to this one.
-RUN_ID = uuid.uuid4().hex[:10]
 TEST_QUEUE = f"collab-test-{RUN_ID}"
 WORKER_NAME = f"collab-test-{RUN_ID}@{socket.gethostname()}"
 WORKER_START_TIMEOUT = 60

@@ -11,12 +11,14 @@ import sys
 
 import pytest
 from celery.result import EagerResult
+from django.apps import apps
 from django.db.models import Sum
 from django.utils import timezone
 
 from collab.celery import app as celery_app
 from results.models import PopulationTarget, WeightingRun
 from results.tasks import reweight_survey
+from surveys.loading import questionnaire_data, questionnaire_load
 from surveys.management.commands.demo_setup import answers_draw
 from surveys.models import Area, Council, Questionnaire, Response, Survey
 from surveys.services import response_record, spec_for
@@ -24,15 +26,20 @@ from surveys.tasks import survey_close_due
 from tests.conftest import REPO
 
 # Integration tests commit their rows (transaction=True) so the worker process can
-# read them; serialized_rollback restores the questionnaire that a migration loaded,
-# which the flush ending each such test would otherwise remove.
+# read them. The flush that ends each such test empties every table, the questionnaire
+# a migration loaded included, so each loads it again (a no-op when it is there).
 
 
-def survey_make(*, slug: str, closes_at: dt.datetime) -> Survey:
+@pytest.fixture
+def questionnaire(transactional_db) -> Questionnaire:
+    return questionnaire_load(data=questionnaire_data(), models=apps)
+
+
+def survey_make(*, questionnaire: Questionnaire, slug: str, closes_at: dt.datetime) -> Survey:
     council, _ = Council.objects.get_or_create(name="Worker Test Council", slug="worker-test")
     return Survey.objects.create(
         council=council,
-        questionnaire=Questionnaire.objects.get(slug="collaborative-citizen-2014", version=1),
+        questionnaire=questionnaire,
         title="Your views of public services",
         slug=slug,
         status=Survey.Status.LIVE,
@@ -44,10 +51,16 @@ def survey_make(*, slug: str, closes_at: dt.datetime) -> Survey:
 
 
 @pytest.mark.integration
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_task_goes_through_redis_to_the_worker_which_writes_to_the_database(celery_worker):
-    due = survey_make(slug="due", closes_at=timezone.now() - dt.timedelta(minutes=1))
-    running = survey_make(slug="running", closes_at=timezone.now() + dt.timedelta(days=7))
+@pytest.mark.django_db(transaction=True)
+def test_task_goes_through_redis_to_the_worker_which_writes_to_the_database(
+    celery_worker, questionnaire
+):
+    due = survey_make(
+        questionnaire=questionnaire, slug="due", closes_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    running = survey_make(
+        questionnaire=questionnaire, slug="running", closes_at=timezone.now() + dt.timedelta(days=7)
+    )
 
     result = survey_close_due.delay()
 
@@ -62,9 +75,13 @@ def test_task_goes_through_redis_to_the_worker_which_writes_to_the_database(cele
 
 
 @pytest.mark.integration
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_task_run_twice_by_the_worker_closes_a_survey_once(celery_worker):
-    due = survey_make(slug="due-twice", closes_at=timezone.now() - dt.timedelta(hours=1))
+@pytest.mark.django_db(transaction=True)
+def test_task_run_twice_by_the_worker_closes_a_survey_once(celery_worker, questionnaire):
+    due = survey_make(
+        questionnaire=questionnaire,
+        slug="due-twice",
+        closes_at=timezone.now() - dt.timedelta(hours=1),
+    )
 
     first = survey_close_due.delay().get(timeout=60)
     second = survey_close_due.delay().get(timeout=60)
@@ -75,9 +92,13 @@ def test_task_run_twice_by_the_worker_closes_a_survey_once(celery_worker):
 
 
 @pytest.mark.integration
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_worker_weights_responses_and_the_test_process_reads_the_weights(celery_worker):
-    survey = survey_make(slug="weights", closes_at=timezone.now() + dt.timedelta(days=7))
+@pytest.mark.django_db(transaction=True)
+def test_worker_weights_responses_and_the_test_process_reads_the_weights(
+    celery_worker, questionnaire
+):
+    survey = survey_make(
+        questionnaire=questionnaire, slug="weights", closes_at=timezone.now() + dt.timedelta(days=7)
+    )
     Area.objects.create(council=survey.council, code="north", name="North")
     spec = spec_for(survey)
     rng = random.Random(1)
