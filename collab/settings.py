@@ -145,6 +145,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@collab.example")
+# Where residents answer: printed on letters and in invitation e-mails, which are built
+# outside any request (a Celery task), so the address cannot come from the request.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# Run by `celery -A collab beat` next to the workers.
+CELERY_BEAT_SCHEDULE = {
+    "close-due-surveys": {"task": "surveys.tasks.survey_close_due", "schedule": 300.0},
+    "apply-retention": {"task": "surveys.tasks.apply_retention", "schedule": 24 * 3600.0},
+}
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

@@ -14,3 +14,20 @@ urlpatterns = [
     path("surveys/<slug:slug>/exports/<int:pk>/", views.export, name="export"),
     path("surveys/<slug:slug>/exports/<int:pk>/download/", views.export_download, name="download"),
 ]
+
+# Running a survey (issue 5): invitations and letters, paper entry and import, the panel.
+from officers import running  # noqa: E402
+
+urlpatterns += [
+    path("surveys/<slug:slug>/invitations/", running.invitations_page, name="invitations"),
+    path(
+        "surveys/<slug:slug>/invitations/upload/",
+        running.invitations_upload,
+        name="invitations_upload",
+    ),
+    path("surveys/<slug:slug>/invitations/letters/", running.letters, name="letters"),
+    path("surveys/<slug:slug>/paper/", running.paper_entry, name="paper"),
+    path("surveys/<slug:slug>/paper/import/", running.responses_upload, name="responses_upload"),
+    path("surveys/<slug:slug>/panel/", running.panel_page, name="panel"),
+    path("surveys/<slug:slug>/panel/export.csv", running.panel_export, name="panel_export"),
+]

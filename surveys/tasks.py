@@ -30,3 +30,29 @@ def surveys_close_due(*, now: datetime | None = None) -> int:
 def survey_close_due() -> int:
     """Meant to be run every few minutes by Celery beat."""
     return surveys_close_due()
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_invitation_emails(self, invitee_ids: list[int]) -> int:
+    """Send one batch of invitation (or reminder) e-mails; a transport failure is retried
+    later for the invitees it hit, up to the limit in surveys.invitations."""
+    from surveys.invitations import invitation_emails_send
+
+    retry = invitation_emails_send(invitee_ids=invitee_ids)
+    # Without a worker (tasks run in-process) there is no later: try again now. The loop ends
+    # because each invitee is marked failed after surveys.invitations.MAX_ATTEMPTS.
+    while retry and self.request.is_eager:
+        retry = invitation_emails_send(invitee_ids=retry)
+    if retry:
+        # Only the failures are retried; e-mails already sent are recorded and not resent.
+        raise self.retry(args=[retry])
+    return len(invitee_ids)
+
+
+@shared_task
+def apply_retention() -> dict[str, int]:
+    """Delete invitees' and panel members' personal data past their survey's retention.
+    Run daily by Celery beat (collab/settings.py)."""
+    from surveys.lifecycle import survey_retention_apply
+
+    return survey_retention_apply()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from surveys import erasure_views, views
+from surveys import erasure_views, panel_views, views
 
 app_name = "surveys"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("s/<slug:slug>/check-your-answers/", views.survey_review, name="review"),
     path("s/<slug:slug>/thank-you/", views.survey_thanks, name="thanks"),
     path("erase/", erasure_views.erase, name="erase"),
+    path("s/<slug:slug>/residents-group/", panel_views.panel_join, name="panel_join"),
+    path("residents-group/leave/", panel_views.panel_withdraw, name="panel_withdraw"),
 ]

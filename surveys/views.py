@@ -222,7 +222,13 @@ def survey_thanks(request: HttpRequest, slug: str) -> HttpResponse:
     response = _current(request, survey)
     if response is None or not response.is_complete:
         return redirect("surveys:landing", slug=slug)
-    return render(request, "surveys/thanks.html", {"survey": survey, "response": response})
+    from surveys.panel import panel_offer_for
+
+    return render(
+        request,
+        "surveys/thanks.html",
+        {"survey": survey, "response": response, "panel_offer": panel_offer_for(response)},
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,398 @@
+"""Officers' pages for running a survey: invitations and letters, paper and telephone entry,
+the paper responses import, and the co-production panel.
+
+Views only route: the rules are in surveys.invitations, surveys.imports, surveys.panel and
+surveys.services. Every view takes its survey through ``survey_for_officer``, so another
+council's officer gets a 404 (tests/officers/test_scoping.py walks these URLs too).
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from officers.selectors import survey_for_officer
+from surveys import invitations, panel, services
+from surveys.audit import audit_log
+from surveys.errors import ResponseInvalid, SurveyError
+from surveys.forms import PageForm
+from surveys.imports import (
+    INVITEES_MAX_BYTES,
+    RESPONSES_MAX_BYTES,
+    UploadRejected,
+    responses_import,
+    size_check,
+    upload_read,
+)
+from surveys.models import Response, Survey
+
+PAPER_SESSION_KEY = "collab_paper_entries"
+# Room for the multipart envelope around a file of the largest size accepted.
+MULTIPART_SLACK = 64 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        # An empty file is reported by surveys.imports, in the same words as any bad file.
+        allow_empty_file=True,
+        error_messages={"required": "Choose a CSV file to upload"},
+    )
+
+
+class LettersForm(forms.Form):
+    which = forms.ChoiceField(
+        label="Which letters",
+        choices=list(invitations.LETTER_CHOICES.items()),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose which letters to print"},
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        choices=[("pdf", "PDF (for a print room or mail house)"), ("html", "Web page to print")],
+        widget=forms.RadioSelect,
+        initial="pdf",
+        error_messages={"required": "Choose a format"},
+    )
+
+
+class PaperStartForm(forms.Form):
+    mode = forms.ChoiceField(
+        label="How did this resident answer?",
+        choices=[
+            (Response.Mode.PAPER, "On a paper questionnaire"),
+            (Response.Mode.TELEPHONE, "On the telephone"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose paper or telephone"},
+    )
+
+
+def _upload(request: HttpRequest, *, max_bytes: int) -> tuple[UploadForm, str | None]:
+    """The bound upload form and the file's text, refusing a body that is too big before
+    Django reads it (the declared length is checked first)."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    form = UploadForm()
+    try:
+        if declared.isdigit() and int(declared) > max_bytes + MULTIPART_SLACK:
+            size_check(int(declared), max_bytes=max_bytes)
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return form, None
+        return form, upload_read(form.cleaned_data["file"], max_bytes=max_bytes)
+    except UploadRejected as error:
+        form.rejected = error  # type: ignore[attr-defined]
+        return form, None
+
+
+def _upload_page(request, template: str, context: dict, form: UploadForm) -> HttpResponse:
+    rejected = getattr(form, "rejected", None)
+    status = 200
+    if rejected is not None:
+        too_big = "largest file accepted" in str(rejected)
+        status = 413 if too_big else 400
+    elif form.errors:
+        status = 400
+    return render(request, template, {**context, "form": form, "rejected": rejected}, status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Invitations
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitations_page(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = survey_for_officer(user=request.user, slug=slug)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action in ("send", "remind"):
+            count = invitations.invitations_queue(
+                survey=survey, actor=request.user, reminders=action == "remind"
+            )
+            what = "reminders" if action == "remind" else "invitations"
+            messages.success(request, f"{count} e-mail {what} queued to be sent.")
+        return redirect("officers:invitations", slug=slug)
+    return render(
+        request,
+        "officers/running/invitations.html",
+        {
+            "survey": survey,
+            "section": "invitations",
+            "counts": invitations.invitee_counts(survey=survey),
+            "rates": invitations.response_rates_by_area(survey=survey),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitations_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = survey_for_officer(user=request.user, slug=slug)
+    context = {"survey": survey, "section": "invitations", "max_mb": INVITEES_MAX_BYTES // 2**20}
+    if request.method != "POST":
+        return _upload_page(request, "officers/running/invitees_upload.html", context, UploadForm())
+    form, text = _upload(request, max_bytes=INVITEES_MAX_BYTES)
+    if text is not None:
+        try:
+            count = invitations.invitees_import(survey=survey, text=text, actor=request.user)
+        except UploadRejected as error:
+            form.rejected = error  # type: ignore[attr-defined]
+        else:
+            messages.success(request, f"{count} invitees added. Nothing has been sent yet.")
+            return redirect("officers:invitations", slug=slug)
+    return _upload_page(request, "officers/running/invitees_upload.html", context, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letters(request: HttpRequest, slug: str) -> HttpResponse:
+    """Printing letters issues their codes: each POST makes new codes and invalidates the
+    ones printed before, so the page says so before the button."""
+    survey = survey_for_officer(user=request.user, slug=slug)
+    form = LettersForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        which, fmt = form.cleaned_data["which"], form.cleaned_data["format"]
+        try:
+            issued = invitations.letters_issue(survey=survey, which=which, actor=request.user)
+        except SurveyError as error:
+            form.add_error("which", str(error))
+        else:
+            if fmt == "pdf":
+                content = invitations.letters_pdf(survey=survey, letters=issued)
+                response = HttpResponse(content, content_type="application/pdf")
+                response["Content-Disposition"] = (
+                    f'attachment; filename="{survey.slug}-letters-{which}.pdf"'
+                )
+                response["Cache-Control"] = "no-store"
+                return response
+            response = render(
+                request,
+                "officers/running/letters_print.html",
+                {
+                    "survey": survey,
+                    "letters": invitations.letters_lines_for_html(survey=survey, letters=issued),
+                },
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(
+        request,
+        "officers/running/letters.html",
+        {
+            "survey": survey,
+            "section": "invitations",
+            "form": form,
+            "counts": invitations.invitee_counts(survey=survey),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Paper and telephone entry
+
+
+def _entry(request: HttpRequest, survey: Survey) -> Response | None:
+    response_id = request.session.get(PAPER_SESSION_KEY, {}).get(survey.slug)
+    if response_id is None:
+        return None
+    return Response.objects.filter(
+        pk=response_id,
+        survey=survey,
+        entered_by=request.user,
+        status=Response.Status.IN_PROGRESS,
+    ).first()
+
+
+def _entry_remember(request: HttpRequest, survey: Survey, response: Response | None) -> None:
+    entries = dict(request.session.get(PAPER_SESSION_KEY, {}))
+    if response is None:
+        entries.pop(survey.slug, None)
+    else:
+        entries[survey.slug] = response.pk
+    request.session[PAPER_SESSION_KEY] = entries
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
+    """An officer types in a paper or telephone questionnaire on the residents' own page
+    forms, page by page; the response records the mode and who entered it."""
+    survey = survey_for_officer(user=request.user, slug=slug)
+    response = _entry(request, survey)
+    url = reverse("officers:paper", args=[slug])
+    action = request.POST.get("action", "")
+
+    if response is None or action == "start":
+        start = PaperStartForm(request.POST if action == "start" else None)
+        if action == "start" and start.is_valid():
+            try:
+                response = services.response_start(
+                    survey=survey, mode=start.cleaned_data["mode"], entered_by=request.user
+                )
+            except SurveyError as error:
+                start.add_error(None, str(error))
+            else:
+                _entry_remember(request, survey, response)
+                return redirect(f"{url}?page=1")
+        return render(
+            request,
+            "officers/running/paper_start.html",
+            {"survey": survey, "section": "paper", "form": start},
+            status=400 if start.errors else 200,
+        )
+
+    if action == "cancel":
+        response.delete()
+        _entry_remember(request, survey, None)
+        messages.success(request, "That entry was discarded; nothing was stored.")
+        return redirect(url)
+
+    spec = services.spec_for(survey)
+    number = request.GET.get("page", "")
+    number = int(number) if number.isdigit() else response.furthest_page
+    number = max(1, min(number, response.furthest_page, spec.page_count))
+    page = spec.page(number)
+    form = PageForm(request.POST or None, page=page, arm=response.split_arm, draft=response.draft)
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST":
+        if action == "previous":
+            form.is_valid()
+            services.response_save_page(response=response, values=form.values(valid_only=True))
+            return redirect(f"{url}?page={max(number - 1, 1)}")
+        if form.is_valid():
+            services.response_save_page(
+                response=response, values=form.values(), reached_page=number + 1
+            )
+            if number < spec.page_count:
+                return redirect(f"{url}?page={number + 1}")
+            try:
+                services.response_submit(response_id=response.pk)
+            except ResponseInvalid as error:
+                problems = [
+                    ("main-content", message)
+                    for messages_ in error.errors.values()
+                    for _, message in messages_
+                ]
+            except SurveyError as error:
+                problems = [("main-content", str(error))]
+            else:
+                audit_log(
+                    actor=request.user,
+                    action="response_entered",
+                    survey=survey,
+                    mode=response.mode,
+                    response=str(response.public_id),
+                )
+                _entry_remember(request, survey, None)
+                messages.success(
+                    request,
+                    f"The {response.get_mode_display().lower()} response was stored. "
+                    "Enter the next one below.",
+                )
+                return redirect(url)
+    return render(
+        request,
+        "officers/running/paper_page.html",
+        {
+            "survey": survey,
+            "section": "paper",
+            "response": response,
+            "page": page,
+            "number": number,
+            "page_count": spec.page_count,
+            "form": form,
+            "problems": problems,
+        },
+        status=400 if form.errors or problems else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def responses_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = survey_for_officer(user=request.user, slug=slug)
+    spec = services.spec_for(survey)
+    from surveys.imports import MODE, REF, SPLIT_ARM, response_columns
+
+    context = {
+        "survey": survey,
+        "section": "paper",
+        "max_mb": RESPONSES_MAX_BYTES // 2**20,
+        "columns": [SPLIT_ARM, *response_columns(spec)],
+        "optional_columns": [MODE, REF],
+    }
+    template = "officers/running/responses_upload.html"
+    if request.method != "POST":
+        return _upload_page(request, template, context, UploadForm())
+    form, text = _upload(request, max_bytes=RESPONSES_MAX_BYTES)
+    if text is not None:
+        try:
+            count = responses_import(survey=survey, text=text, entered_by=request.user)
+        except UploadRejected as error:
+            form.rejected = error  # type: ignore[attr-defined]
+        except SurveyError as error:
+            form.rejected = UploadRejected([])  # type: ignore[attr-defined]
+            form.add_error("file", str(error))
+        else:
+            messages.success(request, f"{count} paper responses imported.")
+            return redirect("officers:responses_upload", slug=slug)
+    return _upload_page(request, template, context, form)
+
+
+# ---------------------------------------------------------------------------------------------
+# The co-production panel
+
+
+@login_required
+def panel_page(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = survey_for_officer(user=request.user, slug=slug)
+    return render(
+        request,
+        "officers/running/panel.html",
+        {
+            "survey": survey,
+            "section": "panel",
+            "members": panel.panel_for_survey(survey=survey),
+            "topics": dict(panel.TOPICS),
+        },
+    )
+
+
+@login_required
+def panel_export(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = survey_for_officer(user=request.user, slug=slug)
+    members = panel.panel_for_survey(survey=survey)
+    audit_log(actor=request.user, action="panel_exported", survey=survey, count=len(members))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{survey.slug}-panel.csv"'
+    response["Cache-Control"] = "no-store"
+    response.write("\ufeff")  # Excel opens UTF-8 correctly only with the byte order mark
+    writer = csv.writer(response)
+    writer.writerow(["name", "email", "phone", "topics", "other_topics", "joined"])
+    topics = dict(panel.TOPICS)
+    for m in members:
+        writer.writerow(
+            [
+                _csv_safe(m.name),
+                _csv_safe(m.email),
+                _csv_safe(m.phone),
+                "; ".join(topics.get(t, t) for t in m.topics),
+                _csv_safe(m.other_topics),
+                m.consented_at.date().isoformat(),
+            ]
+        )
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """Residents typed these: a leading = + - @ would run as a formula in a spreadsheet."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
