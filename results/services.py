@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
+import kombu.exceptions
 import numpy as np
 from django.db import connection, transaction
 
@@ -31,6 +33,8 @@ DEFAULT_CAP = 5.0
 NOT_STATED = "__not_stated__"
 WEIGHT_BATCH = 5000
 MARGIN_KINDS = (Question.Kind.SINGLE, Question.Kind.AREA)
+
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,8 +188,20 @@ def targets_import(*, survey: Survey, csv_text: str) -> int:
 def _queue_reweight(survey_id: int) -> None:
     from results.tasks import reweight_survey
 
+    def send() -> None:
+        try:
+            reweight_survey.delay(survey_id)
+        except kombu.exceptions.OperationalError:
+            # The broker is down: what was committed stays committed and the resident's page
+            # still answers. Forget the debounce key, so the next change to this survey queues
+            # the run again; a run weights every response, so nothing missed is lost.
+            logger.exception("Broker unreachable: reweighting of survey %s not queued", survey_id)
+            from django.core.cache import cache
+
+            cache.delete(f"results:reweight-queued:{survey_id}")
+
     # After commit: a worker that starts before the targets are committed would read old ones.
-    transaction.on_commit(lambda: reweight_survey.delay(survey_id))
+    transaction.on_commit(send)
 
 
 def survey_responses_changed(*, survey_id: int) -> None:

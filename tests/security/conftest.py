@@ -4,9 +4,12 @@ for every test (rate limit counters live there) and fast password hashing."""
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 
-from tests.surveys.conftest import council, make_invitation, questionnaire, survey  # noqa: F401
+from surveys.loading import questionnaire_data, questionnaire_load
+from surveys.models import Questionnaire
+from tests.surveys.conftest import council, make_invitation, survey  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +20,10 @@ def _fresh_cache(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
     cache.clear()
+
+
+@pytest.fixture
+def questionnaire(db) -> Questionnaire:
+    # Loaded again (a no-op when there): a transactional test's flush empties every table,
+    # the questionnaire a migration loaded included.
+    return questionnaire_load(data=questionnaire_data(), models=apps)
