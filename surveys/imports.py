@@ -56,7 +56,7 @@ class Problem:
             )
             if part
         )
-        return f"{where.capitalize()}: {self.message}" if where else self.message
+        return f"{where[0].upper()}{where[1:]}: {self.message}" if where else self.message
 
 
 class UploadRejected(SurveyError):
@@ -334,3 +334,25 @@ def responses_import(*, survey: Survey, text: str, entered_by=None) -> int:
             by_mode=dict(modes),
         )
     return stored
+
+
+def responses_csv(*, spec: SurveySpec, drafts: list[tuple[str, dict[str, Any]]]) -> str:
+    """A responses file for these (split arm, answers): the inverse of responses_parse.
+
+    Used for the blank template officers can download, by tests and by the benchmark.
+    """
+    columns = response_columns(spec)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([SPLIT_ARM, *columns])
+    for arm, answers in drafts:
+        row = [arm]
+        for q, item in columns.values():
+            value = answers.get(q.code)
+            if item is not None:
+                value = (value or {}).get(item)
+            elif isinstance(value, list):
+                value = MULTI_SEPARATOR.join(value)
+            row.append("" if value is None else str(value))
+        writer.writerow(row)
+    return out.getvalue()
