@@ -45,9 +45,9 @@ def _start(client, survey, kind, django_capture_on_commit_callbacks, weighting="
 def _download(client, export) -> bytes:
     response = client.get(reverse("officers:download", args=[export.survey.slug, export.pk]))
     assert response.status_code == 200
-    content = b"".join(response.streaming_content)
-    response.close()
-    return content
+    # Reading the stream to its end closes the file; calling close() again would fire
+    # request_finished and close the test's database connection.
+    return b"".join(response.streaming_content)
 
 
 def test_csv_export_has_a_row_per_response_with_codes_labels_and_weights(
