@@ -1,0 +1,27 @@
+"""Fixtures for the fuzz tests: the residents' survey and a fresh memory cache (rate limit
+counters live there, and the fuzzers enter many wrong codes)."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+
+from surveys.loading import questionnaire_data, questionnaire_load
+from surveys.models import Questionnaire
+from tests.surveys.conftest import council, make_invitation, survey  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    assert "locmem" in settings.CACHES["default"]["BACKEND"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def questionnaire(db) -> Questionnaire:
+    # Loaded again (a no-op when there): a transactional test's flush empties every table,
+    # the questionnaire a migration loaded included.
+    return questionnaire_load(data=questionnaire_data(), models=apps)
