@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.surveys.conftest import council, survey  # noqa: F401 (fixtures)
+from tests.surveys.conftest import council, questionnaire, survey  # noqa: F401 (fixtures)
 
 CHROMIUM = os.environ.get("COLLAB_CHROMIUM", "/usr/bin/chromium")
 # Playwright adds --headless and a fresh temporary --user-data-dir itself; the rest keep
@@ -65,13 +65,26 @@ def browser(request: pytest.FixtureRequest, django_db_setup) -> Iterator:
     therefore created first (django_db_setup), the loop lives only as long as one
     module's browser, and Django's check is relaxed for exactly that time: the tests
     are synchronous code, only Playwright's plumbing is async.
+
+    Under the loop Django also hands this thread new connection objects, which lack the
+    serialized copy of the test database that serialized_rollback restores from (and
+    that stops Django's flush from recreating content types the restore would then
+    duplicate); they are given the original connections' copy.
     """
     global _launch_failure
     reason = _launch_failure or _chromium_missing()
     playwright = chromium = None
     previous = os.environ.get(ASYNC_UNSAFE)
     if reason is None:
-        from playwright.sync_api import Error, sync_playwright
+        from django.db import connections
+        from playwright.sync_api import Error, expect, sync_playwright
+
+        expect.set_options(timeout=TIMEOUT_MS)
+        serialized = {
+            conn.alias: conn._test_serialized_contents
+            for conn in connections.all()
+            if hasattr(conn, "_test_serialized_contents")
+        }
 
         os.environ[ASYNC_UNSAFE] = "true"
         try:
@@ -82,6 +95,8 @@ def browser(request: pytest.FixtureRequest, django_db_setup) -> Iterator:
                 headless=True,
                 timeout=LAUNCH_TIMEOUT_MS,
             )
+            for alias, contents in serialized.items():
+                connections[alias]._test_serialized_contents = contents
         except Error as e:
             reason = f"Chromium at {CHROMIUM} could not be started: {str(e).splitlines()[0]}"
             _launch_failure = reason
@@ -106,21 +121,6 @@ def _restore_env(name: str, value: str | None) -> None:
         os.environ.pop(name, None)
     else:
         os.environ[name] = value
-
-
-@pytest.fixture
-def questionnaire(transactional_db):
-    """The shipped 2014 questionnaire, loaded again after the previous test's flush.
-
-    serialized_rollback cannot restore it here: under Playwright's running loop Django
-    hands this thread a new connection object, without the serialized copy of the test
-    database that the original one carries.
-    """
-    from django.apps import apps
-
-    from surveys.loading import questionnaire_data, questionnaire_load
-
-    return questionnaire_load(data=questionnaire_data(), models=apps)
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,10 @@ from tests.browser.resident import (
 )
 from tests.surveys.conftest import answers_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_resident_completes_questionnaire_on_a_phone(new_context, survey):

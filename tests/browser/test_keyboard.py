@@ -15,7 +15,10 @@ from tests.browser.keyboard import (
 from tests.browser.resident import assert_stored_complete, codes_by_page, latest_response
 from tests.surveys.conftest import answers_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_resident_completes_questionnaire_with_the_keyboard_alone(new_context, survey):

@@ -26,7 +26,7 @@ OUT = os.environ.get("COLLAB_SCREENSHOTS", "")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not OUT, reason="set COLLAB_SCREENSHOTS=<folder> to write screenshots"),
 ]
 
