@@ -71,7 +71,7 @@ class Audit:
 
 def walk_questionnaire(page: Page, survey, audit: Audit) -> None:
     """Landing, every page and its error state, check your answers and its error state,
-    thank-you."""
+    thank-you, and joining and leaving the residents' group."""
     page.goto("/")
     audit("home")
     page.goto(f"/s/{survey.slug}/")
@@ -112,9 +112,36 @@ def walk_questionnaire(page: Page, survey, audit: Audit) -> None:
     )
     audit("thank you")
 
+    # The residents' group, offered to those willing to work with services (Q8).
+    page.get_by_role(
+        "link", name="leave your contact details for the council's residents' group"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Help shape local services")
+    audit("residents' group")
+    submit(page, button(page, "Join the group"))
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    audit("residents' group, errors")
+    page.locator('input[name="name"]').fill("A Resident")
+    page.locator('input[name="email"]').fill("resident@example.org")
+    page.locator('input[name="consent"]').check()
+    submit(page, button(page, "Join the group"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for joining")
+    audit("residents' group, joined")
+    withdrawal_code = page.locator(".collab-code").inner_text().strip()
+    page.get_by_role("link", name="leave the residents' group").click()
+    audit("leave the residents' group")
+    submit(page, button(page, "Delete my details"))
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    audit("leave the residents' group, errors")
+    page.locator('input[name="code"]').fill(withdrawal_code)
+    submit(page, button(page, "Delete my details"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details have been deleted")
+    audit("left the residents' group")
+
 
 def walk_other_pages(page: Page, survey, audit: Audit) -> None:
-    """Saved code, code entry and its errors, accessibility statement, closed survey, 404."""
+    """Saved code, code entry and its errors, erasing answers with the code, accessibility
+    statement, closed survey, 404."""
     start(page, survey)
     answer_page(
         page, codes_by_page(survey)[0], answers_for(latest_response(survey).split_arm), how="click"
@@ -122,6 +149,7 @@ def walk_other_pages(page: Page, survey, audit: Audit) -> None:
     submit(page, button(page, "Save and finish later"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your answers have been saved")
     audit("saved, with the code")
+    code = page.locator(".collab-code").inner_text().strip()
 
     page.goto("/code/")
     audit("enter a code")
@@ -132,6 +160,21 @@ def walk_other_pages(page: Page, survey, audit: Audit) -> None:
     submit(page, button(page, "Continue"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     audit("enter a code, unknown code")
+
+    page.goto("/erase/")
+    audit("erase answers")
+    submit(page, button(page, "Continue"))
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    audit("erase answers, no code")
+    page.locator('input[name="code"]').fill(code)
+    submit(page, button(page, "Continue"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Are you sure you want to erase these answers?"
+    )
+    audit("erase answers, are you sure")
+    submit(page, button(page, "Yes, erase my answers"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your answers have been erased")
+    audit("erase answers, erased")
 
     page.get_by_role("link", name="Accessibility statement").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Accessibility statement for Collab")
@@ -152,7 +195,7 @@ def test_questionnaire_pages_and_errors_pass_axe_and_reflow(new_context, survey)
     page = new_context(**DESKTOP).new_page()
     audit = Audit(page, reflow=True)
     walk_questionnaire(page, survey, audit)
-    assert len(audit.checked) == 2 + 2 * 8 + 3
+    assert len(audit.checked) == 2 + 2 * 8 + 3 + 6
     audit.assert_clean()
 
 
@@ -160,5 +203,5 @@ def test_code_saved_closed_and_missing_pages_pass_axe_and_reflow(new_context, su
     page = new_context(**DESKTOP).new_page()
     audit = Audit(page, reflow=True)
     walk_other_pages(page, survey, audit)
-    assert len(audit.checked) == 7
+    assert len(audit.checked) == 11
     audit.assert_clean()
