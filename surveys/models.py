@@ -328,6 +328,20 @@ class Answer(models.Model):
             ),
             models.Index(fields=["response", "question"], name="answer_response_idx"),
         ]
+        # The report counts one row per chosen option: the database itself refuses a second
+        # row for the same option (or, in a grid, a second answer to the same item).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question", "option"],
+                condition=models.Q(item__isnull=True, option__isnull=False),
+                name="answer_once_per_option",
+            ),
+            models.UniqueConstraint(
+                fields=["response", "item"],
+                condition=models.Q(item__isnull=False),
+                name="answer_once_per_item",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.question.code}={self.option or self.text_value or self.number_value}"
