@@ -191,11 +191,15 @@ def _codes(q: QuestionSpec) -> str:
 
 
 def _draft_from_row(
-    *, spec: SurveySpec, header: list[str], cells: list[str], row: int, arm: str
+    *,
+    columns: dict[str, tuple[QuestionSpec, str | None]],
+    header: list[str],
+    cells: list[str],
+    row: int,
+    arm: str,
 ) -> tuple[dict[str, Any], list[Problem]]:
     """The answers of one row in the shape the kinds validate, and the problems with codes
     that the kinds would only describe in residents' words."""
-    columns = response_columns(spec)
     answers: dict[str, Any] = {}
     problems: list[Problem] = []
     for name, raw in zip(header, cells, strict=True):
@@ -252,7 +256,8 @@ def responses_parse(*, survey: Survey, text: str) -> tuple[list[tuple[str, str, 
     """
     spec = services.spec_for(survey)
     header, rows = csv_rows(text)
-    known = {SPLIT_ARM, MODE, REF, *response_columns(spec)}
+    columns = response_columns(spec)
+    known = {SPLIT_ARM, MODE, REF, *columns}
     problems = [
         Problem(1, name, "Unknown column: not a question code of this questionnaire.")
         for name in header
@@ -297,7 +302,9 @@ def responses_parse(*, survey: Survey, text: str) -> tuple[list[tuple[str, str, 
             )
         else:
             seen[key] = n
-        answers, found = _draft_from_row(spec=spec, header=header, cells=cells, row=n, arm=arm)
+        answers, found = _draft_from_row(
+            columns=columns, header=header, cells=cells, row=n, arm=arm
+        )
         problems += found
         parsed.append((mode, arm, answers))
         row_numbers.append(n)
