@@ -53,6 +53,10 @@ class PageForm(forms.Form):
             kind = KINDS[q.kind]
             names = kind.form_fields(q, self.arm).keys()
             if valid_only and any(name in self.errors for name in names):
+                if q.kind == "grid":
+                    # Rows answered well are kept; only the rows in error are left out.
+                    kept = {n: data[n] for n in names if n not in self.errors and data.get(n)}
+                    values[q.code] = kind.value_from_form(q, self.arm, kept)
                 continue
             try:
                 values[q.code] = kind.validate(q, self.arm, kind.value_from_form(q, self.arm, data))

@@ -240,3 +240,15 @@ def test_home_page_lists_open_public_surveys_only(client, survey):
     survey.public_link = False
     survey.save()
     assert survey.title not in client.get("/").content.decode()
+
+
+def test_save_for_later_keeps_the_answered_rows_of_a_half_answered_grid(client, survey):
+    response = start(client, survey)
+    response.furthest_page = 3
+    response.save()
+    client.post(
+        reverse("surveys:page", args=[survey.slug, 3]),
+        {"action": "save", "Q4__needs": "often", "Q4__decisions": "never"},
+    )
+    response.refresh_from_db()
+    assert response.draft["Q4"] == {"needs": "often", "decisions": "never"}
