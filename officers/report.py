@@ -9,15 +9,24 @@ from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString
 
+from officers.cache import DataVersion, cache_key, cached, survey_data_version
 from officers.charts import ChartBar, comparison_chart
 from results import stats
-from results.comparison import Comparison, ComparisonRow, survey_compare
+from results.comparison import DONT_KNOW, Comparison, ComparisonRow, survey_compare
 from results.errors import ResultsError
-from results.models import WeightingRun
+from results.models import NationalFigure, WeightingRun
 from results.selectors import (
+    Cell,
+    Counts,
     ResponseFilters,
     baseline_figures,
+    filters_resolve,
     questions_by_code,
+    resolved_bases,
+    resolved_subgroup_counts,
+    survey_answer_counts,
+    survey_net_cell,
+    survey_respondent_summary,
     weighting_run_latest,
 )
 from surveys.models import Area, Option, Question, Survey
@@ -208,6 +217,41 @@ def report_build(
     )
 
 
+def report_key(
+    *,
+    survey: Survey,
+    version: DataVersion,
+    filters: ResponseFilters,
+    weighted: bool,
+    breakdown: str | None = None,
+) -> str:
+    return cache_key(
+        "report", survey_id=survey.pk, version=version, params=(weighted, filters, breakdown)
+    )
+
+
+def report_cached(
+    *,
+    survey: Survey,
+    filters: ResponseFilters,
+    weighted: bool,
+    breakdown: str | None = None,
+    version: DataVersion | None = None,
+) -> Report:
+    """``report_build`` through the cache: computed once per version of the survey's data.
+    Raises ResultsError as report_build does (errors are not cached)."""
+    version = version or survey_data_version(survey_id=survey.pk)
+    key = report_key(
+        survey=survey, version=version, filters=filters, weighted=weighted, breakdown=breakdown
+    )
+    return cached(
+        key,
+        lambda: report_build(
+            survey=survey, filters=filters, weighted=weighted, breakdown=breakdown
+        ),
+    )
+
+
 def breakdown_categories(*, survey: Survey, question_code: str) -> list[tuple[str, str]]:
     """(code, label) of each category of a demographic; ResultsError for an unknown one."""
     question = Question.objects.filter(
@@ -243,10 +287,83 @@ def report_breakdown(
         .first()
     )
     wanted = [r for r in rows if r.row.net and r.row.subgroup == ALL_ADULTS]
+    figures = {
+        (f.question_code, f.item_code, f.net_label): f
+        for f in baseline_figures(questionnaire_slug=survey.questionnaire.slug)
+        if not f.has_subgroup
+    }
+    kinds = {code: q.kind for code, q in questions_by_code(survey=survey).items()}
+    question_codes = sorted({r.row.question for r in wanted})
+    item_codes = sorted({r.row.item for r in wanted if r.row.item})
+    category_counts = _category_counts(
+        survey=survey,
+        filters=filters,
+        question_code=question_code,
+        categories=[code for code, _ in categories],
+        question_codes=question_codes,
+        item_codes=item_codes,
+    )
     columns: list[tuple[str, str, str]] = []
-    cells: dict[tuple[str, str, str, str], BreakdownCell] = {}
+    table: list[tuple[ReportRow, list[BreakdownCell]]] = [(r, []) for r in wanted]
     for code, label in categories:
-        if question_code == "AREA":
+        sub_filters, respondents, counts = category_counts[code]
+        columns.append(
+            (
+                code,
+                label,
+                "0"
+                if respondents == 0
+                else SUPPRESSED_TEXT
+                if stats.is_suppressed(respondents)
+                else str(respondents),
+            )
+        )
+        bases = (
+            resolved_bases(
+                resolved=filters_resolve(survey=survey, filters=sub_filters),
+                counts=counts,
+                question_codes=question_codes,
+            )
+            if respondents
+            else {}
+        )
+        for r, cells in table:
+            figure = figures[(r.row.question, r.row.item, r.row.net)]
+            cells.append(
+                _breakdown_cell(
+                    survey=survey,
+                    figure=figure,
+                    kind=kinds[figure.question_code],
+                    counts=counts,
+                    base=bases.get((figure.question_code, figure.item_code), Cell()),
+                    filters=sub_filters,
+                    weighted=weighted,
+                )
+            )
+    return Breakdown(
+        question=question_code, text=question_text or "", categories=columns, rows=table
+    )
+
+
+def _category_counts(
+    *,
+    survey: Survey,
+    filters: ResponseFilters,
+    question_code: str,
+    categories: list[str],
+    question_codes: list[str],
+    item_codes: list[str],
+) -> dict[str, tuple[ResponseFilters, int, Counts]]:
+    """Per category: its filters, its respondents and its answer counts.
+
+    Demographic categories come from one GROUP BY for all of them (each answer grouped by its
+    respondent's category too); the breakdown question is counted alongside, and a respondent
+    of a category has answered it exactly once, so its own count is the category's respondents.
+    Areas are a column of the response, not an answer, so they take one GROUP BY each.
+    """
+    result: dict[str, tuple[ResponseFilters, int, Counts]] = {}
+    if question_code == "AREA":
+        for code in categories:
             sub_filters = ResponseFilters(
                 submitted_from=filters.submitted_from,
                 submitted_to=filters.submitted_to,
@@ -254,36 +371,63 @@ def report_breakdown(
                 area=code,
                 subgroups=filters.subgroups,
             )
-        else:
-            sub_filters = filters.with_subgroup(question_code, code)
-        try:
-            sub = survey_compare(survey=survey, weighted=weighted, filters=sub_filters)
-        except ResultsError:
-            columns.append((code, label, "0"))
-            continue
-        respondents = (
-            SUPPRESSED_TEXT if stats.is_suppressed(sub.respondents) else str(sub.respondents)
-        )
-        columns.append((code, label, respondents))
-        for r in sub.rows:
-            key = (r.question, r.item, r.net, code)
-            if r.suppressed or stats.is_suppressed(r.base or 0):
-                cells[key] = BreakdownCell(SUPPRESSED_TEXT, suppressed=True)
-            elif r.local_percent is not None:
-                cells[key] = BreakdownCell(f"{r.local_percent:.0f}%")
-    table = [
-        (
-            r,
-            [
-                cells.get(
-                    (r.row.question, r.row.item, r.row.net, code),
-                    BreakdownCell(SUPPRESSED_TEXT, suppressed=True),
+            respondents = survey_respondent_summary(survey=survey, filters=sub_filters).respondents
+            counts = (
+                survey_answer_counts(
+                    survey=survey,
+                    filters=sub_filters,
+                    question_codes=question_codes,
+                    item_codes=item_codes,
                 )
-                for code, _, _ in columns
-            ],
-        )
-        for r in wanted
-    ]
-    return Breakdown(
-        question=question_code, text=question_text or "", categories=columns, rows=table
+                if respondents
+                else {}
+            )
+            result[code] = (sub_filters, respondents, counts)
+        return result
+    by_category = resolved_subgroup_counts(
+        resolved=filters_resolve(survey=survey, filters=filters),
+        subgroups=[(question_code, code) for code in categories],
+        question_codes=[*question_codes, question_code],
+        item_codes=item_codes,
     )
+    for code in categories:
+        counts = by_category[(question_code, code)]
+        respondents = counts.get((question_code, "", code), Cell()).n
+        result[code] = (filters.with_subgroup(question_code, code), respondents, counts)
+    return result
+
+
+def _breakdown_cell(
+    *,
+    survey: Survey,
+    figure: NationalFigure,
+    kind: str,
+    counts: Counts,
+    base: Cell,
+    filters: ResponseFilters,
+    weighted: bool,
+) -> BreakdownCell:
+    """A category's local percentage of one figure, worked out as the comparison engine does
+    (tests hold the two equal); a base under the disclosure threshold is not shown."""
+    hidden = BreakdownCell(SUPPRESSED_TEXT, suppressed=True)
+    if stats.is_suppressed(base.n):
+        return hidden
+    dont_know = counts.get((figure.question_code, figure.item_code, DONT_KNOW), Cell())
+    if kind != Question.Kind.MULTI and dont_know.n == base.n:
+        return hidden  # no local view at all; the engine leaves such a figure untested
+    yes = survey_net_cell(
+        survey=survey,
+        question_code=figure.question_code,
+        item_code=figure.item_code,
+        option_codes=figure.net_option_codes,
+        counts=counts,
+        filters=filters,
+        kind=kind,
+    )
+    if weighted:
+        if not base.sum_w > 0:
+            return hidden
+        local = stats.weighted_proportion(sum_w_yes=yes.sum_w, sum_w=base.sum_w, sum_w2=base.sum_w2)
+    else:
+        local = stats.proportion(yes.n, base.n)
+    return BreakdownCell(f"{local.p * 100:.0f}%")

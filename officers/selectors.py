@@ -18,6 +18,7 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
+from officers.cache import DataVersion, cache_key, cached, survey_data_version
 from officers.models import Export
 from results.models import WeightingRun
 from results.selectors import survey_targets, weighting_run_latest
@@ -98,12 +99,73 @@ def _with_shares(rows: list[tuple[str, int]]) -> list[Tally]:
     return [Tally(label, n, n / total if total else None) for label, n in rows]
 
 
-def survey_dashboard(*, survey: Survey) -> Dashboard:
-    responses = Response.objects.filter(survey=survey)
-    complete = responses.filter(status=Response.Status.COMPLETE)
-    by_status = dict(
-        responses.values("status").annotate(n=Count("id")).order_by().values_list("status", "n")
+@dataclass(frozen=True)
+class _CompleteFigures:
+    """The dashboard's figures over complete responses: the costly part, cached per version."""
+
+    complete: int
+    by_day: list[Tally]
+    by_mode: list[Tally]
+    by_area: list[Tally]
+    targets: list[TargetGap]
+
+
+def dashboard_key(*, survey: Survey, version: DataVersion) -> str:
+    return cache_key("dashboard", survey_id=survey.pk, version=version)
+
+
+def survey_dashboard(*, survey: Survey, version: DataVersion | None = None) -> Dashboard:
+    """The counts of complete responses come from the cache (they change only with the data
+    version); drafts, drop-out and invitations change without it, and are few, so they are
+    counted on every request."""
+    version = version or survey_data_version(survey_id=survey.pk)
+    figures = cached(
+        dashboard_key(survey=survey, version=version),
+        lambda: survey_complete_figures(survey=survey),
     )
+    page_titles = dict(
+        Page.objects.filter(questionnaire_id=survey.questionnaire_id).values_list(
+            "position", "title"
+        )
+    )
+    # furthest_page counts pages as residents see them (1..N); one past the last page means
+    # they reached "check your answers" but did not send.
+    page_count = len(page_titles)
+    titles = [title for _, title in sorted(page_titles.items())]
+    dropout = list(
+        Response.objects.filter(survey=survey, status=Response.Status.IN_PROGRESS)
+        .values("furthest_page")
+        .annotate(n=Count("id"))
+        .order_by("furthest_page")
+        .values_list("furthest_page", "n")
+    )
+    invitations = Invitation.objects.filter(survey=survey).aggregate(
+        total=Count("id"), used=Count("id", filter=Q(used_at__isnull=False))
+    )
+    return Dashboard(
+        complete=figures.complete,
+        in_progress=sum(n for _, n in dropout),
+        by_day=figures.by_day,
+        by_mode=figures.by_mode,
+        by_area=figures.by_area,
+        dropout=[
+            Tally(
+                f"Page {p}: {titles[p - 1]}"
+                if 1 <= p <= page_count
+                else "Check your answers (not sent)",
+                n,
+            )
+            for p, n in dropout
+        ],
+        invitations=invitations["total"],
+        invitations_used=invitations["used"],
+        weighting=weighting_run_latest(survey=survey),
+        targets=figures.targets,
+    )
+
+
+def survey_complete_figures(*, survey: Survey) -> _CompleteFigures:
+    complete = Response.objects.filter(survey=survey, status=Response.Status.COMPLETE)
     by_day = (
         complete.annotate(day=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
@@ -119,45 +181,13 @@ def survey_dashboard(*, survey: Survey) -> Dashboard:
         .order_by("area__position", "area__name")
         .values_list("area__name", "n")
     )
-    page_titles = dict(
-        Page.objects.filter(questionnaire_id=survey.questionnaire_id).values_list(
-            "position", "title"
-        )
-    )
-    # furthest_page counts pages as residents see them (1..N); one past the last page means
-    # they reached "check your answers" but did not send.
-    page_count = len(page_titles)
-    titles = [title for _, title in sorted(page_titles.items())]
-    dropout = (
-        responses.filter(status=Response.Status.IN_PROGRESS)
-        .values("furthest_page")
-        .annotate(n=Count("id"))
-        .order_by("furthest_page")
-        .values_list("furthest_page", "n")
-    )
-    invitations = Invitation.objects.filter(survey=survey).aggregate(
-        total=Count("id"), used=Count("id", filter=Q(used_at__isnull=False))
-    )
-    return Dashboard(
-        complete=by_status.get(Response.Status.COMPLETE, 0),
-        in_progress=by_status.get(Response.Status.IN_PROGRESS, 0),
+    return _CompleteFigures(
+        complete=complete.count(),
         by_day=[Tally(f"{day:%a %d %b %Y}", n) for day, n in by_day],
         by_mode=_with_shares(
             sorted(((modes.get(m, m), n) for m, n in by_mode), key=lambda r: -r[1])
         ),
         by_area=_with_shares([(name or "Not given", n) for name, n in by_area]),
-        dropout=[
-            Tally(
-                f"Page {p}: {titles[p - 1]}"
-                if 1 <= p <= page_count
-                else "Check your answers (not sent)",
-                n,
-            )
-            for p, n in dropout
-        ],
-        invitations=invitations["total"],
-        invitations_used=invitations["used"],
-        weighting=weighting_run_latest(survey=survey),
         targets=survey_target_gaps(survey=survey),
     )
 

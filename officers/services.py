@@ -1,21 +1,28 @@
-"""Writes for officers: asking for an export, and building it (run by a Celery task).
+"""Writes for officers: asking for an export and building it (run by a Celery task), keeping
+the report's figures warm in the cache, and the "what you told us" page.
 
-Every export is recorded (who, when, what), whatever happens to it afterwards.
+Every export and every publication is recorded (who, when, what).
 """
 
 from __future__ import annotations
 
 import logging
 
+import kombu.exceptions
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from officers import exports
+from officers.cache import is_cached, survey_data_version
 from officers.errors import OfficerError
 from officers.models import Export
+from officers.report import default_weighted, report_cached, report_key
+from officers.selectors import dashboard_key, survey_dashboard
 from results.errors import ResultsError
+from results.selectors import ResponseFilters
 from surveys.audit import audit_log
 from surveys.models import Survey
 
@@ -94,3 +101,71 @@ def _export_failed(export: Export, message: str) -> Export:
     export.finished_at = timezone.now()
     export.save(update_fields=["status", "message", "finished_at"])
     return export
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping the report warm
+
+
+def _refresh_queued_key(survey_id: int) -> str:
+    return f"officers:refresh-queued:{survey_id}"
+
+
+def report_refresh_queue(*, survey_id: int) -> None:
+    """Queue ``officers.refresh_report`` once the current transaction commits."""
+    transaction.on_commit(lambda: report_refresh_send(survey_id=survey_id))
+
+
+def report_refresh_send(*, survey_id: int) -> None:
+    """Queue ``officers.refresh_report`` now: for callers whose writes are committed already,
+    such as the reweighting task.
+
+    Debounced like weighting: a burst of changes queues one refresh; the key is taken here
+    (after commit, so a rolled-back change cannot hold it) and cleared when the refresh starts,
+    so a change during a refresh queues the next one. Warming the cache must never fail the
+    caller: a broker that is down, or a refresh that fails in-process, is logged, and the next
+    page view computes what it needs.
+    """
+    if not cache.add(_refresh_queued_key(survey_id), 1, timeout=300):
+        return
+    from officers.tasks import refresh_report
+
+    try:
+        refresh_report.delay(survey_id)
+    except kombu.exceptions.OperationalError:
+        logger.exception("Broker unreachable: report refresh of survey %s not queued", survey_id)
+        cache.delete(_refresh_queued_key(survey_id))
+    except Exception:
+        # Only reached when tasks run in-process (no broker configured).
+        logger.exception("Report refresh of survey %s failed", survey_id)
+        cache.delete(_refresh_queued_key(survey_id))
+
+
+def report_refresh(*, survey_id: int) -> list[str]:
+    """Compute into the cache what officers open first: the dashboard and the report with no
+    filters, unweighted and (when the survey is weighted) weighted. Safe to run twice: what is
+    already cached for the current data version is left alone. Returns the keys it filled."""
+    cache.delete(_refresh_queued_key(survey_id))
+    survey = Survey.objects.select_related("council", "questionnaire").filter(pk=survey_id).first()
+    if survey is None:
+        return []
+    version = survey_data_version(survey_id=survey_id)
+    filled: list[str] = []
+    if not is_cached(dashboard_key(survey=survey, version=version)):
+        survey_dashboard(survey=survey, version=version)
+        filled.append(dashboard_key(survey=survey, version=version))
+    if not version.has_responses:
+        return filled
+    filters = ResponseFilters()
+    for weighted in sorted({False, default_weighted(survey=survey)}):
+        key = report_key(survey=survey, version=version, filters=filters, weighted=weighted)
+        if is_cached(key):
+            continue
+        try:
+            report_cached(survey=survey, filters=filters, weighted=weighted, version=version)
+        except ResultsError:
+            # Nothing to compare after all (every response erased since the version was read):
+            # the page will say so itself.
+            continue
+        filled.append(key)
+    return filled

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from officers.services import export_build
+from officers.services import export_build, report_refresh
 
 
 @shared_task(name="officers.build_export", acks_late=True)
 def build_export(export_id: int) -> str:
     return export_build(export_id=export_id).status
+
+
+@shared_task(name="officers.refresh_report", acks_late=True)
+def refresh_report(survey_id: int) -> int:
+    return len(report_refresh(survey_id=survey_id))

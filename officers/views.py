@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from officers import charts, selectors, services
+from officers.cache import survey_data_version
 from officers.errors import OfficerError
 from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, ReportFiltersForm
 from officers.models import Export
-from officers.report import default_weighted, report_build
+from officers.report import default_weighted, report_cached, report_key
 from results.errors import ResultsError
 
 
@@ -51,13 +52,16 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return render(request, "officers/report.html", context, status=400)
     weighted = form.is_weighted
+    chosen = {
+        "filters": form.filters(),
+        "weighted": weighted,
+        "breakdown": form.cleaned_data.get("breakdown") or None,
+    }
+    version = survey_data_version(survey_id=survey.pk)
     try:
-        context["report"] = report_build(
-            survey=survey,
-            filters=form.filters(),
-            weighted=weighted,
-            breakdown=form.cleaned_data.get("breakdown") or None,
-        )
+        context["report"] = report_cached(survey=survey, version=version, **chosen)
+        # The rendered tables and charts are cached too, under the same key (report.html).
+        context["report_key"] = report_key(survey=survey, version=version, **chosen)
     except ResultsError as error:
         context["problem"] = str(error)
     context["weighted"] = weighted

@@ -14,4 +14,9 @@ def reweight_survey(survey_id: int) -> str:
     # Clear the debounce key first: a response saved while this runs queues the next run.
     cache.delete(f"results:reweight-queued:{survey_id}")
     run = survey_reweight(survey_id=survey_id)
+    if run.status == run.Status.OK:
+        # Officers' report figures follow the new weights (officers.refresh_report).
+        from officers.services import report_refresh_send
+
+        report_refresh_send(survey_id=survey_id)
     return run.status

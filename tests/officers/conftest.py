@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
-from surveys.models import Council, Survey
+from surveys.models import Council, Response, Survey
+from surveys.services import response_record
 from tests.results.factories import council_make, survey_make
+from tests.surveys.conftest import answers_for
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +19,14 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Officers sign in in almost every test; a deliberately slow hasher would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Reports are cached by survey id and data version; ids come round again between tests.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -51,3 +62,30 @@ def other_officer(other_survey) -> User:
 def officer_client(client, officer):
     client.force_login(officer)
     return client
+
+
+AGES = ["15_24", "25_34", "35_44", "45_54", "55_64", "65_74", "75_plus"]
+NEEDS = ["always", "often", "sometimes", "hardly_ever", "never", "dont_know"]
+
+
+@pytest.fixture
+def seeded(survey):
+    """60 responses through the one write path, varied enough for real differences: most are
+    55-64 (so small age groups exist), answers to Q4 and Q8 vary."""
+    for i in range(60):
+        arm = "A" if i % 2 else "B"
+        answers = {
+            **answers_for(arm),
+            "AREA": ["north", "south", "east"][i % 3],
+            "AGE": "55_64" if i < 45 else AGES[i % 7],
+            "SEX": "female" if i % 3 else "male",
+            "Q4": {**answers_for(arm)["Q4"], "needs": NEEDS[i % 6]},
+            "Q8": "willing" if i % 4 else "no_time",
+        }
+        response_record(
+            survey=survey,
+            answers=answers,
+            mode=Response.Mode.PAPER if i % 5 == 0 else Response.Mode.ONLINE,
+            split_arm=arm,
+        )
+    return survey
