@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from collab import views
+from officers.views import findings_public
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("officers.auth_urls")),
     path("officer/", include("officers.urls")),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
+    path("findings/<slug:slug>/", findings_public, name="findings"),
     path("", include("surveys.urls")),
 ]

@@ -146,3 +146,64 @@ class ExportForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select weighted or unweighted"},
     )
+
+
+class FindingsForm(forms.Form):
+    """Which findings go on the public page, and what the council will do about each: one
+    checkbox and one text box per whole-survey national figure, named by its place in the list."""
+
+    introduction = forms.CharField(
+        label="Introduction (optional)",
+        help_text="A few words from the council shown above the findings.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+    )
+
+    def __init__(self, *args, candidates: list, saved: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.candidates = candidates
+        for c in candidates:
+            finding = saved.get(c.key)
+            self.fields[f"publish_{c.index}"] = forms.BooleanField(
+                label="Publish this finding",
+                required=False,
+                initial=bool(finding and finding.chosen),
+                disabled=not c.publishable,
+            )
+            self.fields[f"we_did_{c.index}"] = forms.CharField(
+                label="What the council will do about it",
+                required=False,
+                max_length=2000,
+                initial=finding.we_did if finding else "",
+                widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for c in self.candidates:
+            if (
+                cleaned.get(f"publish_{c.index}")
+                and not (cleaned.get(f"we_did_{c.index}") or "").strip()
+            ):
+                self.add_error(
+                    f"we_did_{c.index}",
+                    f"Say what the council will do about finding {c.index + 1}, or untick "
+                    "'Publish this finding'",
+                )
+        return cleaned
+
+    def rows(self) -> list[tuple]:
+        return [(c, self[f"publish_{c.index}"], self[f"we_did_{c.index}"]) for c in self.candidates]
+
+    def choices(self) -> list:
+        from officers.services import FindingChoice
+
+        return [
+            FindingChoice(
+                key=c.key,
+                chosen=bool(self.cleaned_data.get(f"publish_{c.index}")),
+                we_did=self.cleaned_data.get(f"we_did_{c.index}") or "",
+            )
+            for c in self.candidates
+        ]

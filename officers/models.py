@@ -55,3 +55,54 @@ class Export(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.READY, self.Status.FAILED)
+
+
+class FindingsPage(models.Model):
+    """A council's public "what you told us" page for one survey: whole-survey headline
+    figures beside the national ones, and what the council will do about each."""
+
+    survey = models.OneToOneField(
+        "surveys.Survey", on_delete=models.CASCADE, related_name="findings_page"
+    )
+    introduction = models.TextField(
+        blank=True, help_text="A few words from the council above the findings (optional)."
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"What you told us: {self.survey}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class Finding(models.Model):
+    """One national figure chosen for the page, named by its codes (the baseline can be
+    reloaded without breaking the page), and the council's answer to it ("we did")."""
+
+    page = models.ForeignKey(FindingsPage, on_delete=models.CASCADE, related_name="findings")
+    question_code = models.SlugField(max_length=40)
+    item_code = models.SlugField(max_length=40, blank=True)
+    net_label = models.CharField(max_length=120)
+    chosen = models.BooleanField(default=False)
+    we_did = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "question_code", "item_code", "net_label"],
+                name="officers_finding_once_per_figure",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_code} {self.item_code} {self.net_label}".replace("  ", " ")
+
+    @property
+    def figure_key(self) -> tuple[str, str, str]:
+        return (self.question_code, self.item_code, self.net_label)

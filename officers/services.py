@@ -7,6 +7,7 @@ Every export and every publication is recorded (who, when, what).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import kombu.exceptions
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,7 +19,7 @@ from django.utils import timezone
 from officers import exports
 from officers.cache import is_cached, survey_data_version
 from officers.errors import OfficerError
-from officers.models import Export
+from officers.models import Export, Finding, FindingsPage
 from officers.report import default_weighted, report_cached, report_key
 from officers.selectors import dashboard_key, survey_dashboard
 from results.errors import ResultsError
@@ -169,3 +170,86 @@ def report_refresh(*, survey_id: int) -> list[str]:
             continue
         filled.append(key)
     return filled
+
+
+# ---------------------------------------------------------------------------------------------
+# "What you told us": the public page of findings
+
+
+@dataclass(frozen=True)
+class FindingChoice:
+    key: tuple[str, str, str]
+    chosen: bool
+    we_did: str
+
+
+def findings_save(
+    *,
+    survey: Survey,
+    user: AbstractBaseUser,
+    introduction: str,
+    choices: list[FindingChoice],
+) -> FindingsPage:
+    """Store which findings the officer chose and what the council will do about each. A
+    published page shows the change at once, so the save is audited too."""
+    with transaction.atomic():
+        page, _ = FindingsPage.objects.select_for_update().get_or_create(survey=survey)
+        for choice in choices:
+            question, item, net = choice.key
+            Finding.objects.update_or_create(
+                page=page,
+                question_code=question,
+                item_code=item,
+                net_label=net,
+                defaults={"chosen": choice.chosen, "we_did": choice.we_did.strip()},
+            )
+        page.introduction = introduction.strip()
+        page.updated_at = timezone.now()
+        page.save(update_fields=["introduction", "updated_at"])
+        audit_log(
+            actor=user,
+            action="findings.saved",
+            survey=survey,
+            chosen=sum(c.chosen for c in choices),
+            published=page.is_published,
+        )
+    return page
+
+
+def findings_publish(*, survey: Survey, user: AbstractBaseUser) -> FindingsPage:
+    """Put the page on the public web. Refused (OfficerError) unless at least one chosen
+    finding can be shown and every chosen one says what the council will do."""
+    from officers.findings import candidates, public_report
+
+    with transaction.atomic():
+        page, _ = FindingsPage.objects.select_for_update().get_or_create(survey=survey)
+        chosen = {f.figure_key: f for f in page.findings.filter(chosen=True)}
+        shown = [c for c in candidates(report=public_report(survey=survey)) if c.key in chosen]
+        if not any(c.publishable for c in shown):
+            raise OfficerError(
+                "Choose at least one finding with enough answers to publish before publishing "
+                "the page."
+            )
+        if any(not chosen[c.key].we_did for c in shown if c.publishable):
+            raise OfficerError("Say what the council will do about every finding you chose.")
+        page.published_at = timezone.now()
+        page.published_by = user
+        page.save(update_fields=["published_at", "published_by"])
+        audit_log(
+            actor=user,
+            action="findings.published",
+            survey=survey,
+            findings=[" ".join(k).strip() for k in chosen],
+        )
+    return page
+
+
+def findings_unpublish(*, survey: Survey, user: AbstractBaseUser) -> FindingsPage:
+    with transaction.atomic():
+        page, _ = FindingsPage.objects.select_for_update().get_or_create(survey=survey)
+        was_published = page.is_published
+        page.published_at = None
+        page.save(update_fields=["published_at"])
+        if was_published:
+            audit_log(actor=user, action="findings.unpublished", survey=survey)
+    return page

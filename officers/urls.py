@@ -13,6 +13,7 @@ urlpatterns = [
     path("surveys/<slug:slug>/exports/", views.exports, name="exports"),
     path("surveys/<slug:slug>/exports/<int:pk>/", views.export, name="export"),
     path("surveys/<slug:slug>/exports/<int:pk>/download/", views.export_download, name="download"),
+    path("surveys/<slug:slug>/findings/", views.findings_edit, name="findings"),
 ]
 
 # Running a survey (issue 5): invitations and letters, paper entry and import, the panel.

@@ -4,16 +4,17 @@ sees another council's data."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from officers import charts, selectors, services
+from officers import charts, findings, selectors, services
 from officers.cache import survey_data_version
 from officers.errors import OfficerError
-from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, ReportFiltersForm
-from officers.models import Export
+from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, FindingsForm, ReportFiltersForm
+from officers.models import Export, Finding
 from officers.report import default_weighted, report_cached, report_key
 from results.errors import ResultsError
 
@@ -116,4 +117,67 @@ def export_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     services.export_downloaded(export=item, user=request.user)
     return FileResponse(
         item.file.open("rb"), as_attachment=True, filename=item.file.name.rsplit("/", 1)[-1]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def findings_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Choose the findings for the public page, say what the council will do, publish."""
+    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    page = findings.findings_page_get(survey=survey)
+    report = findings.public_report(survey=survey)
+    candidates = findings.candidates(report=report)
+    saved = {f.figure_key: f for f in Finding.objects.filter(page=page)}
+    action = request.POST.get("action", "save")
+    form = FindingsForm(
+        request.POST if request.method == "POST" and action != "unpublish" else None,
+        candidates=candidates,
+        saved=saved,
+        initial={"introduction": page.introduction},
+    )
+    if request.method == "POST":
+        try:
+            if action == "unpublish":
+                services.findings_unpublish(survey=survey, user=request.user)
+                messages.success(request, "The page is no longer public.")
+                return redirect("officers:findings", slug=slug)
+            if form.is_valid():
+                services.findings_save(
+                    survey=survey,
+                    user=request.user,
+                    introduction=form.cleaned_data["introduction"],
+                    choices=form.choices(),
+                )
+                if action == "publish":
+                    services.findings_publish(survey=survey, user=request.user)
+                    messages.success(request, "The page is published for residents to read.")
+                else:
+                    messages.success(request, "Your choices are saved.")
+                return redirect("officers:findings", slug=slug)
+        except OfficerError as error:
+            form.add_error(None, str(error))
+    return render(
+        request,
+        "officers/findings.html",
+        {
+            "survey": survey,
+            "page": page,
+            "report": report,
+            "form": form,
+            "section": "findings",
+            "min_base": findings.MIN_PUBLIC_BASE,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def findings_public(request: HttpRequest, slug: str) -> HttpResponse:
+    """The published "what you told us" page: public, no sign-in, whole-survey figures only."""
+    page, report, shown = findings.public_findings_for(slug=slug)
+    return render(
+        request,
+        "findings/page.html",
+        {"survey": page.survey, "page": page, "report": report, "findings": shown},
     )

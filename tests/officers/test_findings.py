@@ -1,0 +1,192 @@
+"""The public "what you told us" page: only what an officer chose and published, whole-survey
+figures with enough answers, in plain words, beside what the council will do."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from officers.findings import MIN_PUBLIC_BASE, candidates, plain_sentence, public_report
+from officers.models import Finding, FindingsPage
+from officers.report import ReportRow
+from results.comparison import ComparisonRow
+from surveys.models import AuditEntry
+
+NEEDS = "Q4|needs|always or often"
+DIGNITY = "Q3|dignity|agree"  # asked of half the sample: 30 of the 60 seeded responses
+
+
+def _form_data(survey, chosen: dict[str, str], action: str = "save") -> dict:
+    data = {"action": action, "introduction": "Thank you to everyone who took part."}
+    for c in candidates(report=public_report(survey=survey)):
+        key = "|".join(c.key)
+        if key in chosen:
+            data[f"publish_{c.index}"] = "on"
+            data[f"we_did_{c.index}"] = chosen[key]
+    return data
+
+
+@pytest.fixture
+def published(officer_client, seeded):
+    data = _form_data(
+        seeded,
+        {NEEDS: "We will ask residents to help redesign the housing repairs service."},
+        action="publish",
+    )
+    response = officer_client.post(reverse("officers:findings", args=[seeded.slug]), data)
+    assert response.status_code == 302
+    return seeded
+
+
+def test_no_page_or_an_unpublished_page_is_404(client, officer_client, seeded):
+    url = reverse("findings", args=[seeded.slug])
+    assert client.get(url).status_code == 404
+
+    officer_client.post(
+        reverse("officers:findings", args=[seeded.slug]),
+        _form_data(seeded, {NEEDS: "Something."}),
+    )
+    assert FindingsPage.objects.get(survey=seeded).published_at is None
+    client.logout()
+    assert client.get(url).status_code == 404
+
+
+def test_published_page_shows_only_the_chosen_findings_with_their_texts(client, published):
+    client.logout()
+    page = client.get(reverse("findings", args=[published.slug]))
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert re.findall(r'data-finding="([^"]+)"', content) == [NEEDS]
+    assert "We will ask residents to help redesign the housing repairs service." in content
+    assert "Thank you to everyone who took part." in content
+    assert "say public services always or often understand their needs" in content
+    assert published.council.name in content  # the council's header
+    assert "<script>" not in content and 'style="' not in content
+
+
+def test_unpublishing_takes_the_page_down_and_both_are_audited(client, officer_client, published):
+    url = reverse("officers:findings", args=[published.slug])
+    officer_client.post(url, {"action": "unpublish"})
+
+    client.logout()
+    assert client.get(reverse("findings", args=[published.slug])).status_code == 404
+    actions = list(
+        AuditEntry.objects.filter(survey=published, action__startswith="findings.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["findings.saved", "findings.published", "findings.unpublished"]
+
+
+def test_no_figure_with_a_base_under_50_is_offered_or_shown(client, officer_client, seeded):
+    offered = {"|".join(c.key): c for c in candidates(report=public_report(survey=seeded))}
+    assert offered[DIGNITY].row.base < MIN_PUBLIC_BASE and not offered[DIGNITY].publishable
+    url = reverse("officers:findings", args=[seeded.slug])
+
+    # The box is disabled for it, so even a hand-made POST cannot choose it.
+    data = _form_data(seeded, {NEEDS: "We will act.", DIGNITY: "We will act too."}, "publish")
+    assert officer_client.post(url, data).status_code == 302
+    assert not Finding.objects.get(
+        question_code="Q3", item_code="dignity", net_label="agree"
+    ).chosen
+
+    # Chosen earlier when it had enough answers, it is still left off the public page.
+    Finding.objects.filter(question_code="Q3", item_code="dignity").update(chosen=True)
+    client.logout()
+    content = client.get(reverse("findings", args=[seeded.slug])).content.decode()
+    assert DIGNITY not in content
+    bases = [int(b) for b in re.findall(r'numeric">(\d+)</td>\s*</tr>', content)]
+    assert bases and all(b >= MIN_PUBLIC_BASE for b in bases)
+
+
+def test_no_subgroup_is_offered_or_published(client, officer_client, seeded):
+    offered = candidates(report=public_report(survey=seeded))
+    assert offered and all(c.row.subgroup == "all adults" for c in offered)
+    everything = {"|".join(c.key): "We will act." for c in offered if c.publishable}
+    url = reverse("officers:findings", args=[seeded.slug])
+    assert officer_client.post(url, _form_data(seeded, everything, "publish")).status_code == 302
+
+    client.logout()
+    content = client.get(reverse("findings", args=[seeded.slug])).content.decode()
+    for subgroup in ("15-24", "no internet access", "broadsheet"):
+        assert subgroup not in content
+
+
+def test_publishing_needs_what_the_council_will_do(officer_client, seeded):
+    url = reverse("officers:findings", args=[seeded.slug])
+    data = _form_data(seeded, {NEEDS: ""}, "publish")
+    index = next(
+        c.index for c in candidates(report=public_report(survey=seeded)) if "|".join(c.key) == NEEDS
+    )
+    data[f"publish_{index}"] = "on"
+
+    response = officer_client.post(url, data)
+
+    assert response.status_code == 400
+    assert "Say what the council will do about finding" in response.content.decode()
+    assert not FindingsPage.objects.filter(survey=seeded, published_at__isnull=False).exists()
+
+
+def test_publishing_with_nothing_chosen_is_refused(officer_client, seeded):
+    url = reverse("officers:findings", args=[seeded.slug])
+
+    response = officer_client.post(url, _form_data(seeded, {}, "publish"))
+
+    assert response.status_code == 400
+    assert "Choose at least one finding" in response.content.decode()
+
+
+def test_another_councils_officer_cannot_edit_or_publish(client, other_officer, seeded):
+    client.force_login(other_officer)
+    url = reverse("officers:findings", args=[seeded.slug])
+
+    response = client.post(url, _form_data(seeded, {NEEDS: "Hijack."}, "publish"))
+
+    assert response.status_code == 404
+    assert not FindingsPage.objects.filter(survey=seeded).exists()
+    assert not Finding.objects.exists()
+
+
+def _row(**values) -> ReportRow:
+    base = {"question": "Q4", "item": "needs", "net": "always or often", "subgroup": "all adults"}
+    return ReportRow(row=ComparisonRow(**{**base, **values}), label="", trend_2010=None)
+
+
+@pytest.mark.parametrize(
+    ("verdict", "start"),
+    [
+        ("significantly higher", "More people here than across Great Britain"),
+        ("significantly lower", "Fewer people here than across Great Britain"),
+        (
+            "no significant difference",
+            "About the same share of people here as across Great Britain",
+        ),
+    ],
+)
+def test_findings_read_as_plain_english(verdict, start):
+    row = _row(local_percent=31.2, national_percent=24.0, national_exact=True, verdict=verdict)
+
+    assert plain_sentence(row) == (
+        f"{start} say public services always or often understand their needs: 31% compared "
+        "with 24%."
+    )
+
+
+def test_an_approximate_national_figure_is_quoted_in_the_reports_words():
+    row = _row(
+        item="decisions",
+        local_percent=20.0,
+        national_percent=14.3,
+        national_exact=False,
+        national_wording="one in seven",
+        verdict="not tested",
+    )
+
+    assert plain_sentence(row) == (
+        "20% of people here say public services always or often involve them in decisions "
+        "about the services they use. Across Great Britain in 2014 the national report put it "
+        "at one in seven."
+    )
