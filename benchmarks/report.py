@@ -14,7 +14,9 @@ cache, templates), signed in as an officer of the benchmark council (made if mis
 - warm: the same page ``N`` more times, from the cache; p50 and p95;
 - a filtered view (online answers in one ward) cold once, then warm;
 - the dashboard cold once, then warm;
-- ``officers.refresh_report`` (what Celery runs after each reweighting), from cold.
+- ``officers.refresh_report`` (what Celery runs after each reweighting), from cold;
+- the breakdown by age band (7 categories) computed in one pass, against one full comparison per
+  category (how it was done before).
 
 Results are printed as a Markdown section for "## Officer report" in docs/benchmarks.md.
 """
@@ -44,9 +46,16 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from officers.cache import survey_data_version  # noqa: E402
-from officers.report import default_weighted, report_key  # noqa: E402
+from officers.report import (  # noqa: E402
+    breakdown_categories,
+    default_weighted,
+    report_breakdown,
+    report_key,
+    report_rows,
+)
 from officers.selectors import dashboard_key  # noqa: E402
 from officers.services import report_refresh  # noqa: E402
+from results.comparison import survey_compare  # noqa: E402
 from results.selectors import ResponseFilters  # noqa: E402
 from surveys.models import Survey  # noqa: E402
 
@@ -120,6 +129,30 @@ def main() -> None:
     forget()
     refresh_ms = _ms(lambda: report_refresh(survey_id=survey.pk))
 
+    rows_all = report_rows(
+        survey=survey, comparison=survey_compare(survey=survey, weighted=weighted)
+    )
+    one_pass_ms = _ms(
+        lambda: report_breakdown(
+            survey=survey,
+            filters=ResponseFilters(),
+            weighted=weighted,
+            question_code="AGE",
+            rows=rows_all,
+        )
+    )
+    ages = breakdown_categories(survey=survey, question_code="AGE")
+    per_category_ms = _ms(
+        lambda: [
+            survey_compare(
+                survey=survey,
+                weighted=weighted,
+                filters=ResponseFilters().with_subgroup("AGE", code),
+            )
+            for code, _ in ages
+        ]
+    )
+
     load = os.getloadavg()
     backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     with connection.cursor() as cursor:
@@ -143,6 +176,10 @@ def main() -> None:
     print(
         f"- `officers.refresh_report` from cold (weighted and unweighted reports and the "
         f"dashboard, what Celery runs after each reweighting): {refresh_ms:.0f} ms."
+    )
+    print(
+        f"- Breakdown by age band ({len(ages)} categories), cold: {one_pass_ms:.0f} ms in one "
+        f"pass, against {per_category_ms:.0f} ms for one full comparison per category."
     )
     print(
         f"- Machine: {os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL "
