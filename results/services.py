@@ -83,7 +83,9 @@ def _share(value: object, *, margin: str, category: str) -> Decimal:
     return share
 
 
-def _validated(*, survey: Survey, margin: str, shares: Mapping[str, object]) -> dict[str, Decimal]:
+def targets_validate(
+    *, survey: Survey, margin: str, shares: Mapping[str, object]
+) -> dict[str, Decimal]:
     categories = margin_categories(survey=survey, margin=margin)
     unknown = [c for c in shares if c not in categories]
     if unknown:
@@ -114,14 +116,14 @@ def targets_set(*, survey: Survey, margin: str, shares: Mapping[str, object]) ->
     Nothing is written unless every share is valid and they sum to 100% (within 0.1 points).
     Weighting is queued to run once the change is committed.
     """
-    clean = _validated(survey=survey, margin=margin, shares=shares)
+    clean = targets_validate(survey=survey, margin=margin, shares=shares)
     with transaction.atomic():
         PopulationTarget.objects.filter(survey=survey, margin=margin).delete()
         PopulationTarget.objects.bulk_create(
             PopulationTarget(survey=survey, margin=margin, category=c, share=s)
             for c, s in clean.items()
         )
-        _queue_reweight(survey.id)
+        reweight_queue(survey.id)
 
 
 def targets_clear(*, survey: Survey, margin: str | None = None) -> None:
@@ -131,7 +133,7 @@ def targets_clear(*, survey: Survey, margin: str | None = None) -> None:
         if margin:
             targets = targets.filter(margin=margin)
         targets.delete()
-        _queue_reweight(survey.id)
+        reweight_queue(survey.id)
 
 
 def targets_import(*, survey: Survey, csv_text: str) -> int:
@@ -165,7 +167,7 @@ def targets_import(*, survey: Survey, csv_text: str) -> int:
     clean: dict[str, dict[str, Decimal]] = {}
     for margin, shares in by_margin.items():
         try:
-            clean[margin] = _validated(survey=survey, margin=margin, shares=shares)
+            clean[margin] = targets_validate(survey=survey, margin=margin, shares=shares)
         except ResultsError as error:
             problems.append(str(error))
     if problems:
@@ -177,7 +179,7 @@ def targets_import(*, survey: Survey, csv_text: str) -> int:
             for m, shares in clean.items()
             for c, s in shares.items()
         )
-        _queue_reweight(survey.id)
+        reweight_queue(survey.id)
     return sum(len(s) for s in clean.values())
 
 
@@ -185,7 +187,7 @@ def targets_import(*, survey: Survey, csv_text: str) -> int:
 # Weighting
 
 
-def _queue_reweight(survey_id: int) -> None:
+def reweight_queue(survey_id: int) -> None:
     from results.tasks import reweight_survey
 
     def send() -> None:
@@ -217,7 +219,7 @@ def survey_responses_changed(*, survey_id: int) -> None:
     # Debounce: a burst of submissions queues one run. The key is cleared when the run starts,
     # so a response saved during a run queues the next one.
     if cache.add(f"results:reweight-queued:{survey_id}", 1, timeout=300):
-        _queue_reweight(survey_id)
+        reweight_queue(survey_id)
 
 
 def survey_reweight(*, survey_id: int, cap: float | None = DEFAULT_CAP) -> WeightingRun:

@@ -21,8 +21,7 @@ from django.utils.html import format_html
 
 from results.errors import ResultsError
 from results.models import PopulationTarget
-from results.services import _validated as targets_validate
-from results.services import targets_import
+from results.services import targets_import, targets_validate
 from surveys import lifecycle, services
 from surveys.errors import SurveyError
 from surveys.forms import PageForm
@@ -292,9 +291,9 @@ class SurveyAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if any(isinstance(f, TargetsFormSet) and f.has_changed() for f in formsets):
             # Targets changed by hand: weights follow, as targets_set would arrange.
-            from results.services import _queue_reweight
+            from results.services import reweight_queue
 
-            _queue_reweight(form.instance.pk)
+            reweight_queue(form.instance.pk)
 
     @admin.action(description="Open now")
     def open_now(self, request, queryset) -> None:
