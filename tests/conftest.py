@@ -11,9 +11,10 @@ Celery
 Transactional tests
     The flush after each one empties every table, including the 2014 questionnaire and
     baseline that migrations loaded: load what the test needs again (the loaders are
-    idempotent). Avoid serialized_rollback: after another transactional test's flush
-    Django recreates content types with new ids, and restoring the snapshot then fails
-    on their unique constraint.
+    idempotent; the ``shipped_questionnaire`` fixture does it for the questionnaire).
+    Avoid serialized_rollback: after another transactional test's flush Django
+    recreates content types with new ids, and restoring the snapshot then fails on
+    their unique constraint.
 """
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ def django_db_modify_db_settings() -> None:
         if db["ENGINE"] == "django.db.backends.postgresql":
             test = db.setdefault("TEST", {})
             test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{RUN_ID}"
+
+
+@pytest.fixture
+def shipped_questionnaire(transactional_db):
+    """The 2014 questionnaire in a transactional test, loaded again after an earlier
+    test's flush removed it (a no-op when it is there)."""
+    from django.apps import apps
+
+    from surveys.loading import questionnaire_data, questionnaire_load
+
+    return questionnaire_load(data=questionnaire_data(), models=apps)
 
 
 # ---------------------------------------------------------------------------

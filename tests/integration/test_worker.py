@@ -11,14 +11,12 @@ import sys
 
 import pytest
 from celery.result import EagerResult
-from django.apps import apps
 from django.db.models import Sum
 from django.utils import timezone
 
 from collab.celery import app as celery_app
 from results.models import PopulationTarget, WeightingRun
 from results.tasks import reweight_survey
-from surveys.loading import questionnaire_data, questionnaire_load
 from surveys.management.commands.demo_setup import answers_draw
 from surveys.models import Area, Council, Questionnaire, Response, Survey
 from surveys.services import response_record, spec_for
@@ -27,12 +25,12 @@ from tests.conftest import REPO
 
 # Integration tests commit their rows (transaction=True) so the worker process can
 # read them. The flush that ends each such test empties every table, the questionnaire
-# a migration loaded included, so each loads it again (a no-op when it is there).
+# a migration loaded included, so each loads it again.
 
 
 @pytest.fixture
-def questionnaire(transactional_db) -> Questionnaire:
-    return questionnaire_load(data=questionnaire_data(), models=apps)
+def questionnaire(shipped_questionnaire) -> Questionnaire:
+    return shipped_questionnaire
 
 
 def survey_make(*, questionnaire: Questionnaire, slug: str, closes_at: dt.datetime) -> Survey:
