@@ -12,7 +12,8 @@ class ImproperlyConfiguredEnv(ValueError):
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """An empty variable counts as unset, as in a .env file with `NAME=` left blank."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:

@@ -82,7 +82,7 @@ WORKER_LOG = pytest.StashKey[Path]()
 
 def integration_unavailable() -> str | None:
     """Why integration tests cannot run here, or None if they can."""
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         return "CELERY_BROKER_URL is not set (no broker for a real Celery worker)"
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         # A worker process cannot see SQLite's in-memory test database.

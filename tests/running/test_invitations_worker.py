@@ -30,8 +30,10 @@ def _wait_for(condition, *, timeout: float = 60.0) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_invitations_go_from_queued_to_sent_by_the_worker_then_to_responded(celery_worker):
+@pytest.mark.django_db(transaction=True)
+def test_invitations_go_from_queued_to_sent_by_the_worker_then_to_responded(
+    celery_worker, shipped_questionnaire
+):
     survey = survey_make(slug="worker-invitations", council=council_make(slug="worker-inv"))
     invitations.invitees_import(survey=survey, text=INVITEES)
     assert set(Invitee.objects.values_list("status", flat=True)) == {"queued"}
