@@ -70,7 +70,8 @@ def answer_rows(q: QuestionSpec, arm: str, value: Any) -> list[AnswerRow]:
 
 
 def display(q: QuestionSpec, arm: str, value: Any) -> list[tuple[str, str]]:
-    value = value or {}
+    if not isinstance(value, dict):
+        value = {}  # never written by the pages; shown as unanswered rather than failing
     rows = []
     for item in q.items_for(arm):
         option = q.option(value.get(item.code, ""))

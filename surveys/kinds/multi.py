@@ -65,5 +65,6 @@ def answer_rows(q: QuestionSpec, arm: str, value: Any) -> list[AnswerRow]:
 
 
 def display(q: QuestionSpec, arm: str, value: Any) -> list[tuple[str, str]]:
-    labels = [q.option(code).label for code in value or [] if q.option(code)]
+    codes = value if isinstance(value, list) else []
+    labels = [q.option(code).label for code in codes if isinstance(code, str) and q.option(code)]
     return [(q.text, "; ".join(labels) if labels else "Not answered")]

@@ -277,3 +277,22 @@ def test_page_without_a_started_response_goes_to_the_landing_page(client, survey
     assert reply.status_code == 302
     assert reply.url == reverse("surveys:landing", args=[survey.slug])
     assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        {"Q4": "not-a-dict", "Q1": "not-a-list", "Q2": ["a"], "HOUSEHOLD": "many"},
+        {"Q4": {"needs": ["x"]}, "Q1": [1, None], "COMMENTS": 12},
+    ],
+)
+def test_review_of_a_malformed_draft_shows_problems_not_a_500(resident, survey, draft):
+    client, response = resident
+    response.furthest_page = 9
+    response.draft = draft
+    response.save()
+    assert client.get(reverse("surveys:review", args=[survey.slug])).status_code == 200
+    reply = client.post(reverse("surveys:review", args=[survey.slug]))
+    assert reply.status_code == 400
+    assert "There is a problem" in reply.content.decode()
+    assert_nothing_stored(response)
