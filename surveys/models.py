@@ -281,7 +281,13 @@ class Response(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
     draft = models.JSONField(default=dict, blank=True, help_text="Answers given so far, by code.")
     furthest_page = models.PositiveIntegerField(default=1)
-    resume_code_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    resume_code_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="Hash of the resident's own code: it resumes a response in progress and, "
+        "once the answers are sent, lets the resident have them erased.",
+    )
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

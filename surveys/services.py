@@ -215,8 +215,8 @@ def response_submit(*, response_id: int) -> Response:
                 council_id=response.survey.council_id, code=area_code
             ).first()
         response.draft = cleaned
-        response.resume_code_hash = ""
-        response.save(update_fields=["area", "draft", "resume_code_hash"])
+        # The resume code is kept: once the answers are sent it is the code that can erase them.
+        response.save(update_fields=["area", "draft"])
         if response.invitation_id:
             Invitation.objects.filter(pk=response.invitation_id, used_at__isnull=True).update(
                 used_at=now

@@ -217,6 +217,7 @@ def _page_of(spec, code: str) -> int:
     return next(p.position for p in spec.pages if any(q.code == code for q in p.questions))
 
 
+@require_http_methods(["GET", "POST"])
 def survey_thanks(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _survey(slug)
     response = _current(request, survey)
@@ -224,10 +225,20 @@ def survey_thanks(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("surveys:landing", slug=slug)
     from surveys.panel import panel_offer_for
 
+    # A resident who answered by the public link has no letter code: on request they get a
+    # code, shown once, that lets them have their answers erased later.
+    erasure_code = (
+        services.response_save_for_later(response=response) if request.method == "POST" else None
+    )
     return render(
         request,
         "surveys/thanks.html",
-        {"survey": survey, "response": response, "panel_offer": panel_offer_for(response)},
+        {
+            "survey": survey,
+            "response": response,
+            "panel_offer": panel_offer_for(response),
+            "erasure_code": erasure_code,
+        },
     )
 
 

@@ -252,3 +252,31 @@ def test_save_for_later_keeps_the_answered_rows_of_a_half_answered_grid(client, 
     )
     response.refresh_from_db()
     assert response.draft["Q4"] == {"needs": "often", "decisions": "never"}
+
+
+def test_public_link_resident_can_get_a_code_that_erases_their_sent_answers(client, survey):
+    response = start(client, survey)
+    answer_every_page(client, survey, response)
+    client.post(reverse("surveys:review", args=[survey.slug]))
+    thanks = client.post(reverse("surveys:thanks", args=[survey.slug]))
+    assert thanks.status_code == 200
+    code = thanks.context["erasure_code"]
+    assert code and code in thanks.content.decode()
+
+    from surveys.erasure import response_erase
+
+    response_erase(code=code)
+    assert not Response.objects.filter(pk=response.pk).exists()
+    assert not Answer.objects.filter(response_id=response.pk).exists()
+
+
+def test_resume_code_noted_before_sending_still_erases_afterwards(client, survey):
+    response = start(client, survey)
+    saved = client.post(reverse("surveys:page", args=[survey.slug, 1]), {"action": "save"})
+    code = saved.context["code"]
+    answer_every_page(client, survey, response)
+    client.post(reverse("surveys:review", args=[survey.slug]))
+    from surveys.erasure import response_erase
+
+    response_erase(code=code)
+    assert not Response.objects.filter(pk=response.pk).exists()
