@@ -19,16 +19,14 @@ from results.selectors import (
     Bases,
     Cell,
     Counts,
+    RespondentSet,
     RespondentSummary,
     ResponseFilters,
     baseline_figures,
     filters_resolve,
     questions_by_code,
-    resolved_answer_counts,
-    resolved_bases,
-    resolved_subgroup_counts,
-    survey_net_cell,
-    survey_respondent_summary,
+    resolved_cells,
+    resolved_respondents,
     weighting_run_latest,
 )
 from surveys.models import Question, Response, Survey
@@ -92,13 +90,40 @@ def survey_compare(
     """
     filters = filters or ResponseFilters()
     resolved = filters_resolve(survey=survey, filters=filters)
-    summary = survey_respondent_summary(survey=survey, filters=filters)
+    figures = baseline_figures(questionnaire_slug=survey.questionnaire.slug)
+    questions = questions_by_code(survey=survey)
+    subgroup_keys = sorted(
+        {(f.subgroup_question_code, f.subgroup_option_code) for f in figures if f.has_subgroup}
+    )
+    subgroup_option = {key: _option_id(questions, *key) for key in subgroup_keys}
+
+    # Two statements count everything. The first counts respondents once each: the selection
+    # by mode, and the bases (and nets of several options) of multiple-choice questions.
+    sets: dict[tuple[tuple[str, str] | None, str, tuple[str, ...]], RespondentSet] = {}
+    for f in figures:
+        question = questions.get(f.question_code)
+        if question is None or question.kind != Question.Kind.MULTI:
+            continue
+        group = (f.subgroup_question_code, f.subgroup_option_code) if f.has_subgroup else None
+        subgroup_id = subgroup_option[group] if group else None
+        sets[(group, f.question_code, ())] = RespondentSet(
+            question_id=question.id, subgroup_option_id=subgroup_id
+        )
+        if len(f.net_option_codes) > 1:
+            sets[(group, f.question_code, tuple(f.net_option_codes))] = RespondentSet(
+                option_ids=tuple(
+                    _option_id(questions, f.question_code, c) for c in f.net_option_codes
+                ),
+                subgroup_option_id=subgroup_id,
+            )
+    summary, set_cells = resolved_respondents(resolved=resolved, sets=list(sets.values()))
     if summary.respondents == 0:
         where = "" if filters == ResponseFilters() else f" that match ({filters.describe()})"
         raise ResultsError(
             f"'{survey.title}' has no complete responses{where} yet, so there is nothing to "
             "compare."
         )
+    respondents = dict(zip(sets, set_cells, strict=True))
     notes: list[str] = []
     run = weighting_run_latest(survey=survey)
     if weighted:
@@ -106,38 +131,23 @@ def survey_compare(
     else:
         notes.append("Unweighted: every response counts once.")
 
-    figures = baseline_figures(questionnaire_slug=survey.questionnaire.slug)
-    questions = questions_by_code(survey=survey)
-
-    # One GROUP BY over the answers that all-adults figures need, and one more for every
-    # published subgroup at once, over the few items those figures are on.
-    overall = [f for f in figures if not f.has_subgroup]
-    main_codes = sorted({f.question_code for f in overall})
-    counts = resolved_answer_counts(
+    # The second is one GROUP BY over the answers to every question (and grid item) with a
+    # figure, that also counts, for the few published subgroups, the members among them.
+    counts, sub_counts = resolved_cells(
         resolved=resolved,
-        question_codes=main_codes,
-        item_codes=sorted({f.item_code for f in overall if f.item_code}),
-    )
-    bases = resolved_bases(resolved=resolved, counts=counts, question_codes=main_codes)
-    by_subgroup = [f for f in figures if f.has_subgroup]
-    subgroup_keys = sorted(
-        {(f.subgroup_question_code, f.subgroup_option_code) for f in by_subgroup}
-    )
-    sub_codes = sorted({f.question_code for f in by_subgroup})
-    sub_counts = resolved_subgroup_counts(
-        resolved=resolved,
+        question_codes=sorted({f.question_code for f in figures}),
+        item_codes=sorted({f.item_code for f in figures if f.item_code}),
         subgroups=subgroup_keys,
-        question_codes=sub_codes,
-        item_codes=sorted({f.item_code for f in by_subgroup if f.item_code}),
     )
-    subgroup_data: dict[tuple[str, str], tuple[ResponseFilters, Counts, Bases]] = {}
+    groups: dict[tuple[str, str] | None, _Group] = {
+        None: _Group(filters, counts, _bases(counts, questions, respondents, None))
+    }
     for key in subgroup_keys:
-        sub_filters = filters.with_subgroup(*key)
-        sub_resolved = filters_resolve(survey=survey, filters=sub_filters)
-        sub_bases = resolved_bases(
-            resolved=sub_resolved, counts=sub_counts[key], question_codes=sub_codes
+        groups[key] = _Group(
+            filters.with_subgroup(*key),
+            sub_counts[key],
+            _bases(sub_counts[key], questions, respondents, key),
         )
-        subgroup_data[key] = (sub_filters, sub_counts[key], sub_bases)
 
     mode_note = _mode_note(summary)
     rows: list[ComparisonRow] = []
@@ -161,18 +171,29 @@ def survey_compare(
             )
             return
         for figure in found:
-            if figure.has_subgroup:
-                key = (figure.subgroup_question_code, figure.subgroup_option_code)
-                f_filters, f_counts, f_bases = subgroup_data[key]
+            key = (
+                (figure.subgroup_question_code, figure.subgroup_option_code)
+                if figure.has_subgroup
+                else None
+            )
+            group = groups[key]
+            net = tuple(figure.net_option_codes)
+            if question.kind == Question.Kind.MULTI and len(net) > 1:
+                # A respondent may choose two options of the net: counted once, above.
+                yes = respondents[(key, question.code, net)]
             else:
-                f_filters, f_counts, f_bases = filters, counts, bases
+                # Options of a single-choice question or grid item exclude each other, and a
+                # multiple-choice option is chosen at most once: their cells add up.
+                yes = sum(
+                    (group.counts.get((question.code, item_code, c), Cell()) for c in net), Cell()
+                )
             row, all_dont_know = _figure_row(
-                survey=survey,
                 figure=figure,
                 question=question,
-                counts=f_counts,
-                bases=f_bases,
-                filters=f_filters,
+                counts=group.counts,
+                bases=group.bases,
+                yes=yes,
+                filters=group.filters,
                 weighted=weighted,
                 mode_note=mode_note,
             )
@@ -226,11 +247,11 @@ def survey_compare(
 
 def _figure_row(
     *,
-    survey: Survey,
     figure: NationalFigure,
     question: Question,
     counts: Counts,
     bases: Bases,
+    yes: Cell,
     filters: ResponseFilters,
     weighted: bool,
     mode_note: str,
@@ -289,15 +310,6 @@ def _figure_row(
             True,
         )
 
-    yes = survey_net_cell(
-        survey=survey,
-        question_code=figure.question_code,
-        item_code=figure.item_code,
-        option_codes=figure.net_option_codes,
-        counts=counts,
-        filters=filters,
-        kind=question.kind,
-    )
     if weighted:
         if not base.sum_w > 0:
             notes.append("These respondents all have a weight of 0 under the current targets.")
@@ -358,6 +370,47 @@ def _figure_row(
             notes=tuple(notes),
         ),
         False,
+    )
+
+
+@dataclass(frozen=True)
+class _Group:
+    """The respondents one figure is about (all selected, or a published subgroup of them)."""
+
+    filters: ResponseFilters
+    counts: Counts
+    bases: Bases
+
+
+def _bases(
+    counts: Counts,
+    questions: dict[str, Question],
+    respondents: dict[tuple[tuple[str, str] | None, str, tuple[str, ...]], Cell],
+    group: tuple[str, str] | None,
+) -> Bases:
+    """Everyone who answered each question (and grid item), "don't know" included.
+
+    A respondent gives a single-choice question or a grid item exactly one answer, so its base
+    is the sum of its option cells, counted already. A multiple-choice base counts each
+    respondent once: it comes from the respondent sets."""
+    bases: Bases = {}
+    for (question_code, item_code, _option), cell in counts.items():
+        if questions[question_code].kind in (Question.Kind.SINGLE, Question.Kind.GRID):
+            key = (question_code, item_code)
+            bases[key] = bases.get(key, Cell()) + cell
+    for (set_group, question_code, net), cell in respondents.items():
+        if set_group == group and not net:
+            bases[(question_code, "")] = cell
+    return bases
+
+
+def _option_id(questions: dict[str, Question], question_code: str, option_code: str) -> int:
+    for option in questions[question_code].options.all():
+        if option.code == option_code:
+            return option.id
+    # Only if the baseline names an option the questionnaire lacks; a test rules it out.
+    raise ResultsError(
+        f"The national baseline names an unknown answer: {question_code} {option_code}."
     )
 
 
