@@ -1,4 +1,5 @@
-"""compare and its bad input: a clear message, a non-zero exit and nothing on stdout."""
+"""compare: the comparison as CSV or a table; bad input gets a clear message, a non-zero exit
+and nothing on stdout; a question answered only "Don't know" gets a warning, not a failure."""
 
 from __future__ import annotations
 
@@ -90,14 +91,47 @@ def test_a_survey_without_responses_is_a_clear_command_error(survey):
         _compare("riverside-2026")
 
 
-def test_a_question_answered_only_dont_know_is_a_clear_command_error(survey):
+def test_a_question_answered_only_dont_know_prints_everything_and_warns(survey):
     responses_make(20, survey=survey, answers={"Q2": "equality_opportunity", "Q8": "dont_know"})
-    out = io.StringIO()
-    with pytest.raises(
-        CommandError, match='Everyone in this selection answered "Don\'t know" to Q8'
-    ):
-        call_command("compare", "riverside-2026", stdout=out)
-    assert out.getvalue() == ""
+    out, err = io.StringIO(), io.StringIO()
+    call_command("compare", "riverside-2026", "--format", "csv", stdout=out, stderr=err)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert len([r for r in rows if r["net"]]) == 35
+    equality = next(r for r in rows if r["net"] == "equality of opportunity")
+    assert (equality["local_percent"], equality["verdict"]) == ("100.0", "significantly higher")
+    for row in (r for r in rows if r["question"] == "Q8" and r["net"]):
+        assert row["verdict"] == "not tested" and row["local_percent"] == ""
+        assert 'answered "Don\'t know"' in row["note"]
+    assert 'Warning: everyone in this selection answered "Don\'t know" to Q8' in err.getvalue()
+
+
+def test_dont_know_only_exits_zero_but_no_responses_exits_non_zero(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": ""}
+    manage = [sys.executable, str(REPO / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=REPO, check=True)
+    setup = (
+        "from tests.results.factories import responses_make, survey_make\n"
+        "survey = survey_make()\n"
+        "survey_make(slug='empty-2026')\n"
+        "responses_make(20, survey=survey, answers={'Q2': 'same_for_everyone', "
+        "'Q8': 'dont_know'})\n"
+    )
+    subprocess.run([*manage, "shell", "-c", setup], env=env, cwd=REPO, check=True)
+
+    def compare(slug: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*manage, "compare", slug, "--unweighted"],
+            capture_output=True, text=True, env=env, cwd=REPO, check=False,
+        )  # fmt: skip
+
+    warned = compare("riverside-2026")
+    assert warned.returncode == 0
+    assert "universal provision" in warned.stdout and "Q8" in warned.stdout
+    assert "Q8" in warned.stderr and "Traceback" not in warned.stderr
+    empty = compare("empty-2026")
+    assert empty.returncode != 0
+    assert "has no complete responses" in empty.stderr and "Traceback" not in empty.stderr
+    assert empty.stdout == ""
 
 
 def test_bad_input_exits_non_zero_without_a_traceback(tmp_path):

@@ -99,18 +99,20 @@ class Command(BaseCommand):
             comparison = survey_compare(survey=survey, weighted=weighted, filters=filters)
         except ResultsError as error:
             raise CommandError(str(error)) from None
-        if comparison.dont_know_only:
-            # Comparing a 0% with a national figure would call the gap significant when the
-            # residents simply did not know; better to stop and say so.
-            raise CommandError(
-                f'Everyone in this selection answered "Don\'t know" to '
-                f"{', '.join(comparison.dont_know_only)}, so those questions cannot be compared. "
-                "Widen the selection (dates, mode, area or subgroup) or wait for more responses."
-            )
         if options["format"] == "csv":
             self._csv(comparison)
         else:
             self._table(comparison)
+        if comparison.dont_know_only:
+            # Comparing a 0% with a national figure would call the gap significant when the
+            # residents simply did not know, so those rows are not tested; every other figure
+            # still stands, so it is printed and this is a warning, not a failure.
+            questions = ", ".join(comparison.dont_know_only)
+            self.stderr.write(
+                f'Warning: everyone in this selection answered "Don\'t know" to {questions}, '
+                "so those rows are marked not tested. Widen the selection (dates, mode, area "
+                "or subgroup) or wait for more responses to compare them."
+            )
 
     def _csv(self, comparison: Comparison) -> None:
         writer = csv.writer(self.stdout, lineterminator="\n")
