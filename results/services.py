@@ -344,3 +344,33 @@ def _weights_write(*, response_ids: list[int], weights: Iterable[float]) -> None
         return
     objects = [Response(id=i, weight=w) for i, w in zip(response_ids, weights, strict=True)]
     Response.objects.bulk_update(objects, ["weight"], batch_size=WEIGHT_BATCH)
+
+
+def surveys_reweight_stale() -> list[int]:
+    """Queue weighting for surveys with responses newer than their last weighting run.
+
+    The write path queues weighting after each burst of responses; when the broker was
+    unreachable at that moment the run was never queued. This catch-up, run by Celery beat,
+    makes sure such a survey is weighted within minutes of the broker coming back.
+    """
+    from django.db.models import F, Max, OuterRef, Q, Subquery
+
+    last_run = WeightingRun.objects.filter(survey=OuterRef("pk")).order_by("-created_at")
+    stale = (
+        Survey.objects.filter(population_targets__isnull=False)
+        .annotate(
+            last_response=Max(
+                "responses__submitted_at",
+                filter=Q(responses__status=Response.Status.COMPLETE),
+            ),
+            last_run=Subquery(last_run.values("created_at")[:1]),
+        )
+        .filter(last_response__isnull=False)
+        .filter(Q(last_run__isnull=True) | Q(last_response__gt=F("last_run")))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    queued = list(stale)
+    for survey_id in queued:
+        reweight_queue(survey_id)
+    return queued

@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
-from results.services import survey_reweight
+from results.services import survey_reweight, surveys_reweight_stale
 
 
 @shared_task(name="results.reweight_survey", acks_late=True)
@@ -20,3 +20,9 @@ def reweight_survey(survey_id: int) -> str:
 
         report_refresh_send(survey_id=survey_id)
     return run.status
+
+
+@shared_task(name="results.reweight_stale_surveys")
+def reweight_stale_surveys() -> int:
+    """Run by Celery beat: weighting that could not be queued (broker down) catches up."""
+    return len(surveys_reweight_stale())
