@@ -25,8 +25,9 @@ from results.selectors import (
     baseline_figures,
     filters_resolve,
     questions_by_code,
-    resolved_cells,
+    resolved_answer_counts,
     resolved_respondents,
+    resolved_subgroup_counts,
     weighting_run_latest,
 )
 from surveys.models import Question, Response, Survey
@@ -97,7 +98,7 @@ def survey_compare(
     )
     subgroup_option = {key: _option_id(questions, *key) for key in subgroup_keys}
 
-    # Two statements count everything. The first counts respondents once each: the selection
+    # Three statements count everything. The first counts respondents once each: the selection
     # by mode, and the bases (and nets of several options) of multiple-choice questions.
     sets: dict[tuple[tuple[str, str] | None, str, tuple[str, ...]], RespondentSet] = {}
     for f in figures:
@@ -131,13 +132,21 @@ def survey_compare(
     else:
         notes.append("Unweighted: every response counts once.")
 
-    # The second is one GROUP BY over the answers to every question (and grid item) with a
-    # figure, that also counts, for the few published subgroups, the members among them.
-    counts, sub_counts = resolved_cells(
+    # Then one GROUP BY over the answers to every question (and grid item) with an all-adults
+    # figure, and one more over the few items with subgroup figures, that counts every
+    # published subgroup's members at once.
+    overall = [f for f in figures if not f.has_subgroup]
+    counts = resolved_answer_counts(
         resolved=resolved,
-        question_codes=sorted({f.question_code for f in figures}),
-        item_codes=sorted({f.item_code for f in figures if f.item_code}),
+        question_codes=sorted({f.question_code for f in overall}),
+        item_codes=sorted({f.item_code for f in overall if f.item_code}),
+    )
+    by_subgroup = [f for f in figures if f.has_subgroup]
+    sub_counts = resolved_subgroup_counts(
+        resolved=resolved,
         subgroups=subgroup_keys,
+        question_codes=sorted({f.question_code for f in by_subgroup}),
+        item_codes=sorted({f.item_code for f in by_subgroup if f.item_code}),
     )
     groups: dict[tuple[str, str] | None, _Group] = {
         None: _Group(filters, counts, _bases(counts, questions, respondents, None))

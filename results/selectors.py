@@ -366,9 +366,8 @@ def resolved_answer_counts(
 ) -> Counts:
     """Counts for filters already checked; ``item_codes`` restricts grid questions to those
     items (other questions are counted whole)."""
-    counts, _ = resolved_cells(
-        resolved=resolved, question_codes=question_codes, item_codes=item_codes
-    )
+    rows = _answer_rows(resolved, question_codes=question_codes, item_codes=item_codes)
+    counts, _ = _grouped_cells(rows, {})
     return counts
 
 
@@ -379,35 +378,31 @@ def resolved_subgroup_counts(
     question_codes: Iterable[str],
     item_codes: Iterable[str] | None = None,
 ) -> dict[tuple[str, str], Counts]:
-    """Counts within each of several subgroups (question code, option code), in one GROUP BY."""
-    _, by_subgroup = resolved_cells(
-        resolved=resolved,
-        question_codes=question_codes,
-        item_codes=item_codes,
-        subgroups=subgroups,
-    )
+    """Counts within each of several subgroups (question code, option code), in one GROUP BY.
+
+    A subgroup is the respondents who chose that option. Each is one LEFT JOIN from the
+    response to that answer of theirs, made once per response on the build side of the hash
+    join, and three FILTERed sums; so the answer rows are read once however many subgroups
+    there are (a respondent in two subgroups counts in both). A respondent chooses an option
+    at most once, so the join never repeats a row: the invariant that already lets a count of
+    answer rows be a count of respondents.
+
+    Only the questions and items that subgroup figures are published for belong here: a
+    FILTER costs something on every row, and adding them to the main GROUP BY over every
+    question was measured slower than this second, small statement (docs/benchmarks.md).
+    """
+    subgroup_option = _subgroup_option_ids(resolved.survey, list(subgroups))
+    if not subgroup_option:
+        return {}
+    rows = _answer_rows(resolved, question_codes=question_codes, item_codes=item_codes)
+    _, by_subgroup = _grouped_cells(rows, subgroup_option)
     return by_subgroup
 
 
-def resolved_cells(
-    *,
-    resolved: ResolvedFilters,
-    question_codes: Iterable[str] | None,
-    item_codes: Iterable[str] | None = None,
-    subgroups: Iterable[tuple[str, str]] = (),
+def _grouped_cells(
+    rows: _AnswerRows, subgroup_option: dict[tuple[str, str], int]
 ) -> tuple[Counts, dict[tuple[str, str], Counts]]:
-    """The cells of every selected response, and of each subgroup's members among them, in
-    one GROUP BY over the answers.
-
-    A subgroup (question code, option code) is the respondents who chose that option. Each is
-    one LEFT JOIN from the response to that answer of theirs, made once per response on the
-    build side of the hash join, and three FILTERed aggregates; so the answer rows are read
-    once whatever the number of subgroups (a respondent in two subgroups counts in both). A
-    respondent chooses an option at most once, so the join never repeats a row: the same
-    invariant that lets a count of answer rows be a count of respondents.
-    """
-    subgroup_option = _subgroup_option_ids(resolved.survey, list(subgroups))
-    rows = _answer_rows(resolved, question_codes=question_codes, item_codes=item_codes)
+    """One GROUP BY of ``rows``: every respondent's cells, and each subgroup's."""
     answers = rows.answers.annotate(
         **{
             f"subgroup_{i}": FilteredRelation(
