@@ -11,12 +11,16 @@ responses, about 33 answer rows each) with COPY; later runs reuse them. Then, in
 - weighting the 100,000 responses to age, sex and area targets (the whole service: reading the
   margins, raking, writing the weights back), timed;
 - the full weighted comparison (``survey_compare``) and the raw SQL GROUP BY over the same answer
-  rows, interleaved, several times each, with the median of each and their ratio;
+  rows, interleaved, several times each, with the median of each and their ratio; the raw SQL
+  runs with the session settings the engine's counting statements use (JIT off), and once more
+  with the server's defaults for reference; the engine's time is split by statement;
 - peak Python memory (tracemalloc) of the comparison at 10,000 and at 100,000 responses.
 
 Nothing is cached by the application between runs; PostgreSQL's buffer cache is warm for both
-sides alike after one discarded warm-up of each. Results are printed as a Markdown section to
-paste into docs/benchmarks.md under "## Comparison engine".
+sides alike after one discarded warm-up of each. Weighting rewrites 100,000 response rows four
+times; this server runs without autovacuum, so the script vacuums and analyses the responses
+afterwards, as autovacuum would, before timing reads (both sides read the same tables). Results
+are printed as a Markdown section to paste into docs/benchmarks.md under "## Comparison engine".
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from results.comparison import survey_compare  # noqa: E402
 from results.models import NationalFigure, PopulationTarget  # noqa: E402
+from results.selectors import counting_transaction  # noqa: E402
 from results.services import survey_reweight  # noqa: E402
 from surveys.models import (  # noqa: E402
     Area,
@@ -58,7 +63,7 @@ from surveys.models import (  # noqa: E402
 )
 
 SIZES = {"bench-10k": 10_000, "bench-100k": 100_000}
-REPEATS = 7
+REPEATS = 9
 AREAS = [f"ward-{i:02d}" for i in range(1, 11)]
 RNG = np.random.default_rng(2014)
 
@@ -236,6 +241,8 @@ def main() -> None:
         reweigh_times.append(_timed(lambda: survey_reweight(survey_id=big.id)))
     rerun_time = _timed(lambda: survey_reweight(survey_id=big.id))
     run = big.weighting_runs.first()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE surveys_response")
 
     # The same answer rows the comparison's main GROUP BY reads: the questions and grid items
     # that all-adults figures are published for.
@@ -254,23 +261,62 @@ def main() -> None:
         ).values_list("id", flat=True)
     )
 
-    def raw() -> None:
+    def raw_defaults() -> None:
         with connection.cursor() as cursor:
             cursor.execute(RAW_SQL, [big.id, figure_items, whole_questions])
             cursor.fetchall()
 
-    def compare() -> None:
-        survey = Survey.objects.get(pk=big.pk)  # fresh object: nothing carried between runs
-        survey_compare(survey=survey, weighted=True)
+    def raw() -> None:
+        with counting_transaction():
+            raw_defaults()
 
+    # Time spent in each statement of the comparison: the GROUP BY over answers (cells), the
+    # one for published subgroups, the respondents by mode and multiple-choice bases
+    # (respondents), and every other query.
+    spent: dict[str, float] = {}
+
+    def by_statement(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            if '"by_mode"' in sql:
+                part = "respondents"
+            elif 'FROM "surveys_answer"' in sql and "FILTER" in sql:
+                part = "subgroups"
+            elif 'FROM "surveys_answer"' in sql and "GROUP BY" in sql:
+                part = "cells"
+            else:
+                part = "other"
+            spent[part] = spent.get(part, 0.0) + time.perf_counter() - start
+
+    parts: dict[str, list[float]] = {"cells": [], "subgroups": [], "respondents": [], "other": []}
+
+    def compare() -> None:
+        spent.clear()
+        with connection.execute_wrapper(by_statement):
+            survey = Survey.objects.get(pk=big.pk)  # fresh object: nothing carried between runs
+            survey_compare(survey=survey, weighted=True)
+        for part in parts:
+            parts[part].append(spent.get(part, 0.0))
+
+    load_before = os.getloadavg()
     raw()
+    raw_defaults()
     compare()  # warm-up of each, not counted
-    raw_times, compare_times = [], []
+    for part in parts.values():
+        part.clear()
+    raw_times, compare_times, default_times = [], [], []
     for _ in range(REPEATS):
         raw_times.append(_timed(raw))
         compare_times.append(_timed(compare))
+        default_times.append(_timed(raw_defaults))
+    load_after = os.getloadavg()
     raw_median = statistics.median(raw_times)
     compare_median = statistics.median(compare_times)
+    python_times = [
+        total - sum(part[i] for part in parts.values()) for i, total in enumerate(compare_times)
+    ]
 
     peaks = {}
     for slug, survey in surveys.items():
@@ -302,10 +348,24 @@ def main() -> None:
         "| measure | median | runs (ms) |",
         "| --- | --- | --- |",
         "| raw SQL: one GROUP BY (count, sum w, sum w²) over the answers of every question and "
-        f"item with an all-adults figure | {raw_median * 1000:.0f} ms | {runs(raw_times)} |",
+        "item with an all-adults figure, JIT off as in the engine | "
+        f"{raw_median * 1000:.0f} ms | {runs(raw_times)} |",
         "| full weighted comparison (`survey_compare`: 35 figures with CI, test and verdict, "
         f"subgroups, notes) | {compare_median * 1000:.0f} ms | {runs(compare_times)} |",
         f"| ratio comparison / raw SQL (goal at most 1.5x) | {ratio:.2f}x, {verdict} | |",
+        "| of the comparison: the GROUP BY over answers (the raw SQL's rows and sums) | "
+        f"{statistics.median(parts['cells']) * 1000:.0f} ms | {runs(parts['cells'])} |",
+        "| of the comparison: the GROUP BY for the three published subgroups (four items) | "
+        f"{statistics.median(parts['subgroups']) * 1000:.0f} ms | {runs(parts['subgroups'])} |",
+        "| of the comparison: respondents by mode and the multiple-choice base | "
+        f"{statistics.median(parts['respondents']) * 1000:.0f} ms | "
+        f"{runs(parts['respondents'])} |",
+        "| of the comparison: other queries (survey, baseline, questions, codes) | "
+        f"{statistics.median(parts['other']) * 1000:.0f} ms | {runs(parts['other'])} |",
+        "| of the comparison: Python (statistics, rows, notes) | "
+        f"{statistics.median(python_times) * 1000:.0f} ms | {runs(python_times)} |",
+        "| for reference: the raw SQL with the server's defaults (JIT on) | "
+        f"{statistics.median(default_times) * 1000:.0f} ms | {runs(default_times)} |",
         "| weighting 100,000 responses (`survey_reweight`: read three margins, rake, write "
         f"weights) | {statistics.median(reweigh_times) * 1000:.0f} ms | {runs(reweigh_times)} |",
         "",
@@ -324,7 +384,11 @@ def main() -> None:
             f"{build_times['bench-100k']:.1f} s for 100,000 responses (first run only)."
         ),
         f"- Machine: {os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL "
-        f"{pg_version}, numpy {np.__version__}.",
+        f"{pg_version}, numpy {np.__version__}. Load average (1, 5, 15 min) before timing "
+        + ", ".join(f"{x:.1f}" for x in load_before)
+        + ", after "
+        + ", ".join(f"{x:.1f}" for x in load_after)
+        + ".",
         "- Reproduce: create the database, then `DATABASE_URL=postgres://postgres@127.0.0.1:5432/"
         "collab_bench .venv/bin/python benchmarks/comparison.py`.",
     ]
