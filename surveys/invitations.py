@@ -17,6 +17,8 @@ Reissuing and reminders
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -39,6 +41,9 @@ INVITEE_COLUMNS = ("name", "email", "postal_address", "area")
 REQUIRED_COLUMNS = ("email", "postal_address", "area")
 EMAIL_BATCH = 100
 MAX_ATTEMPTS = 3
+# A worker holds its claim on an invitee only while it sends one e-mail; a claim this old was
+# left by a worker that died, and another worker may take it over.
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,38 +250,75 @@ def _email_message(invitee: Invitee, code: str, connection) -> mail.EmailMessage
     )
 
 
+def _email_claim(invitee_id: int, *, now: dt.datetime) -> uuid.UUID | None:
+    """Claim one invitee's e-mail for this worker: queued -> sending, with a token.
+
+    A conditional UPDATE, so of two workers given the same invitee (a task redelivered under
+    acks_late, a batch queued twice) only the one whose UPDATE matched sends. A claim older
+    than CLAIM_TIMEOUT belongs to a worker that died mid-batch and may be taken over.
+    """
+    token = uuid.uuid4()
+    claimed = (
+        Invitee.objects.filter(pk=invitee_id)
+        .filter(
+            Q(status=Invitee.Status.QUEUED)
+            | Q(status=Invitee.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+        )
+        .update(status=Invitee.Status.SENDING, claim_token=token, claimed_at=now)
+    )
+    return token if claimed else None
+
+
 def invitation_emails_send(*, invitee_ids: list[int]) -> list[int]:
     """Send the queued e-mails among these invitees; returns the ids to try again later.
 
-    Each e-mail carries a new code. Safe to run twice: an invitee already sent (or who
-    responded meanwhile) is not queued any more and is skipped. A failure is recorded on the
-    invitee; after MAX_ATTEMPTS it is marked failed and left for an officer to look at.
+    Each e-mail carries a new code. Safe to run twice, even at the same moment: each invitee
+    is claimed (see _email_claim) before its code is issued and its e-mail sent, and only the
+    claim's holder records the outcome. An invitee already sent, being sent by another
+    worker, or who responded meanwhile is skipped. A failure is recorded on the invitee;
+    after MAX_ATTEMPTS it is marked failed and left for an officer to look at.
+
+    The one window left is a worker that dies after the mail server accepted an e-mail and
+    before it is recorded as sent: after CLAIM_TIMEOUT that e-mail is sent again (with a new
+    code, so only the second one works). Sending at most once would mean sometimes never.
     """
     retry: list[int] = []
-    invitees = Invitee.objects.filter(
-        pk__in=invitee_ids, status=Invitee.Status.QUEUED
-    ).select_related("survey__council")
     with mail.get_connection() as connection:
-        for invitee in invitees:
+        for invitee_id in invitee_ids:
+            token = _email_claim(invitee_id, now=timezone.now())
+            if token is None:
+                continue
+            invitee = (
+                Invitee.objects.select_related("survey__council").filter(pk=invitee_id).first()
+            )
+            if invitee is None:  # erased with its survey's retention since the claim
+                continue
+            mine = Invitee.objects.filter(
+                pk=invitee_id, status=Invitee.Status.SENDING, claim_token=token
+            )
             code = _code_issue(invitee)
             try:
                 _email_message(invitee, code, connection).send()
             except Exception as error:  # any transport error: recorded on the invitee
                 attempts = invitee.attempts + 1
                 failed = attempts >= MAX_ATTEMPTS
-                Invitee.objects.filter(pk=invitee.pk, status=Invitee.Status.QUEUED).update(
+                mine.update(
                     attempts=attempts,
                     last_error=f"{type(error).__name__}: {error}"[:500],
                     status=Invitee.Status.FAILED if failed else Invitee.Status.QUEUED,
+                    claim_token=None,
+                    claimed_at=None,
                 )
                 if not failed:
-                    retry.append(invitee.pk)
+                    retry.append(invitee_id)
                 continue
-            Invitee.objects.filter(pk=invitee.pk, status=Invitee.Status.QUEUED).update(
+            mine.update(
                 status=Invitee.Status.SENT,
                 attempts=F("attempts") + 1,
                 sent_at=timezone.now(),
                 last_error="",
+                claim_token=None,
+                claimed_at=None,
             )
     return retry
 

@@ -418,6 +418,7 @@ class Invitee(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         RESPONDED = "responded", "Responded"
@@ -433,6 +434,10 @@ class Invitee(models.Model):
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     reminders = models.PositiveIntegerField(default=0)
+    # Set by the worker that claimed this invitee's e-mail (status sending): only the worker
+    # holding the token may record the outcome; an old claim is abandoned and can be retaken.
+    claim_token = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
