@@ -182,11 +182,41 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
     return len(clean)
 
 
-def _code_issue(invitee: Invitee) -> str:
-    """A fresh code for this invitee's invitation: the previous code stops working."""
+def code_expires_at(*, survey: Survey, now: dt.datetime) -> dt.datetime | None:
+    """When a code issued now stops working: at the end of the last day the survey's
+    invitation_code_days allows (UK time), or None: it works until the survey closes."""
+    if survey.invitation_code_days is None:
+        return None
+    last_day = timezone.localdate(now) + dt.timedelta(days=survey.invitation_code_days)
+    return timezone.make_aware(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time()))
+
+
+def code_use_by(*, survey: Survey, expires_at: dt.datetime | None) -> str:
+    """“14 March 2026” or “5:30pm on 14 March 2026”: the last moment a code can be used, the
+    earlier of its expiry and the survey's closing, in residents' words; "" when neither."""
+    moments = [m for m in (expires_at, survey.closes_at) if m is not None]
+    if not moments:
+        return ""
+    local = timezone.localtime(min(moments))
+    if local.time() == dt.time():
+        return _day(local.date() - dt.timedelta(days=1))
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'} on {_day(local.date())}"
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _code_issue(invitee: Invitee) -> tuple[str, dt.datetime | None]:
+    """A fresh code for this invitee's invitation, and when it expires: the previous code
+    stops working."""
     code = code_generate()
-    Invitation.objects.filter(pk=invitee.invitation_id).update(code_hash=code_hash(code))
-    return code
+    expires_at = code_expires_at(survey=invitee.survey, now=timezone.now())
+    Invitation.objects.filter(pk=invitee.invitation_id).update(
+        code_hash=code_hash(code), expires_at=expires_at
+    )
+    return code, expires_at
 
 
 def survey_link() -> str:
@@ -232,12 +262,15 @@ def invitations_queue(*, survey: Survey, actor=None, reminders: bool = False) ->
     return len(ids)
 
 
-def _email_message(invitee: Invitee, code: str, connection) -> mail.EmailMessage:
+def _email_message(
+    invitee: Invitee, code: str, expires_at: dt.datetime | None, connection
+) -> mail.EmailMessage:
     survey = invitee.survey
     context = {
         "invitee": invitee,
         "survey": survey,
         "code": code,
+        "use_by": code_use_by(survey=survey, expires_at=expires_at),
         "link": survey_link(),
         "reminder": invitee.reminders > 0,
     }
@@ -296,9 +329,9 @@ def invitation_emails_send(*, invitee_ids: list[int]) -> list[int]:
             mine = Invitee.objects.filter(
                 pk=invitee_id, status=Invitee.Status.SENDING, claim_token=token
             )
-            code = _code_issue(invitee)
+            code, expires_at = _code_issue(invitee)
             try:
-                _email_message(invitee, code, connection).send()
+                _email_message(invitee, code, expires_at, connection).send()
             except Exception as error:  # any transport error: recorded on the invitee
                 attempts = invitee.attempts + 1
                 failed = attempts >= MAX_ATTEMPTS
@@ -333,6 +366,7 @@ class Letter:
     postal_address: str
     code: str
     reminder: bool
+    use_by: str = ""
 
 
 LETTER_CHOICES = {
@@ -360,21 +394,28 @@ def letters_issue(*, survey: Survey, which: str, actor=None) -> list[Letter]:
         )
         if not invitees:
             raise SurveyError("There is nobody to write to: no letters were made.")
+        now = timezone.now()
+        expires_at = code_expires_at(survey=survey, now=now)
+        use_by = code_use_by(survey=survey, expires_at=expires_at)
         letters: list[Letter] = []
         invitations: list[Invitation] = []
         for invitee in invitees:
             code = code_generate()
-            invitations.append(Invitation(pk=invitee.invitation_id, code_hash=code_hash(code)))
+            invitations.append(
+                Invitation(
+                    pk=invitee.invitation_id, code_hash=code_hash(code), expires_at=expires_at
+                )
+            )
             letters.append(
                 Letter(
                     name=invitee.name,
                     postal_address=invitee.postal_address,
                     code=code,
                     reminder=which == "reminder",
+                    use_by=use_by,
                 )
             )
-        Invitation.objects.bulk_update(invitations, ["code_hash"], batch_size=1000)
-        now = timezone.now()
+        Invitation.objects.bulk_update(invitations, ["code_hash", "expires_at"], batch_size=1000)
         sent = Invitee.objects.filter(pk__in=[i.pk for i in invitees])
         if which == "reminder":
             sent.update(reminders=F("reminders") + 1, sent_at=now, attempts=F("attempts") + 1)
@@ -431,6 +472,7 @@ def _letter_lines(survey: Survey, letter: Letter, link: str) -> list[str]:
     lines += [
         f"We would like to hear your views in our survey, “{survey.title}”.",
         "It takes about 10 minutes, on a phone, a tablet or a computer.",
+        *([f"Please use the code below by {letter.use_by}."] if letter.use_by else []),
         "",
         f"Go to {link}",
         "and enter this code (it is yours alone; please do not share it):",

@@ -10,7 +10,7 @@ import re
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -225,6 +225,13 @@ class Survey(models.Model):
     retention_days = models.PositiveIntegerField(
         default=365,
         help_text="Days after closing when invitees' personal data is deleted; answers stay.",
+    )
+    invitation_code_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Days an invitation code works after its e-mail or letter is made (to the end "
+        "of the last day). Empty: until the survey closes. Letters and e-mails give the date.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
