@@ -90,9 +90,7 @@ def test_the_earlier_of_expiry_and_closing_is_given(survey):
     assert invitations.code_use_by(survey=survey, expires_at=expires) == "30 April 2030"
 
 
-def test_no_closing_date_and_no_setting_gives_no_date(
-    survey, django_capture_on_commit_callbacks
-):
+def test_no_closing_date_and_no_setting_gives_no_date(survey, django_capture_on_commit_callbacks):
     body = _email_to_ann(survey, django_capture_on_commit_callbacks)
 
     assert "Please use it by" not in body
