@@ -1,5 +1,6 @@
-"""Writes that move a survey through its life: opening, closing, and erasing personal data
-once the survey's retention has run out. Each is recorded in the audit trail."""
+"""Writes that move a survey through its life: opening, closing (by an officer or when its
+closing time passes), and erasing personal data once the survey's retention has run out.
+Each is recorded in the audit trail; a close says who by ("officer" or "schedule")."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def survey_open(*, survey: Survey, actor=None, now: dt.datetime | None = None) -
         if survey.opens_at is None or survey.opens_at > now:
             survey.opens_at = now
         survey.save(update_fields=["status", "opens_at"])
-        audit_log(actor=actor, action="survey_opened", survey=survey)
+        audit_log(actor=actor, action="survey.opened", survey=survey)
     return survey
 
 
@@ -40,8 +41,29 @@ def survey_close(*, survey: Survey, actor=None, now: dt.datetime | None = None) 
         if survey.closes_at is None or survey.closes_at > now:
             survey.closes_at = now
         survey.save(update_fields=["status", "closes_at"])
-        audit_log(actor=actor, action="survey_closed", survey=survey)
+        audit_log(actor=actor, action="survey.closed", survey=survey, by="officer")
     return survey
+
+
+def surveys_close_due(*, now: dt.datetime | None = None) -> int:
+    """Close every live survey whose closing time has passed; returns how many closed.
+
+    Each survey is closed by a conditional UPDATE, so a survey an officer closed meanwhile,
+    or that a second run of the task (or a second beat) got to first, is neither closed nor
+    audited twice.
+    """
+    now = now or timezone.now()
+    due = Survey.objects.filter(status=Survey.Status.LIVE, closes_at__lte=now)
+    closed = 0
+    for survey in due.select_related("council").order_by("id"):
+        with transaction.atomic():
+            if not Survey.objects.filter(pk=survey.pk, status=Survey.Status.LIVE).update(
+                status=Survey.Status.CLOSED
+            ):
+                continue
+            audit_log(actor=None, action="survey.closed", survey=survey, by="schedule")
+        closed += 1
+    return closed
 
 
 def survey_retention_apply(*, now: dt.datetime | None = None) -> dict[str, int]:

@@ -33,7 +33,7 @@ def test_open_now_makes_a_draft_survey_live_and_audits_it(admin_client, survey):
     survey.refresh_from_db()
     assert survey.status == Survey.Status.LIVE
     assert survey.opens_at <= timezone.now()
-    entry = AuditEntry.objects.get(action="survey_opened")
+    entry = AuditEntry.objects.get(action="survey.opened")
     assert entry.survey == survey
     assert entry.actor.username == "admin"
 
@@ -47,7 +47,9 @@ def test_close_now_closes_and_audits(admin_client, survey):
     survey.refresh_from_db()
     assert survey.status == Survey.Status.CLOSED
     assert survey.closes_at <= timezone.now()
-    assert AuditEntry.objects.filter(action="survey_closed", survey=survey).exists()
+    entry = AuditEntry.objects.get(action="survey.closed", survey=survey)
+    assert entry.actor.username == "admin"
+    assert entry.detail == {"by": "officer"}
 
 
 def test_a_survey_whose_closing_time_has_passed_is_not_opened(survey):
