@@ -27,7 +27,10 @@ from surveys.imports import (
     INVITEES_MAX_BYTES,
     RESPONSES_MAX_BYTES,
     UploadRejected,
+    csv_safe,
+    responses_codes_csv,
     responses_import,
+    responses_template_csv,
     size_check,
     upload_read,
 )
@@ -348,6 +351,30 @@ def responses_upload(request: HttpRequest, slug: str) -> HttpResponse:
     return _upload_page(request, template, context, form)
 
 
+def _csv_download(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # Excel opens UTF-8 correctly only with the byte order mark
+    response.write(text)
+    return response
+
+
+@login_required
+def responses_template(request: HttpRequest, slug: str) -> HttpResponse:
+    """The blank responses file: its header row, for officers to fill in a spreadsheet."""
+    survey = survey_for_officer(user=request.user, slug=slug)
+    text = responses_template_csv(spec=services.spec_for(survey))
+    return _csv_download(text, f"{survey.slug}-paper-responses-template.csv")
+
+
+@login_required
+def responses_codes(request: HttpRequest, slug: str) -> HttpResponse:
+    """What each column of the template accepts: every code with its label."""
+    survey = survey_for_officer(user=request.user, slug=slug)
+    text = responses_codes_csv(spec=services.spec_for(survey))
+    return _csv_download(text, f"{survey.slug}-paper-responses-codes.csv")
+
+
 # ---------------------------------------------------------------------------------------------
 # The co-production panel
 
@@ -382,17 +409,12 @@ def panel_export(request: HttpRequest, slug: str) -> HttpResponse:
     for m in members:
         writer.writerow(
             [
-                _csv_safe(m.name),
-                _csv_safe(m.email),
-                _csv_safe(m.phone),
+                csv_safe(m.name),
+                csv_safe(m.email),
+                csv_safe(m.phone),
                 "; ".join(topics.get(t, t) for t in m.topics),
-                _csv_safe(m.other_topics),
+                csv_safe(m.other_topics),
                 m.consented_at.date().isoformat(),
             ]
         )
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Residents typed these: a leading = + - @ would run as a formula in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -29,6 +29,16 @@ urlpatterns += [
     path("surveys/<slug:slug>/invitations/letters/", running.letters, name="letters"),
     path("surveys/<slug:slug>/paper/", running.paper_entry, name="paper"),
     path("surveys/<slug:slug>/paper/import/", running.responses_upload, name="responses_upload"),
+    path(
+        "surveys/<slug:slug>/paper/import/template.csv",
+        running.responses_template,
+        name="responses_template",
+    ),
+    path(
+        "surveys/<slug:slug>/paper/import/codes.csv",
+        running.responses_codes,
+        name="responses_codes",
+    ),
     path("surveys/<slug:slug>/panel/", running.panel_page, name="panel"),
     path("surveys/<slug:slug>/panel/export.csv", running.panel_export, name="panel_export"),
 ]

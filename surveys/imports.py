@@ -346,7 +346,7 @@ def responses_import(*, survey: Survey, text: str, entered_by=None) -> int:
 def responses_csv(*, spec: SurveySpec, drafts: list[tuple[str, dict[str, Any]]]) -> str:
     """A responses file for these (split arm, answers): the inverse of responses_parse.
 
-    Used for the blank template officers can download, by tests and by the benchmark.
+    Used by tests and by the benchmark.
     """
     columns = response_columns(spec)
     out = io.StringIO()
@@ -363,3 +363,89 @@ def responses_csv(*, spec: SurveySpec, drafts: list[tuple[str, dict[str, Any]]])
             row.append("" if value is None else str(value))
         writer.writerow(row)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# The blank template and its codes, for officers to download
+
+
+def responses_template_csv(*, spec: SurveySpec) -> str:
+    """The header row of a responses file: SPLIT_ARM, every question and statement column in
+    questionnaire order, then the optional MODE and REF."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([SPLIT_ARM, *response_columns(spec), MODE, REF])
+    return out.getvalue()
+
+
+CODES_HEADER = ("column", "required", "question", "code", "meaning")
+
+
+def responses_codes_rows(*, spec: SurveySpec) -> list[tuple[str, str, str, str, str]]:
+    """Every column of the template with what may be written in it: one row per allowed
+    code and its label, or one row describing a free text or number column."""
+    rows: list[tuple[str, str, str, str, str]] = [
+        (
+            SPLIT_ARM,
+            "yes",
+            "Which version of the questionnaire (printed on the form)",
+            "A",
+            "Half A",
+        ),
+        (
+            SPLIT_ARM,
+            "yes",
+            "Which version of the questionnaire (printed on the form)",
+            "B",
+            "Half B",
+        ),
+    ]
+    for name, (q, item_code) in response_columns(spec).items():
+        required = "yes" if q.required else "no"
+        question = q.text
+        if item_code is not None:
+            item = next(i for i in q.items if i.code == item_code)
+            question = f"{q.text} — {item.text}"
+            if item.split_arm:
+                question += f" (half {item.split_arm} only: blank for half "
+                question += f"{'B' if item.split_arm == 'A' else 'A'})"
+        if q.kind == "text":
+            limit = f" (up to {q.max_length} characters)" if q.max_length else ""
+            rows.append((name, required, question, "", f"Free text{limit}"))
+        elif q.kind == "number":
+            rows.append((name, required, question, "", _number_meaning(q)))
+        else:
+            if q.kind == "multi":
+                question += f" (one or more codes, separated by “{MULTI_SEPARATOR}”)"
+            rows += [(name, required, question, o.code, o.label) for o in q.options]
+    rows += [
+        (MODE, "no", "How the resident answered (paper if blank)", mode, mode.title())
+        for mode in sorted(IMPORT_MODES)
+    ]
+    rows.append((REF, "no", "The number written on the form, to catch one typed twice", "", ""))
+    return [
+        (name, req, csv_safe(question), code, csv_safe(meaning))
+        for name, req, question, code, meaning in rows
+    ]
+
+
+def _number_meaning(q: QuestionSpec) -> str:
+    if q.min_value is not None and q.max_value is not None:
+        return f"A whole number from {q.min_value} to {q.max_value}"
+    if q.min_value is not None:
+        return f"A whole number, {q.min_value} or more"
+    if q.max_value is not None:
+        return f"A whole number, {q.max_value} or less"
+    return "A whole number"
+
+
+def responses_codes_csv(*, spec: SurveySpec) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CODES_HEADER)
+    writer.writerows(responses_codes_rows(spec=spec))
+    return out.getvalue()
+
+
+def csv_safe(value: str) -> str:
+    """Text a spreadsheet would run as a formula (leading = + - @) is made plain text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
