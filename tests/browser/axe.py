@@ -1,10 +1,15 @@
-"""axe-core in the page: WCAG 2.0, 2.1 and 2.2 A and AA rules, reported readably."""
+"""axe-core in the page: WCAG 2.0, 2.1 and 2.2 A and AA rules, reported readably; and the
+Audit that checks each page state a walk reaches, at desktop width and at 320 CSS pixels."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Page
+from django.urls import Resolver404, resolve
+from playwright.sync_api import ConsoleMessage, Page
+
+from tests.browser.conftest import DESKTOP
 
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -45,8 +50,89 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# The outermost elements that stick out past the viewport's right edge (an element inside a
+# box that scrolls or clips sideways does not make the page scroll, so it is left out).
+STICKING_OUT = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = (el) => el.getBoundingClientRect().right > width + 0.5;
+  const clipped = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') return true;
+    }
+    return false;
+  };
+  return [...document.querySelectorAll('body *')]
+    .filter(el => out(el) && !out(el.parentElement) && !clipped(el))
+    .slice(0, 3)
+    .map(el => el.outerHTML.slice(0, 160));
+}"""
+
+
 def horizontal_overflow(page: Page) -> int:
     """How many CSS pixels the page is wider than the viewport (0: no horizontal scroll)."""
     return page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
+
+
+DESKTOP_SIZE = DESKTOP["viewport"]
+# WCAG 1.4.10: the width of a 1280px screen zoomed to 400%.
+REFLOW_SIZE = {"width": 320, "height": 640}
+
+
+def view_name(url: str) -> str | None:
+    """The URL pattern's name ("officers:report", "login") of a page, None for a 404."""
+    try:
+        return resolve(urlsplit(url).path).view_name
+    except Resolver404:
+        return None
+
+
+class Audit:
+    """Checks each page state as a walk reaches it, at each width, and keeps every problem
+    for one report at the end. It also notes the URL patterns the walk reached (for the
+    check that no officer page is left out) and any style or script the page's
+    Content-Security-Policy refused, which would leave the page looking or working
+    differently from what was tested."""
+
+    def __init__(self, page: Page, *, reflow: bool):
+        self.page = page
+        self.reflow = reflow
+        self.checked: list[str] = []
+        self.problems: list[str] = []
+        self.visited: set[str] = set()
+        page.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.problems.append(f"{self.page.url}: {message.text}")
+
+    def _axe(self, label: str) -> None:
+        violations = axe_violations(self.page)
+        if violations:
+            self.problems.append(f"{label} ({self.page.url}):\n{describe(violations)}")
+
+    def __call__(self, label: str) -> None:
+        self.checked.append(label)
+        if name := view_name(self.page.url):
+            self.visited.add(name)
+        self._axe(f"{label}, {DESKTOP_SIZE['width']}px")
+        if not self.reflow:
+            return
+        self.page.set_viewport_size(REFLOW_SIZE)
+        try:
+            if (overflow := horizontal_overflow(self.page)) > 0:
+                culprits = "".join(f"\n      {html}" for html in self.page.evaluate(STICKING_OUT))
+                self.problems.append(
+                    f"{label} ({self.page.url}): scrolls sideways by {overflow}px at 320px"
+                    f" wide, because of:{culprits}"
+                )
+            self._axe(f"{label}, 320px")
+        finally:
+            self.page.set_viewport_size(DESKTOP_SIZE)
+
+    def assert_clean(self) -> None:
+        report = "\n\n".join(self.problems)
+        assert not self.problems, (
+            f"{len(self.problems)} problems in {len(self.checked)} page states:\n\n{report}"
+        )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from surveys.models import Response
-from tests.browser.axe import axe_violations, describe, horizontal_overflow
+from tests.browser.axe import Audit
 from tests.browser.conftest import DESKTOP
 from tests.browser.resident import (
     answer_page,
@@ -27,46 +27,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-DESKTOP_SIZE = DESKTOP["viewport"]
-REFLOW_SIZE = {"width": 320, "height": 640}
-
-
-class Audit:
-    """Checks each page state as a walk reaches it, at each width, and keeps every problem
-    for one report at the end."""
-
-    def __init__(self, page: Page, *, reflow: bool):
-        self.page = page
-        self.reflow = reflow
-        self.checked: list[str] = []
-        self.problems: list[str] = []
-
-    def _axe(self, label: str) -> None:
-        violations = axe_violations(self.page)
-        if violations:
-            self.problems.append(f"{label} ({self.page.url}):\n{describe(violations)}")
-
-    def __call__(self, label: str) -> None:
-        self.checked.append(label)
-        self._axe(f"{label}, {DESKTOP_SIZE['width']}px")
-        if not self.reflow:
-            return
-        self.page.set_viewport_size(REFLOW_SIZE)
-        try:
-            if (overflow := horizontal_overflow(self.page)) > 0:
-                self.problems.append(
-                    f"{label} ({self.page.url}): scrolls sideways by {overflow}px at 320px wide"
-                )
-            self._axe(f"{label}, 320px")
-        finally:
-            self.page.set_viewport_size(DESKTOP_SIZE)
-
-    def assert_clean(self) -> None:
-        report = "\n\n".join(self.problems)
-        assert not self.problems, (
-            f"{len(self.problems)} problems in {len(self.checked)} page states:\n\n{report}"
-        )
 
 
 def walk_questionnaire(page: Page, survey, audit: Audit) -> None:
