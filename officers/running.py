@@ -35,6 +35,8 @@ from surveys.imports import (
     upload_read,
 )
 from surveys.models import Response, Survey
+from surveys.spec import SurveySpec
+from surveys.views import check_answers_context
 
 PAPER_SESSION_KEY = "collab_paper_entries"
 # Room for the multipart envelope around a file of the largest size accepted.
@@ -228,7 +230,8 @@ def _entry_remember(request: HttpRequest, survey: Survey, response: Response | N
 @require_http_methods(["GET", "POST"])
 def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
     """An officer types in a paper or telephone questionnaire on the residents' own page
-    forms, page by page; the response records the mode and who entered it."""
+    forms, page by page, then checks the answers (?page=check) before storing them; the
+    response records the mode and who entered it."""
     survey = survey_for_officer(user=request.user, slug=slug)
     response = _entry(request, survey)
     url = reverse("officers:paper", args=[slug])
@@ -260,12 +263,14 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(url)
 
     spec = services.spec_for(survey)
+    if request.GET.get("page") == "check":
+        return _paper_check(request, survey=survey, response=response, spec=spec, url=url)
+    returning = "check" in (request.GET.get("return"), request.POST.get("return"))
     number = request.GET.get("page", "")
     number = int(number) if number.isdigit() else response.furthest_page
     number = max(1, min(number, response.furthest_page, spec.page_count))
     page = spec.page(number)
     form = PageForm(request.POST or None, page=page, arm=response.split_arm, draft=response.draft)
-    problems: list[tuple[str, str]] = []
     if request.method == "POST":
         if action == "previous":
             form.is_valid()
@@ -275,33 +280,9 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
             services.response_save_page(
                 response=response, values=form.values(), reached_page=number + 1
             )
-            if number < spec.page_count:
-                return redirect(f"{url}?page={number + 1}")
-            try:
-                services.response_submit(response_id=response.pk)
-            except ResponseInvalid as error:
-                problems = [
-                    ("main-content", message)
-                    for messages_ in error.errors.values()
-                    for _, message in messages_
-                ]
-            except SurveyError as error:
-                problems = [("main-content", str(error))]
-            else:
-                audit_log(
-                    actor=request.user,
-                    action="response_entered",
-                    survey=survey,
-                    mode=response.mode,
-                    response=str(response.public_id),
-                )
-                _entry_remember(request, survey, None)
-                messages.success(
-                    request,
-                    f"The {response.get_mode_display().lower()} response was stored. "
-                    "Enter the next one below.",
-                )
-                return redirect(url)
+            if returning or number == spec.page_count:
+                return redirect(f"{url}?page=check")
+            return redirect(f"{url}?page={number + 1}")
     return render(
         request,
         "officers/running/paper_page.html",
@@ -313,9 +294,67 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
             "number": number,
             "page_count": spec.page_count,
             "form": form,
-            "problems": problems,
+            "returning": returning,
         },
-        status=400 if form.errors or problems else 200,
+        status=400 if form.errors else 200,
+    )
+
+
+def _paper_check(
+    request: HttpRequest, *, survey: Survey, response: Response, spec: SurveySpec, url: str
+) -> HttpResponse:
+    """Check the answers before storing them: the resident's “Check your answers”, with
+    change links back into the entry. Storing is response_submit, as for a resident."""
+    if response.furthest_page <= spec.page_count:
+        return redirect(f"{url}?page={response.furthest_page}")
+    errors: dict[str, list[tuple[str, str]]] = {}
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST" and request.POST.get("action") == "store":
+        try:
+            services.response_submit(response_id=response.pk)
+        except ResponseInvalid as error:
+            errors = error.errors
+            # A problem with no page to change it on (a draft gone wrong) is still listed.
+            problems = [
+                ("main-content", message)
+                for code, messages_ in errors.items()
+                if code not in spec.questions
+                for _, message in messages_
+            ]
+        except SurveyError as error:
+            problems = [("main-content", str(error))]
+        else:
+            audit_log(
+                actor=request.user,
+                action="response_entered",
+                survey=survey,
+                mode=response.mode,
+                response=str(response.public_id),
+            )
+            _entry_remember(request, survey, None)
+            messages.success(
+                request,
+                f"The {response.get_mode_display().lower()} response was stored. "
+                "Enter the next one below.",
+            )
+            return redirect(url)
+    context = check_answers_context(
+        spec=spec,
+        response=response,
+        errors=errors,
+        page_url=lambda n: f"{url}?page={n}&return=check",
+    )
+    return render(
+        request,
+        "officers/running/paper_check.html",
+        {
+            "survey": survey,
+            "section": "paper",
+            "response": response,
+            **context,
+            "error_links": context["error_links"] + problems,
+        },
+        status=400 if errors or problems else 200,
     )
 
 

@@ -5,6 +5,8 @@ Views only route: every rule lives in services (writes), forms and kinds (valida
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +17,7 @@ from surveys.errors import CodeRejected, ResponseInvalid, SurveyUnavailable
 from surveys.forms import CodeForm, PageForm
 from surveys.kinds import KINDS
 from surveys.models import Response, Survey
+from surveys.spec import SurveySpec
 
 SESSION_KEY = "collab_responses"
 
@@ -181,9 +184,37 @@ def survey_review(request: HttpRequest, slug: str) -> HttpResponse:
             return _unavailable(request, survey, str(e))
         else:
             return redirect("surveys:thanks", slug=slug)
+    context = check_answers_context(
+        spec=spec,
+        response=response,
+        errors=errors,
+        page_url=lambda n: reverse("surveys:page", args=[slug, n]) + "?return=review",
+    )
+    return render(
+        request,
+        "surveys/review.html",
+        {"survey": survey, **context},
+        status=400 if errors else 200,
+    )
+
+
+def check_answers_context(
+    *,
+    spec: SurveySpec,
+    response: Response,
+    errors: dict[str, list[tuple[str, str]]],
+    page_url: Callable[[int], str],
+) -> dict:
+    """“Check your answers”: every page's answers as the kinds display them, each page with
+    its change link, and the problems of a refused submission linked to their pages.
+
+    Shared by the resident's review and an officer's paper entry; page_url(n) is the link to
+    change page n and come back here.
+    """
     sections = [
         {
             "page": page,
+            "change_url": page_url(page.position),
             "rows": [
                 {
                     "question": q.code,
@@ -200,17 +231,12 @@ def survey_review(request: HttpRequest, slug: str) -> HttpResponse:
         for page in spec.pages
     ]
     error_links = [
-        (reverse("surveys:page", args=[slug, _page_of(spec, code)]) + "?return=review", message)
+        (page_url(_page_of(spec, code)), message)
         for code, messages in errors.items()
         if code in spec.questions
         for _, message in messages
     ]
-    return render(
-        request,
-        "surveys/review.html",
-        {"survey": survey, "sections": sections, "error_links": error_links},
-        status=400 if errors else 200,
-    )
+    return {"sections": sections, "error_links": error_links}
 
 
 def _page_of(spec, code: str) -> int:

@@ -42,6 +42,20 @@ def test_an_officer_enters_a_paper_questionnaire_page_by_page(officer_client, of
         )
         assert posted.status_code == 302, posted.content.decode()[:2000]
 
+    # The last page leads to the check, and nothing is stored until the officer says so.
+    assert posted.url == f"{url}?page=check"
+    check = officer_client.get(posted.url)
+    assert check.status_code == 200
+    assert "Check the answers against the form" in check.content.decode()
+    assert "surveys/_check_answers.html" in [t.name for t in check.templates]
+    response.refresh_from_db()
+    assert not response.is_complete
+    assert not Answer.objects.exists()
+
+    stored = officer_client.post(f"{url}?page=check", {"action": "store"})
+
+    assert stored.status_code == 302
+    assert stored.url == url
     response.refresh_from_db()
     assert response.is_complete
     assert (response.mode, response.entered_by) == ("paper", officer)
@@ -49,6 +63,103 @@ def test_an_officer_enters_a_paper_questionnaire_page_by_page(officer_client, of
     entry = AuditEntry.objects.get(action="response_entered")
     assert entry.actor == officer
     assert entry.detail["mode"] == "paper"
+
+
+def _entered_to_the_check(client, survey, mode: str = "paper") -> tuple[str, Response]:
+    url = reverse("officers:paper", args=[survey.slug])
+    client.post(url, {"action": "start", "mode": mode})
+    response = Response.objects.get()
+    answers = ANSWERS_A if response.split_arm == "A" else ANSWERS_B
+    for page in spec_for(survey).pages:
+        client.post(
+            f"{url}?page={page.position}",
+            {"action": "continue", **post_data(answers, [q.code for q in page.questions])},
+        )
+    return url, response
+
+
+def test_the_check_shows_the_answers_with_links_to_change_them(officer_client, survey):
+    url, _ = _entered_to_the_check(officer_client, survey, mode="telephone")
+
+    check = officer_client.get(f"{url}?page=check").content.decode()
+
+    assert "notes of the call" in check
+    assert "South ward" in check  # the area, as the kinds display it
+    for page in spec_for(survey).pages:
+        assert f"{url}?page={page.position}&amp;return=check" in check
+
+
+def test_a_mistake_corrected_from_the_check_is_what_is_stored(officer_client, officer, survey):
+    url, response = _entered_to_the_check(officer_client, survey)
+    answers = ANSWERS_A if response.split_arm == "A" else ANSWERS_B
+    assert answers["Q2"] != "same_for_everyone"
+    first_page = [q.code for q in spec_for(survey).page(1).questions]
+
+    change = officer_client.get(f"{url}?page=1&return=check")
+    assert 'name="return" value="check"' in change.content.decode()
+    back = officer_client.post(
+        f"{url}?page=1",
+        {
+            "action": "continue",
+            "return": "check",
+            **post_data({**answers, "Q2": "same_for_everyone"}, first_page),
+        },
+    )
+
+    assert back.url == f"{url}?page=check"
+    assert "same services for everyone" in officer_client.get(back.url).content.decode()
+    officer_client.post(f"{url}?page=check", {"action": "store"})
+    response.refresh_from_db()
+    assert response.is_complete
+    assert response.draft["Q2"] == "same_for_everyone"
+    assert Answer.objects.filter(response=response, question__code="Q2").get().option.code == (
+        "same_for_everyone"
+    )
+
+
+def test_the_check_is_not_shown_before_every_page_is_entered(officer_client, survey):
+    url = reverse("officers:paper", args=[survey.slug])
+    officer_client.post(url, {"action": "start", "mode": "paper"})
+
+    check = officer_client.get(f"{url}?page=check")
+
+    assert check.status_code == 302
+    assert check.url == f"{url}?page=1"
+
+
+def test_the_check_lists_problems_and_stores_nothing(officer_client, survey):
+    url, response = _entered_to_the_check(officer_client, survey)
+    Response.objects.filter(pk=response.pk).update(draft={**response.draft, "Q2": "not-a-code"})
+
+    refused = officer_client.post(f"{url}?page=check", {"action": "store"})
+
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "There is a problem" in body
+    assert f"{url}?page=1&amp;return=check" in body
+    response.refresh_from_db()
+    assert not response.is_complete
+    assert not Answer.objects.exists()
+    assert not AuditEntry.objects.filter(action="response_entered").exists()
+
+
+def test_storing_twice_stores_once(officer_client, survey):
+    url, _ = _entered_to_the_check(officer_client, survey)
+
+    officer_client.post(f"{url}?page=check", {"action": "store"})
+    again = officer_client.post(f"{url}?page=check", {"action": "store"})
+
+    assert again.status_code == 200  # the start page for the next questionnaire
+    assert Response.objects.filter(status="complete").count() == 1
+    assert AuditEntry.objects.filter(action="response_entered").count() == 1
+
+
+def test_discarding_from_the_check_stores_nothing(officer_client, survey):
+    url, _ = _entered_to_the_check(officer_client, survey)
+
+    officer_client.post(f"{url}?page=check", {"action": "cancel"})
+
+    assert not Response.objects.exists()
 
 
 def test_paper_entry_shows_the_residents_errors_and_stores_nothing(officer_client, survey):
