@@ -1,0 +1,314 @@
+"""axe-core finds no WCAG 2.2 A or AA violation on any officer page or error state, at 1280
+and at 320 CSS pixels, where the page must also reflow without scrolling sideways; and the
+public "What you told us" page the officers publish is checked the same way.
+
+The URL patterns come from officers.urls (and the sign-in pages and the public findings
+page): each walk names the patterns it reaches and proves it reached them, and
+test_every_officer_url_is_walked fails, listing it, for a pattern no walk names. The Django
+admin is not walked: it is Django's, not ours.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern
+from playwright.sync_api import Page, expect
+
+from officers import auth_urls
+from officers import urls as officer_urls
+from officers.models import Export
+from results.models import PopulationTarget
+from results.services import survey_reweight
+from surveys import panel
+from surveys.imports import responses_csv
+from surveys.services import spec_for
+from tests.browser.axe import (
+    REFLOW_SIZE,
+    Audit,
+    axe_violations,
+    horizontal_overflow,
+    view_name,
+)
+from tests.browser.conftest import DESKTOP
+from tests.browser.officer import PASSWORD, officer_make, responses_seed, sign_in
+from tests.browser.resident import button, submit
+from tests.officers.factories import export_make
+from tests.surveys.conftest import ANSWERS_A, ANSWERS_B
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+# Every page an officer can reach, by URL pattern name; the public findings page is theirs
+# too, since they write it.
+ALL_PATTERNS = {
+    *(f"officers:{p.name}" for p in officer_urls.urlpatterns if isinstance(p, URLPattern)),
+    *(p.name for p in auth_urls.urlpatterns if isinstance(p, URLPattern)),
+    "findings",
+}
+# Patterns answered with a file, not a page: reached by downloading, with nothing for axe.
+DOWNLOADS = {"officers:download", "officers:panel_export"}
+
+RESULTS_WALK = {
+    "login",
+    "logout",
+    "officers:home",
+    "officers:dashboard",
+    "officers:report",
+    "officers:exports",
+    "officers:export",
+    "officers:download",
+    "officers:findings",
+    "findings",
+}
+RUNNING_WALK = {
+    "officers:dashboard",
+    "officers:report",
+    "officers:findings",
+    "officers:invitations",
+    "officers:invitations_upload",
+    "officers:letters",
+    "officers:paper",
+    "officers:responses_upload",
+    "officers:responses_template",
+    "officers:responses_codes",
+    "officers:panel",
+    "officers:panel_export",
+}
+
+
+def test_every_officer_url_is_walked():
+    missing = ALL_PATTERNS - RESULTS_WALK - RUNNING_WALK
+    assert not missing, (
+        f"no accessibility walk visits {sorted(missing)}: add each to a walk in "
+        "tests/browser/test_officer_accessibility.py"
+    )
+
+
+def download(page: Page, audit: Audit, link_name: str) -> bytes:
+    """Follow a download link and note its URL pattern as reached."""
+    with page.expect_download() as info:
+        page.get_by_role("link", name=link_name).first.click()
+    if name := view_name(info.value.url):
+        audit.visited.add(name)
+    return info.value.path().read_bytes()
+
+
+def expect_error_summary(page: Page) -> None:
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+
+@pytest.fixture
+def weighted_survey(survey, settings, tmp_path):
+    """60 responses (enough to publish findings, whose base must be 50), weighted by sex."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    responses_seed(survey=survey, count=60)
+    for sex in ("male", "female"):
+        PopulationTarget.objects.create(survey=survey, margin="SEX", category=sex, share=0.5)
+    survey_reweight(survey_id=survey.pk)
+    return survey
+
+
+def test_results_pages_pass_axe_and_reflow(new_context, weighted_survey):
+    """Signing in, the surveys, the dashboard, the comparison report in each of its states,
+    exports, and choosing, publishing and reading the findings."""
+    survey = weighted_survey
+    user = officer_make(survey=survey)
+    report = f"/officer/surveys/{survey.slug}/report/"
+    page = new_context(**DESKTOP, accept_downloads=True).new_page()
+    audit = Audit(page, reflow=True)
+
+    page.goto("/officer/")
+    audit("sign in")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("wrong password")
+    submit(page, button(page, "Sign in"))
+    expect_error_summary(page)
+    audit("sign in, wrong password")
+    page.get_by_label("Password").fill(PASSWORD)
+    submit(page, button(page, "Sign in"))
+    audit("your surveys")
+
+    page.get_by_role("link", name=survey.title).click()
+    expect(page.locator("#complete-count")).to_have_text("60")
+    audit("dashboard, weighted, with targets")
+
+    page.goto(report)
+    expect(page.locator("#selection")).to_contain_text("weighted.")
+    audit("comparison report, weighted")
+    page.goto(f"{report}?weighting=unweighted")
+    expect(page.locator("#selection")).to_contain_text("unweighted.")
+    audit("comparison report, unweighted")
+    page.goto(f"{report}?weighting=weighted&mode=online&area=north&subgroup=SEX:female")
+    expect(page.locator("#selection")).to_contain_text("complete responses")
+    audit("comparison report, filtered")
+    page.goto(f"{report}?weighting=unweighted&breakdown=AGE")
+    expect(page.locator("#breakdown-table")).to_be_visible()
+    audit("comparison report, broken down by age")
+    page.goto(f"{report}?submitted_from=31/02/2026&breakdown=NOPE")
+    expect_error_summary(page)
+    audit("comparison report, bad filters")
+
+    export_make(survey=survey, user=user, ready=False)
+    page.goto(f"/officer/surveys/{survey.slug}/exports/")
+    audit("exports")
+    submit(page, button(page, "Start export"))
+    expect_error_summary(page)
+    audit("exports, no format")
+    page.get_by_label("CSV", exact=False).first.check()
+    submit(page, button(page, "Start export"))
+    # Tasks run in-process in these tests, so the file is ready when the page loads.
+    expect(page.locator("#export-status")).to_have_text("Ready to download")
+    audit("export, ready")
+    assert download(page, audit, "Download the file").startswith(b"\xef\xbb\xbf")
+
+    page.get_by_role("link", name="What you told us").click()
+    audit("findings, to choose")
+    finding = page.locator("fieldset[data-finding]").filter(
+        has=page.locator("input[type=checkbox]:not([disabled])")
+    )
+    finding.first.get_by_label("Publish this finding").check()
+    submit(page, button(page, "Save choices"))
+    expect_error_summary(page)
+    audit("findings, errors")
+    finding.first.get_by_label("What the council will do about it").fill(
+        "We will ask residents to help redesign the housing repairs service."
+    )
+    submit(page, button(page, "Save and publish"))
+    expect(page.locator("#status")).to_contain_text("Published")
+    audit("findings, published")
+    page.locator("#status").get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What you told us")
+    expect(page.locator("[data-finding]")).to_have_count(1)
+    audit("public findings page")
+
+    page.goto("/officer/")
+    submit(page, button(page, "Sign out"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
+    audit("signed out")
+
+    assert RESULTS_WALK - audit.visited == set(), "the walk missed pages it names"
+    assert len(audit.checked) == 17
+    audit.assert_clean()
+
+
+def test_export_being_built_passes_axe_and_reflow(new_context, survey, settings):
+    """KNOWN FAILURE, reported as xfailed: the page of an unfinished export reloads itself
+    every 5 seconds (<meta http-equiv="refresh">), which WCAG 2.2.1 does not allow unless
+    the officer can turn it off. tests/officers/test_exports.py asks for that reload, so the
+    fix (a "Check again" link instead) waits for its owner; any other problem fails."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = officer_make(survey=survey)
+    running = export_make(survey=survey, user=user, ready=False)
+    Export.objects.filter(pk=running.pk).update(status=Export.Status.RUNNING, progress=40)
+    page = new_context(**DESKTOP).new_page()
+    sign_in(page, user)
+
+    page.goto(f"/officer/surveys/{survey.slug}/exports/{running.pk}/")
+    expect(page.locator("#export-status")).to_contain_text("40% done")
+    found = {v["id"] for v in axe_violations(page)}
+    page.set_viewport_size(REFLOW_SIZE)
+    found |= {v["id"] for v in axe_violations(page)}
+    assert horizontal_overflow(page) == 0, "scrolls sideways at 320px wide"
+
+    assert found <= {"meta-refresh"}, f"new violations: {sorted(found - {'meta-refresh'})}"
+    if found:
+        pytest.xfail("WCAG 2.2.1: the unfinished export page reloads itself every 5 seconds")
+
+
+def test_running_pages_and_empty_states_pass_axe_and_reflow(new_context, survey, settings):
+    """A survey with no responses yet (dashboard, report, findings), invitations and their
+    upload, letters and their print view, paper entry and import, the residents' group."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = officer_make(survey=survey)
+    panel.panel_join(
+        survey=survey,
+        name="A Resident",
+        email="resident@example.org",
+        topics=["housing"],
+        other_topics="Parks",
+        consent=True,
+    )
+    base = f"/officer/surveys/{survey.slug}"
+    page = new_context(**DESKTOP, accept_downloads=True).new_page()
+    audit = Audit(page, reflow=True)
+    sign_in(page, user)
+
+    page.goto(f"{base}/")
+    expect(page.locator("#complete-count")).to_have_text("0")
+    audit("dashboard, no responses")
+    page.goto(f"{base}/report/")
+    expect(page.locator("#problem")).to_be_visible()
+    audit("comparison report, no responses")
+    page.goto(f"{base}/findings/")
+    expect(page.locator("#problem")).to_be_visible()
+    audit("findings, no responses")
+
+    page.goto(f"{base}/invitations/")
+    audit("invitations, nobody invited")
+    page.get_by_role("link", name="Upload a list of invitees").click()
+    audit("upload invitees")
+    header = "name,email,postal_address,area\n"
+    upload(page, header + "Ann,not-an-address,,north\nBob,,,nowhere\n", "Upload invitees")
+    expect(page.locator("#problems")).to_be_visible()
+    audit("upload invitees, error report")
+    good = (
+        header + "Ann Example,ann@example.org,,north\n"
+        'Cat Example,,"1 High Street\nRiverside RV1 1AA",east\n'
+    )
+    upload(page, good, "Upload invitees")
+    expect(page.locator("#invitees-total")).to_have_text("2")
+    audit("invitations, with a message")
+
+    page.get_by_role("link", name="Print letters").click()
+    audit("letters")
+    submit(page, button(page, "Make the letters"))
+    expect_error_summary(page)
+    audit("letters, errors")
+    page.get_by_label("Letters to invitees with no e-mail address who have not had one yet").check()
+    page.get_by_label("Web page to print").check()
+    submit(page, button(page, "Make the letters"))
+    expect(page.locator("section.letter")).to_have_count(1)
+    audit("letters, print view")
+
+    page.goto(f"{base}/paper/")
+    audit("paper entry, start")
+    submit(page, button(page, "Start entering"))
+    expect_error_summary(page)
+    audit("paper entry, start, errors")
+    page.get_by_label("On a paper questionnaire").check()
+    submit(page, button(page, "Start entering"))
+    audit("paper entry, page 1")
+    submit(page, button(page, "Continue"))
+    expect_error_summary(page)
+    audit("paper entry, page 1, errors")
+
+    page.goto(f"{base}/paper/import/")
+    audit("import paper responses")
+    spec = spec_for(survey)
+    bad = responses_csv(
+        spec=spec, drafts=[("A", {**ANSWERS_A, "Q2": "x"}), ("B", {**ANSWERS_B, "AGE": "old"})]
+    )
+    upload(page, bad, "Import responses")
+    expect(page.locator("#problems")).to_be_visible()
+    audit("import paper responses, error report")
+    download(page, audit, "Download the blank template")
+    download(page, audit, "Download the list of codes")
+
+    page.goto(f"{base}/panel/")
+    expect(page.get_by_role("row", name="A Resident")).to_be_visible()
+    audit("residents' group")
+    assert download(page, audit, "Download as CSV").decode("utf-8-sig").startswith("name,")
+
+    assert RUNNING_WALK - audit.visited == set(), "the walk missed pages it names"
+    assert len(audit.checked) == 17
+    audit.assert_clean()
+
+
+def upload(page: Page, text: str, label: str) -> None:
+    page.locator("#id_file").set_input_files(
+        files=[{"name": "file.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+    )
+    submit(page, button(page, label))
