@@ -8,6 +8,7 @@ the two pictures must differ.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Page
@@ -87,25 +88,72 @@ def choose_radio(page: Page, el: dict[str, Any], wanted: str) -> None:
     assert now and now["value"] == wanted and now["checked"], f"could not choose {wanted}: {now}"
 
 
+def choose_in_select(page: Page, wanted: str) -> None:
+    """Move down a focused select's options with the arrow key to the wanted value."""
+    for _ in range(50):
+        if page.evaluate("() => document.activeElement.value") == wanted:
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"the arrow keys never reached {wanted!r} in {focused(page)}")
+
+
 def press_enter_and_wait(page: Page) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
 
-def tab_to_button(page: Page, label: str, *, checked_kinds: set[str] | None = None) -> None:
-    """Tab forward to the button with this label (checking focus on the way) and press Enter."""
+def tab_until(
+    page: Page,
+    wanted: Callable[[dict[str, Any]], bool],
+    what: str,
+    *,
+    checked_kinds: set[str] | None = None,
+    backwards: bool = False,
+) -> dict[str, Any]:
+    """Tab forward (or back) to the first control that is wanted, checking focus is visible
+    on each kind of control met on the way."""
     checked_kinds = set() if checked_kinds is None else checked_kinds
     for _ in range(MAX_TABS):
-        el = tab(page)
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        el = focused(page)
         if el is None:
             continue
         if kind_of(el) not in checked_kinds:
             assert_focus_visible(page, el)
             checked_kinds.add(kind_of(el))
-        if el["tag"] == "button" and el["text"] == label:
-            press_enter_and_wait(page)
-            return
-    raise AssertionError(f"Tab never reached the button {label!r}")
+        if wanted(el):
+            return el
+    raise AssertionError(f"Tab never reached {what}")
+
+
+def tab_to_button(page: Page, label: str, *, checked_kinds: set[str] | None = None) -> None:
+    """Tab forward to the button with this label (checking focus on the way) and press Enter."""
+    tab_until(
+        page,
+        lambda el: el["tag"] == "button" and el["text"] == label,
+        f"the button {label!r}",
+        checked_kinds=checked_kinds,
+    )
+    press_enter_and_wait(page)
+
+
+def tab_to_link(
+    page: Page, text: str, *, checked_kinds: set[str] | None = None, backwards: bool = False
+) -> None:
+    """Tab to the link with this text (checking focus on the way) and follow it with Enter."""
+    tab_until(
+        page,
+        lambda el: el["tag"] == "a" and el["text"] == text,
+        f"the link {text!r}",
+        checked_kinds=checked_kinds,
+        backwards=backwards,
+    )
+    press_enter_and_wait(page)
+
+
+def type_into(page: Page, text: str) -> None:
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
 
 
 def answer_page_by_keyboard(page: Page, answers: dict[str, Any], codes: list[str]) -> None:
@@ -136,13 +184,9 @@ def answer_page_by_keyboard(page: Page, answers: dict[str, Any], codes: list[str
             elif el["type"] == "radio":
                 choose_radio(page, el, value)
             elif el["tag"] in ("textarea", "input"):
-                page.keyboard.press("Control+A")
-                page.keyboard.type(str(value))
+                type_into(page, str(value))
             elif el["tag"] == "select":
-                for _ in range(50):
-                    if page.evaluate("() => document.activeElement.value") == value:
-                        break
-                    page.keyboard.press("ArrowDown")
+                choose_in_select(page, value)
             del_after = name if el["type"] != "checkbox" else None
             if del_after:
                 wanted.pop(del_after, None)

@@ -1,5 +1,6 @@
 """An officer signs in, opens the comparison report, changes a filter and downloads an
-export, in a real browser; axe-core checks every officer page and error state on the way."""
+export in a real browser: with the mouse, and with the keyboard alone, seeing where focus is.
+axe-core checks the officer pages in test_officer_accessibility.py."""
 
 from __future__ import annotations
 
@@ -9,19 +10,23 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from surveys.models import Response
-from surveys.services import response_record
 from tests.browser.conftest import DESKTOP
+from tests.browser.keyboard import (
+    choose_in_select,
+    choose_radio,
+    focused,
+    tab_to_button,
+    tab_to_link,
+    tab_until,
+    type_into,
+)
+from tests.browser.officer import PASSWORD, officer_make, responses_seed
 from tests.browser.resident import button, submit
-from tests.browser.test_accessibility import Audit
-from tests.surveys.conftest import answers_for
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-PASSWORD = "not-a-real-password-1"
 
 
 @pytest.fixture
@@ -29,74 +34,118 @@ def officer(survey, settings, tmp_path) -> User:
     # Export files go to a folder of the test's own; the live server runs in this process.
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    user = User.objects.create_user("riverside-officer", password=PASSWORD)
-    survey.council.officers.add(user)
-    for i in range(30):
-        arm = "A" if i % 2 else "B"
-        response_record(
-            survey=survey,
-            answers={**answers_for(arm), "AREA": ["north", "south", "east"][i % 3]},
-            mode=Response.Mode.PAPER if i % 5 == 0 else Response.Mode.ONLINE,
-            split_arm=arm,
-        )
-    return user
+    responses_seed(survey=survey, count=30)
+    return officer_make(survey=survey)
+
+
+def first_line_of_download(download) -> str:
+    return download.path().read_text(encoding="utf-8-sig").splitlines()[0]
 
 
 def test_officer_signs_in_filters_the_report_and_downloads_an_export(new_context, survey, officer):
     page = new_context(**DESKTOP, accept_downloads=True).new_page()
-    audit = Audit(page, reflow=False)
 
     page.goto("/officer/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    audit("sign in")
     page.get_by_label("Username").fill(officer.username)
     page.get_by_label("Password").fill("wrong password")
     submit(page, button(page, "Sign in"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
-    audit("sign in, wrong password")
     page.get_by_label("Password").fill(PASSWORD)
     submit(page, button(page, "Sign in"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your surveys")
-    audit("your surveys")
 
     page.get_by_role("link", name=survey.title).click()
     expect(page.get_by_role("link", name="Dashboard")).to_have_attribute("aria-current", "page")
-    audit("dashboard")
 
     page.get_by_role("link", name="Comparison report").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Comparison with the national picture"
     )
     expect(page.locator("#selection")).to_contain_text("30 complete responses")
-    audit("comparison report")
 
     page.get_by_text("Choose which responses to compare").click()
     page.get_by_label("Area").select_option(label="North ward")
     submit(page, button(page, "Apply"))
     expect(page).to_have_url(re.compile(r"area=north"))
     expect(page.locator("#selection")).to_contain_text("10 complete responses")
-    audit("comparison report, one area")
 
     page.get_by_label("Sent on or after").fill("31/02/2026")
     submit(page, button(page, "Apply"))
     expect(page.locator(".govuk-error-summary")).to_be_visible()
-    audit("comparison report, bad date")
 
     page.get_by_role("link", name="Exports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Exports")
-    audit("exports")
     submit(page, button(page, "Start export"))
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select a format")
-    audit("exports, no format")
     page.get_by_label("CSV", exact=False).first.check()
     submit(page, button(page, "Start export"))
     # Tasks run in-process in these tests, so the file is ready when the page loads.
     expect(page.locator("#export-status")).to_have_text("Ready to download")
-    audit("export ready")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the file").click()
-    path = download.value.path()
-    header = path.read_text(encoding="utf-8-sig").splitlines()[0]
+    header = first_line_of_download(download.value)
     assert "Q2" in header, header
 
-    audit.assert_clean()
+
+def test_officer_filters_the_report_and_exports_with_the_keyboard_alone(
+    new_context, survey, officer
+):
+    page = new_context(**DESKTOP, accept_downloads=True).new_page()
+    page.goto("/officer/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    seen: set[str] = set()  # kinds of control whose focus has been seen, across pages
+
+    tab_until(page, lambda el: el["name"] == "username", "the username", checked_kinds=seen)
+    type_into(page, officer.username)
+    tab_until(page, lambda el: el["name"] == "password", "the password", checked_kinds=seen)
+    type_into(page, PASSWORD)
+    tab_to_button(page, "Sign in", checked_kinds=seen)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your surveys")
+
+    tab_to_link(page, survey.title, checked_kinds=seen)
+    tab_to_link(page, "Comparison report", checked_kinds=seen)
+    expect(page.locator("#selection")).to_contain_text("30 complete responses")
+
+    # The filters are folded away: Enter on their summary opens them.
+    tab_until(
+        page,
+        lambda el: el["tag"] == "summary",
+        "Choose which responses to compare",
+        checked_kinds=seen,
+    )
+    page.keyboard.press("Enter")
+    expect(page.locator("details.govuk-details")).to_have_attribute("open", "")
+    tab_until(page, lambda el: el["name"] == "area", "the area", checked_kinds=seen)
+    choose_in_select(page, "north")
+    tab_to_button(page, "Apply", checked_kinds=seen)
+    expect(page).to_have_url(re.compile(r"area=north"))
+    expect(page.locator("#selection")).to_contain_text("10 complete responses")
+
+    # A wide table scrolls in its own box on a narrow screen, so the box takes focus.
+    region = tab_until(
+        page,
+        lambda el: "collab-table-scroll" in el["cls"],
+        "the first table's scrolling box",
+        checked_kinds=seen,
+    )
+    assert region["tag"] == "div", region
+
+    tab_to_link(page, "Exports", checked_kinds=seen, backwards=True)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Exports")
+    fmt = tab_until(page, lambda el: el["name"] == "kind", "the formats", checked_kinds=seen)
+    choose_radio(page, fmt, "csv")
+    tab_to_button(page, "Start export", checked_kinds=seen)
+    expect(page.locator("#export-status")).to_have_text("Ready to download")
+
+    tab_until(
+        page,
+        lambda el: el["text"] == "Download the file",
+        "the download link",
+        checked_kinds=seen,
+    )
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert "Q2" in first_line_of_download(download.value)
+    met = {"input:text", "input:password", "button", "a", "summary", "select", "div", "input:radio"}
+    assert met <= seen, f"focus was checked on {sorted(seen)} only; now on {focused(page)}"
