@@ -245,7 +245,7 @@ def invitations_queue(*, survey: Survey, actor=None, reminders: bool = False) ->
                 last_error="",
             )
         else:
-            chosen = invitees.filter(status__in=[Invitee.Status.QUEUED, Invitee.Status.FAILED])
+            chosen = invitees.filter(_to_send())
             ids = list(chosen.values_list("id", flat=True))
             chosen.filter(status=Invitee.Status.FAILED).update(
                 status=Invitee.Status.QUEUED, attempts=0
@@ -260,6 +260,13 @@ def invitations_queue(*, survey: Survey, actor=None, reminders: bool = False) ->
             count=len(ids),
         )
     return len(ids)
+
+
+def _to_send() -> Q:
+    """Invitees an invitation e-mail can be queued for: not sent yet, failed, or claimed by
+    a worker that died (its claim is taken over when the batch runs)."""
+    abandoned = Q(status=Invitee.Status.SENDING, claimed_at__lt=timezone.now() - CLAIM_TIMEOUT)
+    return Q(status__in=[Invitee.Status.QUEUED, Invitee.Status.FAILED]) | abandoned
 
 
 def _email_message(
@@ -529,9 +536,7 @@ def invitee_counts(*, survey: Survey) -> dict[str, int]:
     return {
         **{status: counts.get(status, 0) for status in Invitee.Status.values},
         "total": sum(counts.values()),
-        "email_to_send": by_email.filter(
-            status__in=[Invitee.Status.QUEUED, Invitee.Status.FAILED]
-        ).count(),
+        "email_to_send": by_email.filter(_to_send()).count(),
         "email_to_remind": by_email.filter(status=Invitee.Status.SENT).count(),
         "letters_new": letters_candidates(survey=survey, which="new").count(),
         "letters_reminder": letters_candidates(survey=survey, which="reminder").count(),

@@ -74,6 +74,27 @@ def test_a_batch_redelivered_after_a_worker_died_sends_each_email_once(survey, m
     assert Invitee.objects.filter(claim_token__isnull=False).count() == 0
 
 
+def test_an_email_a_dead_worker_left_claimed_can_be_queued_again_by_the_officer(
+    survey, django_capture_on_commit_callbacks
+):
+    ids = _queued(survey)
+    # A worker claimed Bob and died; its task was not redelivered.
+    Invitee.objects.filter(pk=ids[1]).update(status="sending", claimed_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert invitations.invitations_queue(survey=survey) == 1
+    assert invitations.invitee_counts(survey=survey)["email_to_send"] == 0
+
+    Invitee.objects.filter(pk=ids[1]).update(
+        claimed_at=timezone.now() - invitations.CLAIM_TIMEOUT - dt.timedelta(seconds=1)
+    )
+    assert invitations.invitee_counts(survey=survey)["email_to_send"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert invitations.invitations_queue(survey=survey) == 1
+
+    assert _sent_to() == {"ann@example.org": 1, "bob@example.org": 1}
+    assert set(Invitee.objects.values_list("status", flat=True)) == {"sent"}
+
+
 def test_a_second_worker_given_the_batch_mid_send_skips_what_the_first_has_claimed(
     survey, monkeypatch
 ):
