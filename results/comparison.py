@@ -99,17 +99,27 @@ def survey_compare(
     subgroup_option = {key: _option_id(questions, *key) for key in subgroup_keys}
 
     # Three statements count everything. The first counts respondents once each: the selection
-    # by mode, and the bases (and nets of several options) of multiple-choice questions.
+    # by mode, and what multiple-choice figures need beyond their option cells. A required
+    # question is answered by every complete response (response_submit and the bulk import
+    # refuse one without it), so its base is the selection itself, or the subgroup: only an
+    # optional one needs its respondents counted once each. Nets of several options of a
+    # multiple-choice question always do (none is published yet).
     sets: dict[tuple[tuple[str, str] | None, str, tuple[str, ...]], RespondentSet] = {}
+    answered_by_all: set[str] = set()
     for f in figures:
         question = questions.get(f.question_code)
         if question is None or question.kind != Question.Kind.MULTI:
             continue
         group = (f.subgroup_question_code, f.subgroup_option_code) if f.has_subgroup else None
         subgroup_id = subgroup_option[group] if group else None
-        sets[(group, f.question_code, ())] = RespondentSet(
-            question_id=question.id, subgroup_option_id=subgroup_id
-        )
+        if not question.required:
+            sets[(group, f.question_code, ())] = RespondentSet(
+                question_id=question.id, subgroup_option_id=subgroup_id
+            )
+        elif group is not None:
+            sets[(group, f.question_code, ())] = RespondentSet(subgroup_option_id=subgroup_id)
+        else:
+            answered_by_all.add(f.question_code)
         if len(f.net_option_codes) > 1:
             sets[(group, f.question_code, tuple(f.net_option_codes))] = RespondentSet(
                 option_ids=tuple(
@@ -125,6 +135,8 @@ def survey_compare(
             "compare."
         )
     respondents = dict(zip(sets, set_cells, strict=True))
+    for question_code in answered_by_all:
+        respondents[(None, question_code, ())] = summary.cell
     notes: list[str] = []
     run = weighting_run_latest(survey=survey)
     if weighted:

@@ -601,16 +601,20 @@ def survey_net_cell(
 
 @dataclass(frozen=True)
 class RespondentSummary:
+    """The selected responses: how many, by mode, and their cell (weights summed)."""
+
     respondents: int
     by_mode: dict[str, int]
     latest_submitted_at: dt.datetime | None
+    cell: Cell = Cell()
 
 
 @dataclass(frozen=True)
 class RespondentSet:
     """Respondents counted once each, however many answer rows they have: those who answered
-    ``question_id`` (the base of a multiple-choice question) or chose any of ``option_ids`` (a
-    net of several of its options), among those who chose ``subgroup_option_id`` if given."""
+    ``question_id`` (the base of an optional multiple-choice question) or chose any of
+    ``option_ids`` (a net of several of its options), among those who chose
+    ``subgroup_option_id`` if given. With neither, every member of the subgroup."""
 
     question_id: int | None = None
     option_ids: tuple[int, ...] = ()
@@ -699,17 +703,22 @@ def resolved_respondents(
 
     by_mode: dict[str, int] = {}
     latest: dt.datetime | None = None
+    selected = Cell()
     cells = [Cell() for _ in sets]
     for part, mode, n, last, sum_w, sum_w2 in rows:
         if part == -1:
             by_mode[mode] = n
+            selected = selected + Cell(n, float(sum_w), float(sum_w2))
             last = _as_datetime(last)
             if last and (latest is None or last > latest):
                 latest = last
         else:
             cells[part] = Cell(n, float(sum_w), float(sum_w2))
     summary = RespondentSummary(
-        respondents=sum(by_mode.values()), by_mode=by_mode, latest_submitted_at=latest
+        respondents=sum(by_mode.values()),
+        by_mode=by_mode,
+        latest_submitted_at=latest,
+        cell=selected,
     )
     return summary, cells
 

@@ -10,7 +10,7 @@ from results.comparison import NO_FIGURE, ComparisonRow, survey_compare
 from results.errors import ResultsError
 from results.models import WeightingRun
 from results.selectors import ResponseFilters
-from surveys.models import Response
+from surveys.models import Question, Response
 from tests.results.factories import response_make, responses_make
 
 Z = 1.959963984540054
@@ -262,6 +262,14 @@ def _chosen(value) -> set[str]:
     return set(value) if isinstance(value, list) else {value}
 
 
+def _optional(survey, *codes: str) -> None:
+    """Make questions optional, as a council's own questionnaire may."""
+    Question.objects.filter(questionnaire_id=survey.questionnaire_id, code__in=codes).update(
+        required=False
+    )
+
+
+@pytest.mark.parametrize("optional", [False, True], ids=["as-shipped", "Q4-Q7-optional"])
 @pytest.mark.parametrize(
     "filters",
     [
@@ -272,13 +280,21 @@ def _chosen(value) -> set[str]:
         ResponseFilters(mode="online", subgroups=(("INTERNET", "yes"), ("SEX", "female"))),
     ],
 )
-def test_the_database_counts_agree_with_a_naive_count_of_every_response(survey, filters):
+def test_the_database_counts_agree_with_a_naive_count_of_every_response(survey, filters, optional):
     """Random weighted responses, filters and the report's published subgroups: every figure's
-    base, weighted percentage and effective base equal a plain Python count."""
+    base, weighted percentage and effective base equal a plain Python count.
+
+    As shipped, every question is required, so every response answers every question (and
+    split-sample item) it was asked, as the write paths ensure, and a required question's base
+    is taken to be the selection: the naive count checks that. With Q4 to Q7 optional, some
+    respondents skip them and their bases are counted."""
     import random
 
     from results.models import NationalFigure
 
+    if optional:
+        _optional(survey, "Q4", "Q5", "Q6", "Q7")
+    skips = 0.1 if optional else 0.0
     rng = random.Random(2014)
     grids = {
         "Q4": (["needs", "personalised", "preferences", "decisions"],
@@ -307,9 +323,9 @@ def test_the_database_counts_agree_with_a_naive_count_of_every_response(survey, 
             "Q8": rng.choice(["willing", "no_time", "not_interested", "dont_know"]),
         }  # fmt: skip
         for code, (items, options) in grids.items():
-            # Some respondents skip some items, so bases differ from item to item.
-            answers[code] = {i: rng.choice(options) for i in items if rng.random() < 0.9}
-        if rng.random() < 0.9:
+            # Where optional, some respondents skip some items, so bases differ by item.
+            answers[code] = {i: rng.choice(options) for i in items if rng.random() >= skips}
+        if rng.random() >= skips:
             answers["Q7"] = rng.sample(q7, rng.randint(1, 3))
         response = response_make(
             survey=survey,
@@ -342,6 +358,10 @@ def test_the_database_counts_agree_with_a_naive_count_of_every_response(survey, 
             assert row.effective_base == pytest.approx(effective, abs=1e-9), row
             compared += 1
     assert compared >= 20
+    if optional:
+        # Some did skip: the optional bases were counted, not taken from the selection.
+        q7 = _row(comparison, "Q7", net="transparency")
+        assert q7.base < comparison.respondents
     assert comparison.respondents == sum(
         1
         for response, answers in responses
@@ -349,3 +369,49 @@ def test_the_database_counts_agree_with_a_naive_count_of_every_response(survey, 
         and (not filters.area or answers["AREA"] == filters.area)
         and all(answers[q] == o for q, o in filters.subgroups)
     )
+
+
+def test_an_optional_multiple_choice_question_counts_only_those_who_answered_it(survey):
+    _optional(survey, "Q7")
+    responses_make(6, survey=survey, answers={"Q2": "dont_know", "Q7": ["transparency"]}, weight=2)
+    responses_make(4, survey=survey, answers={"Q2": "dont_know", "Q7": ["local", "expertise"]})
+    responses_make(5, survey=survey, answers={"Q2": "dont_know"})  # skipped Q7
+    WeightingRun.objects.create(survey=survey, status="ok", efficiency=0.9, effective_base=12)
+    row = _row(survey_compare(survey=survey, weighted=True), "Q7", net="transparency")
+    assert row.base == 10
+    assert row.local_percent == pytest.approx(100 * 12 / 16)
+    assert row.effective_base == pytest.approx(16**2 / (6 * 4 + 4 * 1))
+
+
+def test_a_required_multiple_choice_base_is_every_selected_response(survey):
+    """Q7 is required: every complete response answered it, so its base is the selection."""
+    responses_make(
+        12, survey=survey, answers={"Q7": ["transparency", "local"]}, mode=Response.Mode.PAPER
+    )
+    responses_make(2, survey=survey, answers={"Q7": ["dont_know"]}, weight=3)
+    WeightingRun.objects.create(survey=survey, status="ok", efficiency=0.9, effective_base=12)
+    comparison = survey_compare(survey=survey, weighted=True)
+    row = _row(comparison, "Q7", net="transparency")
+    assert row.base == comparison.respondents == 14
+    assert row.local_percent == pytest.approx(100 * 12 / 18)
+    assert row.effective_base == pytest.approx(18**2 / (12 + 2 * 9))
+    paper = survey_compare(survey=survey, weighted=True, filters=ResponseFilters(mode="paper"))
+    assert _row(paper, "Q7", net="transparency").base == 12
+
+
+def test_the_write_paths_refuse_a_complete_response_without_a_required_answer(survey):
+    """What lets a required question's base be the selection: no complete response lacks it."""
+    from surveys import services
+    from surveys.errors import ResponseInvalid, ResponsesInvalid
+    from tests.surveys.conftest import ANSWERS_A
+
+    without_q7 = {code: value for code, value in ANSWERS_A.items() if code != "Q7"}
+    with pytest.raises(ResponseInvalid):
+        services.response_record(
+            survey=survey, answers=without_q7, mode=Response.Mode.PAPER, split_arm="A"
+        )
+    with pytest.raises(ResponsesInvalid):
+        services.responses_record_bulk(
+            survey=survey, drafts=[("paper", "A", ANSWERS_A), ("paper", "A", without_q7)]
+        )
+    assert not Response.objects.filter(status=Response.Status.COMPLETE).exists()
