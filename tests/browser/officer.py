@@ -3,17 +3,21 @@ report on, and signing in through the form."""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+
 from django.contrib.auth.models import User
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from results.models import PopulationTarget
+from results.services import survey_reweight
+from surveys.management.commands.demo_setup import answers_draw
 from surveys.models import Response, Survey
-from surveys.services import response_record
+from surveys.services import response_record, spec_for
 from tests.browser.resident import button, submit
-from tests.surveys.conftest import answers_for
 
 PASSWORD = "not-a-real-password-1"
-AGES = ["15_24", "25_34", "35_44", "45_54", "55_64", "65_74", "75_plus"]
-NEEDS = ["always", "often", "sometimes", "hardly_ever", "never", "dont_know"]
 
 
 def officer_make(*, survey: Survey) -> User:
@@ -23,23 +27,32 @@ def officer_make(*, survey: Survey) -> User:
 
 
 def responses_seed(*, survey: Survey, count: int) -> None:
-    """Complete responses through the one write path, varied enough for the report to have
-    differences, small groups and more than one way of answering."""
+    """Complete responses through the one write path, with the plausible answers of the demo
+    data (the same every run), a third from each area, one in five on paper, sent over the
+    last ten days."""
+    spec = spec_for(survey)
+    now = timezone.now()
+    sent = []
     for i in range(count):
+        rng = random.Random(f"browser:{i}")
         arm = "A" if i % 2 else "B"
-        answers = answers_for(arm)
-        response_record(
+        response = response_record(
             survey=survey,
-            answers={
-                **answers,
-                "AREA": ["north", "south", "east"][i % 3],
-                "AGE": "55_64" if i % 4 else AGES[i % 7],
-                "SEX": "female" if (i // 3) % 2 else "male",
-                "Q4": {**answers["Q4"], "needs": NEEDS[i % 6]},
-            },
+            answers={**answers_draw(spec, arm, rng), "AREA": ["north", "south", "east"][i % 3]},
             mode=Response.Mode.PAPER if i % 5 == 0 else Response.Mode.ONLINE,
             split_arm=arm,
         )
+        response.submitted_at = now - dt.timedelta(days=i % 10, minutes=i)
+        sent.append(response)
+    Response.objects.bulk_update(sent, ["submitted_at"])
+
+
+def survey_weight(*, survey: Survey) -> None:
+    """Weight the responses to equal shares of men and women, as a council with population
+    targets would."""
+    for sex in ("male", "female"):
+        PopulationTarget.objects.create(survey=survey, margin="SEX", category=sex, share=0.5)
+    survey_reweight(survey_id=survey.pk)
 
 
 def sign_in(page: Page, user: User, *, password: str = PASSWORD) -> None:

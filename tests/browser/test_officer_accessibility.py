@@ -17,8 +17,6 @@ from playwright.sync_api import Page, expect
 from officers import auth_urls
 from officers import urls as officer_urls
 from officers.models import Export
-from results.models import PopulationTarget
-from results.services import survey_reweight
 from surveys import panel
 from surveys.imports import responses_csv
 from surveys.services import spec_for
@@ -30,7 +28,13 @@ from tests.browser.axe import (
     view_name,
 )
 from tests.browser.conftest import DESKTOP
-from tests.browser.officer import PASSWORD, officer_make, responses_seed, sign_in
+from tests.browser.officer import (
+    PASSWORD,
+    officer_make,
+    responses_seed,
+    sign_in,
+    survey_weight,
+)
 from tests.browser.resident import button, submit
 from tests.officers.factories import export_make
 from tests.surveys.conftest import ANSWERS_A, ANSWERS_B
@@ -105,9 +109,7 @@ def weighted_survey(survey, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     responses_seed(survey=survey, count=60)
-    for sex in ("male", "female"):
-        PopulationTarget.objects.create(survey=survey, margin="SEX", category=sex, share=0.5)
-    survey_reweight(survey_id=survey.pk)
+    survey_weight(survey=survey)
     return survey
 
 
