@@ -1,4 +1,5 @@
-"""Write screenshots of the main resident pages to docs/screenshots/ at 390px and 1280px.
+"""Write screenshots of the main resident pages, an officer's dashboard and comparison report,
+and the public "What you told us" page to docs/screenshots/ at 390px and 1280px.
 
     .venv/bin/python scripts/screenshots.py [FOLDER]
 

@@ -1,4 +1,5 @@
-"""Screenshots of the main resident pages at phone and desktop widths, for the README.
+"""Screenshots of the main resident pages, the officer's dashboard and report, and the public
+"What you told us" page, at phone and desktop widths, for the README.
 
 Runs only when COLLAB_SCREENSHOTS names a folder (scripts/screenshots.py sets it to
 docs/screenshots); otherwise it is deselected by a skip, not counted as a check.
@@ -12,6 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from officers.findings import candidates, public_report
+from officers.services import FindingChoice, findings_publish, findings_save
+from tests.browser.officer import officer_make, responses_seed, sign_in, survey_weight
 from tests.browser.resident import (
     answer_page,
     button,
@@ -82,3 +86,46 @@ def test_screenshots_of_review_and_code_pages(new_context, survey, screen):
     shoot(page, "06-check-your-answers", screen)
     page.goto("/code/")
     shoot(page, "08-enter-a-code", screen)
+
+
+def test_screenshots_of_the_officer_pages_and_what_you_told_us(new_context, survey, settings):
+    """The officer's dashboard and comparison report, and the public page of findings they
+    publish, on 60 weighted responses; one set of data for both widths."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    responses_seed(survey=survey, count=60)
+    survey_weight(survey=survey)
+    user = officer_make(survey=survey)
+    publish_findings(survey=survey, user=user)
+    for screen in SCREENS:
+        page = new_context(**SCREENS[screen]).new_page()
+        sign_in(page, user)
+        page.goto(f"/officer/surveys/{survey.slug}/")
+        shoot(page, "09-officer-dashboard", screen)
+        page.goto(f"/officer/surveys/{survey.slug}/report/")
+        expect(page.locator("#selection")).to_contain_text("60 complete responses")
+        shoot(page, "10-officer-report", screen)
+        page.goto(f"/findings/{survey.slug}/")
+        shoot(page, "11-what-you-told-us", screen)
+
+
+WE_DID = [
+    "We will ask the new residents' panel how to make our services fairer, starting with "
+    "housing repairs this spring.",
+    "Each of our services will publish once a year what it changed after listening to residents.",
+]
+
+
+def publish_findings(*, survey, user) -> None:
+    shown = [c for c in candidates(report=public_report(survey=survey)) if c.publishable][
+        : len(WE_DID)
+    ]
+    findings_save(
+        survey=survey,
+        user=user,
+        introduction="Thank you to the 60 residents who took part in our survey this year.",
+        choices=[
+            FindingChoice(key=c.key, chosen=True, we_did=we_did)
+            for c, we_did in zip(shown, WE_DID, strict=True)
+        ],
+    )
+    findings_publish(survey=survey, user=user)
