@@ -35,9 +35,9 @@ from tests.browser.officer import (
     sign_in,
     survey_weight,
 )
-from tests.browser.resident import button, submit
+from tests.browser.resident import answer_page, button, codes_by_page, latest_response, submit
 from tests.officers.factories import export_make
-from tests.surveys.conftest import ANSWERS_A, ANSWERS_B
+from tests.surveys.conftest import ANSWERS_A, ANSWERS_B, answers_for
 
 pytestmark = [
     pytest.mark.browser,
@@ -222,7 +222,8 @@ def test_export_being_built_passes_axe_and_reflow(new_context, survey, settings)
 
 def test_running_pages_and_empty_states_pass_axe_and_reflow(new_context, survey, settings):
     """A survey with no responses yet (dashboard, report, findings), invitations and their
-    upload, letters and their print view, paper entry and import, the residents' group."""
+    upload, letters and their print view, paper entry (its first part, then every part to
+    checking the answers and storing them) and import, the residents' group."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     user = officer_make(survey=survey)
     panel.panel_join(
@@ -286,6 +287,17 @@ def test_running_pages_and_empty_states_pass_axe_and_reflow(new_context, survey,
     submit(page, button(page, "Continue"))
     expect_error_summary(page)
     audit("paper entry, page 1, errors")
+    answers = answers_for(latest_response(survey).split_arm)
+    pages = codes_by_page(survey)
+    for number, codes in enumerate(pages, start=1):
+        answer_page(page, codes, answers, how="click")
+        last = number == len(pages)
+        submit(page, button(page, "Continue to check the answers" if last else "Continue"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the answers against the form")
+    audit("paper entry, check the answers")
+    submit(page, button(page, "Store this response"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("response was stored")
+    audit("paper entry, stored")
 
     page.goto(f"{base}/paper/import/")
     audit("import paper responses")
@@ -305,7 +317,7 @@ def test_running_pages_and_empty_states_pass_axe_and_reflow(new_context, survey,
     assert download(page, audit, "Download as CSV").decode("utf-8-sig").startswith("name,")
 
     assert RUNNING_WALK - audit.visited == set(), "the walk missed pages it names"
-    assert len(audit.checked) == 17
+    assert len(audit.checked) == 19
     audit.assert_clean()
 
 
