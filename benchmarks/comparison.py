@@ -271,7 +271,7 @@ def main() -> None:
             raw_defaults()
 
     # Time spent in each statement of the comparison: the GROUP BY over answers (cells), the
-    # one for published subgroups, the respondents by mode and multiple-choice bases
+    # one for published subgroups, the respondents by mode (and optional multiple-choice bases)
     # (respondents), and every other query.
     spent: dict[str, float] = {}
 
@@ -332,7 +332,10 @@ def main() -> None:
         pg_version = cursor.fetchone()[0]
 
     ratio = compare_median / raw_median
-    verdict = "met" if ratio <= 1.5 else "not met"
+    # Each comparison over the raw SQL run just before it: on a shared machine whose load
+    # drifts during the run, the ratio of the two medians can pair a quiet run with a busy one.
+    paired = statistics.median(c / r for c, r in zip(compare_times, raw_times, strict=True))
+    verdict = "met" if max(ratio, paired) <= 1.5 else "not met"
 
     def runs(times: list[float]) -> str:
         return ", ".join(f"{t * 1000:.0f}" for t in times)
@@ -352,12 +355,16 @@ def main() -> None:
         f"{raw_median * 1000:.0f} ms | {runs(raw_times)} |",
         "| full weighted comparison (`survey_compare`: 35 figures with CI, test and verdict, "
         f"subgroups, notes) | {compare_median * 1000:.0f} ms | {runs(compare_times)} |",
-        f"| ratio comparison / raw SQL (goal at most 1.5x) | {ratio:.2f}x, {verdict} | |",
+        f"| ratio comparison / raw SQL (goal at most 1.5x): of the medians; median of the "
+        f"{REPEATS} paired runs | {ratio:.2f}x; {paired:.2f}x; {verdict} | "
+        + ", ".join(f"{c / r:.2f}" for c, r in zip(compare_times, raw_times, strict=True))
+        + " |",
         "| of the comparison: the GROUP BY over answers (the raw SQL's rows and sums) | "
         f"{statistics.median(parts['cells']) * 1000:.0f} ms | {runs(parts['cells'])} |",
         "| of the comparison: the GROUP BY for the three published subgroups (four items) | "
         f"{statistics.median(parts['subgroups']) * 1000:.0f} ms | {runs(parts['subgroups'])} |",
-        "| of the comparison: respondents by mode and the multiple-choice base | "
+        "| of the comparison: respondents by mode (their cell is also the base of Q7, which is "
+        "required) | "
         f"{statistics.median(parts['respondents']) * 1000:.0f} ms | "
         f"{runs(parts['respondents'])} |",
         "| of the comparison: other queries (survey, baseline, questions, codes) | "
