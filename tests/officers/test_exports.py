@@ -96,7 +96,7 @@ def test_export_page_shows_status_and_a_download_link_when_ready(
     assert 'http-equiv="refresh"' not in content
 
 
-def test_unfinished_export_page_refreshes_itself_and_has_no_download(
+def test_unfinished_export_page_updates_in_place_never_reloads_and_has_no_download(
     officer_client, officer, survey
 ):
     export = export_make(survey=survey, user=officer, ready=False)
@@ -104,7 +104,13 @@ def test_unfinished_export_page_refreshes_itself_and_has_no_download(
     page = officer_client.get(reverse("officers:export", args=[survey.slug, export.pk]))
     download = officer_client.get(reverse("officers:download", args=[survey.slug, export.pk]))
 
-    assert 'http-equiv="refresh"' in page.content.decode()
+    content = page.content.decode()
+    # WCAG 2.2.1: no reload the officer did not ask for; a script updates the status in
+    # place, and without JavaScript a link checks again.
+    assert 'http-equiv="refresh"' not in content
+    assert "export-status.mjs" in content
+    assert "data-export-pending" in content
+    assert "Check again" in content
     assert download.status_code == 404
 
 
