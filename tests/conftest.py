@@ -34,6 +34,9 @@ from django.conf import settings
 
 from collab.celery import app as celery_app
 
+# Two councils with an officer and a survey each, for the officer-facing tests.
+pytest_plugins = ["tests.two_councils"]
+
 REPO = Path(__file__).resolve().parent.parent
 # Names this run's test database, queue and worker, so concurrent or stale runs never meet.
 RUN_ID = uuid.uuid4().hex[:10]
