@@ -70,6 +70,21 @@ def shipped_questionnaire(transactional_db):
     return questionnaire_load(data=questionnaire_data(), models=apps)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: rate-limit counters, report caches keyed by
+    survey id (ids come round again between tests) and debounce keys all live there. Only
+    the per-process memory cache is cleared, never a shared Redis named by CACHE_URL."""
+    from django.core.cache import cache
+
+    local = "locmem" in settings.CACHES["default"]["BACKEND"]
+    if local:
+        cache.clear()
+    yield
+    if local:
+        cache.clear()
+
+
 # ---------------------------------------------------------------------------
 # Celery: in-process for unit tests, a real worker for integration tests
 # ---------------------------------------------------------------------------

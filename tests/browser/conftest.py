@@ -124,21 +124,6 @@ def _restore_env(name: str, value: str | None) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits(settings) -> Iterator[None]:
-    """Rate-limit counters live in the cache, which the live server shares with the test
-    process; the journeys enter a few wrong codes and passwords on purpose, so each test
-    starts from zero. Only a memory cache is cleared, never a shared Redis."""
-    from django.core.cache import cache
-
-    local = "locmem" in settings.CACHES["default"]["BACKEND"]
-    if local:
-        cache.clear()
-    yield
-    if local:
-        cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def _close_connections_under_the_loop(request: pytest.FixtureRequest) -> Iterator[None]:
     """Close the connections opened under Playwright's loop before it stops, so none is
     left open to keep PostgreSQL from dropping the test database at the end."""

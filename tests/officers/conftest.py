@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from surveys.models import Response
 from surveys.services import response_record
 from tests.surveys.conftest import answers_for
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    # Reports are cached by survey id and data version; ids come round again between tests.
-    cache.clear()
-    yield
-    cache.clear()
-
 
 AGES = ["15_24", "25_34", "35_44", "45_54", "55_64", "65_74", "75_plus"]
 NEEDS = ["always", "often", "sometimes", "hardly_ever", "never", "dont_know"]
