@@ -324,6 +324,8 @@ def responses_record_bulk(
                 spec.questions[code], arm, value
             )
         )
+        # Weights and report figures follow the new responses once they are committed.
+        survey_responses_changed(survey_id=survey.pk)
     return len(responses)
 
 
