@@ -207,14 +207,23 @@ def reweight_queue(survey_id: int) -> None:
 
 
 def survey_responses_changed(*, survey_id: int) -> None:
-    """Tell results that a survey's complete responses changed (the write path calls this).
+    """Tell results that a survey's complete responses changed: every write path that adds or
+    removes one (submission, paper entry, bulk import, erasure) calls this, inside its
+    transaction, and this is the one place that decides what follows.
 
-    Weighting is queued after the current transaction commits, and only when the survey has
-    targets. Calls that arrive while a run is already queued are folded into it.
+    A survey with population targets is reweighted, and the reweighting task refreshes the
+    officers' report once the new weights are in. A survey without targets is never reweighted,
+    so its report refresh is queued directly. Either is queued after the current transaction
+    commits, and calls that arrive while one is already queued are folded into it.
     """
     from django.core.cache import cache
 
     if not PopulationTarget.objects.filter(survey_id=survey_id).exists():
+        # The same hook the reweighting task calls (results/tasks.py): officers own the
+        # report and its cache; results only says when its figures are out of date.
+        from officers.services import report_refresh_queue
+
+        report_refresh_queue(survey_id=survey_id)
         return
     # Debounce: a burst of submissions queues one run. The key is cleared when the run starts,
     # so a response saved during a run queues the next one.

@@ -21,8 +21,9 @@ from results.selectors import ResponseFilters
 from results.services import survey_reweight
 from results.tasks import reweight_survey
 from surveys.audit import audit_log
+from surveys.erasure import response_erase
 from surveys.models import Response
-from surveys.services import response_record
+from surveys.services import response_record, response_save_for_later, responses_record_bulk
 from tests.surveys.conftest import answers_for
 
 
@@ -145,6 +146,36 @@ def test_a_response_to_a_survey_without_targets_queues_the_refresh(
     key = report_key(survey=seeded, version=version, filters=ResponseFilters(), weighted=False)
     assert is_cached(key)
     assert cache.get(key).comparison.respondents == 61
+
+
+def _refreshed_report(survey):
+    """The unweighted report with no filters, if the cache holds it for the current data."""
+    version = survey_data_version(survey_id=survey.pk)
+    return cache.get(
+        report_key(survey=survey, version=version, filters=ResponseFilters(), weighted=False)
+    )
+
+
+def test_a_paper_import_to_a_survey_without_targets_queues_the_refresh(
+    seeded, django_capture_on_commit_callbacks
+):
+    drafts = [("paper", "A", {**answers_for("A"), "AREA": "east"})] * 3
+    with django_capture_on_commit_callbacks(execute=True):
+        responses_record_bulk(survey=seeded, drafts=drafts)
+
+    report = _refreshed_report(seeded)
+    assert report is not None and report.comparison.respondents == 63
+
+
+def test_an_erasure_from_a_survey_without_targets_queues_the_refresh(
+    seeded, django_capture_on_commit_callbacks
+):
+    code = response_save_for_later(response=Response.objects.filter(survey=seeded).first())
+    with django_capture_on_commit_callbacks(execute=True):
+        response_erase(code=code)
+
+    report = _refreshed_report(seeded)
+    assert report is not None and report.comparison.respondents == 59
 
 
 def test_an_erased_response_changes_the_version(seeded):

@@ -7,8 +7,11 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
+from officers.cache import is_cached, survey_data_version
+from officers.report import report_key
 from results.errors import ResultsError
 from results.models import PopulationTarget, WeightingRun
+from results.selectors import ResponseFilters
 from results.services import (
     survey_responses_changed,
     survey_reweight,
@@ -197,7 +200,6 @@ def test_no_targets_sets_every_weight_back_to_1(survey):
 
 def test_responses_changed_queues_one_run_per_burst(survey, django_capture_on_commit_callbacks):
     _sample(survey)
-    survey_responses_changed(survey_id=survey.id)  # no targets: nothing to do
     PopulationTarget.objects.create(survey=survey, margin="SEX", category="female", share=0.5)
     PopulationTarget.objects.create(survey=survey, margin="SEX", category="male", share=0.5)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -208,3 +210,20 @@ def test_responses_changed_queues_one_run_per_burst(survey, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         survey_responses_changed(survey_id=survey.id)  # the run cleared the debounce key
     assert len(callbacks) == 1
+
+
+def test_responses_changed_without_targets_refreshes_the_report_instead_of_reweighting(
+    survey, django_capture_on_commit_callbacks
+):
+    _sample(survey)
+    version = survey_data_version(survey_id=survey.id)
+    key = report_key(survey=survey, version=version, filters=ResponseFilters(), weighted=False)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        survey_responses_changed(survey_id=survey.id)
+    assert not is_cached(key), "nothing is queued before the change is committed"
+    for callback in callbacks:
+        callback()
+
+    assert is_cached(key)
+    assert not WeightingRun.objects.filter(survey=survey).exists()
