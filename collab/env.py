@@ -43,3 +43,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_seconds(name: str, default: int) -> int:
+    """A duration in whole seconds, more than zero: a timeout of 0 or less never means what
+    whoever set it meant."""
+    seconds = env_int(name, default)
+    if seconds <= 0:
+        raise ImproperlyConfiguredEnv(f"{name} must be a number of seconds above 0, not {seconds}")
+    return seconds

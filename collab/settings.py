@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from collab.env import env_bool, env_int, env_list, env_str
+from collab.env import env_bool, env_int, env_list, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -141,6 +141,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task is acknowledged only once it has run (acks_late above). If the whole worker dies with
+# it (its machine or container is lost), Redis gives the task to another worker only after this
+# many seconds, when that worker starts or next sweeps (about every 100 seconds). It must be
+# longer than the longest task (an export of a large survey, a batch of e-mails), or a task
+# still running is started a second time beside it; an hour leaves exports ample room.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_seconds("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600),
+}
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", _BROKER or "cache+memory://")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
