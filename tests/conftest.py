@@ -11,7 +11,8 @@ Celery
 Transactional tests
     The flush after each one empties every table, including the 2014 questionnaire and
     baseline that migrations loaded: load what the test needs again (the loaders are
-    idempotent; the ``shipped_questionnaire`` fixture does it for the questionnaire).
+    idempotent; the ``questionnaire`` and ``shipped_questionnaire`` fixtures do it for the
+    questionnaire).
     Avoid serialized_rollback: after another transactional test's flush Django
     recreates content types with new ids, and restoring the snapshot then fails on
     their unique constraint.
@@ -59,15 +60,26 @@ def django_db_modify_db_settings() -> None:
             test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{RUN_ID}"
 
 
-@pytest.fixture
-def shipped_questionnaire(transactional_db):
-    """The 2014 questionnaire in a transactional test, loaded again after an earlier
-    test's flush removed it (a no-op when it is there)."""
+def _questionnaire_reload():
     from django.apps import apps
 
     from surveys.loading import questionnaire_data, questionnaire_load
 
     return questionnaire_load(data=questionnaire_data(), models=apps)
+
+
+@pytest.fixture
+def questionnaire(db):
+    """The 2014 questionnaire, loaded again if an earlier transactional test's flush removed
+    it (a no-op when it is there), so it suits tests with and without transaction=True.
+    tests/surveys/ reads it straight from the database instead: none of its tests flush."""
+    return _questionnaire_reload()
+
+
+@pytest.fixture
+def shipped_questionnaire(transactional_db):
+    """The 2014 questionnaire as ``questionnaire`` gives it, in a transactional test."""
+    return _questionnaire_reload()
 
 
 @pytest.fixture(autouse=True)
@@ -153,6 +165,19 @@ def _queue_forget(queue: str) -> None:
             client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
+def process_stop(process: subprocess.Popen, *, timeout: float = 30) -> None:
+    """Stop a process started by a test: SIGTERM first, so a Celery worker finishes the task in
+    hand and closes its database connections, then SIGKILL if it has not gone in `timeout`."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _worker_answers() -> bool:
     replies = celery_app.control.ping(destination=[WORKER_NAME], timeout=1.0)
     return any(WORKER_NAME in reply for reply in replies)
@@ -215,12 +240,7 @@ def celery_worker(django_db_setup, tmp_path_factory, pytestconfig) -> str:
     finally:
         # Stopped before django_db_setup's teardown, which cannot drop the test
         # database while the worker still holds connections to it.
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        process_stop(worker)
         _queue_forget(TEST_QUEUE)
 
 

@@ -4,10 +4,7 @@ counters live there, and the fuzzers enter many wrong codes)."""
 from __future__ import annotations
 
 import pytest
-from django.apps import apps
 
-from surveys.loading import questionnaire_data, questionnaire_load
-from surveys.models import Questionnaire
 from tests.surveys.conftest import council, make_invitation, survey  # noqa: F401
 
 
@@ -16,10 +13,3 @@ def _memory_cache_only(settings):
     # These tests count on the cache being emptied between tests (tests/conftest.py), which
     # happens only for the per-process memory cache.
     assert "locmem" in settings.CACHES["default"]["BACKEND"]
-
-
-@pytest.fixture
-def questionnaire(db) -> Questionnaire:
-    # Loaded again (a no-op when there): a transactional test's flush empties every table,
-    # the questionnaire a migration loaded included.
-    return questionnaire_load(data=questionnaire_data(), models=apps)

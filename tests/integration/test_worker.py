@@ -25,12 +25,7 @@ from tests.conftest import REPO
 
 # Integration tests commit their rows (transaction=True) so the worker process can
 # read them. The flush that ends each such test empties every table, the questionnaire
-# a migration loaded included, so each loads it again.
-
-
-@pytest.fixture
-def questionnaire(shipped_questionnaire) -> Questionnaire:
-    return shipped_questionnaire
+# a migration loaded included: the `questionnaire` fixture (tests/conftest.py) loads it again.
 
 
 def survey_make(*, questionnaire: Questionnaire, slug: str, closes_at: dt.datetime) -> Survey:
