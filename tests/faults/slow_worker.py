@@ -5,6 +5,11 @@ the first run writes its new weights (inside the run's transaction, not yet comm
 records its process id in $COLLAB_FAULT_DIR/started and waits there to be killed. Later
 runs are the real thing. Prefork children are forked from this process, so they inherit
 the wrapper; production code is untouched.
+
+The worker keeps its record of tasks taken but not yet acknowledged under Redis keys of its
+own, named by $COLLAB_FAULT_UNACKED. A worker hands back every task in that record older than
+its visibility timeout; with the short timeout test_worker_killed.py sets, on the shared keys
+it would hand back tasks that other test runs' workers on the same Redis are still running.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import results.services  # noqa: E402
 from collab.celery import app  # noqa: E402
 
 MARKER = Path(os.environ["COLLAB_FAULT_DIR"]) / "started"
+UNACKED = os.environ["COLLAB_FAULT_UNACKED"]
 _real_write = results.services._weights_write
 
 
@@ -36,4 +42,10 @@ def _write_then_hang(**kwargs) -> None:
 results.services._weights_write = _write_then_hang
 
 if __name__ == "__main__":
+    app.conf.broker_transport_options = {
+        **app.conf.broker_transport_options,
+        "unacked_key": UNACKED,
+        "unacked_index_key": f"{UNACKED}_index",
+        "unacked_mutex_key": f"{UNACKED}_mutex",
+    }
     app.worker_main(["worker", *sys.argv[1:]])

@@ -1,8 +1,14 @@
-"""A Celery worker process is killed (SIGKILL) in the middle of a reweighting: the task is
-delivered again (acks_late with reject_on_worker_lost), runs again, and its result is right,
-with no trace of the half-done run.
+"""A Celery worker is killed (SIGKILL) in the middle of a reweighting, and the task still
+runs to the right result, once in effect, with no trace of the half-done run.
 
-The worker is one of this test's own (tests/faults/slow_worker.py), on its own queue, so
+- One of the worker's pool processes killed: the task is delivered again at once (acks_late
+  with reject_on_worker_lost) and the same worker runs it again.
+- The whole worker killed, main process and pool together (its machine or container lost):
+  nobody is left to hand the task back, so it waits in Redis, taken but not acknowledged,
+  until the visibility timeout (CELERY_BROKER_VISIBILITY_TIMEOUT) has passed and a worker
+  that starts afterwards restores it to the queue and runs it.
+
+The workers are this file's own (tests/faults/slow_worker.py), on a queue of their own, so
 the session's worker from tests/conftest.py never sees these tasks."""
 
 from __future__ import annotations
@@ -14,38 +20,30 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
 
+from collab.celery import app as celery_app
 from results.models import PopulationTarget, WeightingRun
 from results.tasks import reweight_survey
 from surveys.management.commands.demo_setup import answers_draw
-from surveys.models import Area, Response
+from surveys.models import Area, Response, Survey
 from surveys.services import response_record, spec_for
-from tests.conftest import REPO, _queue_forget, _test_database_url
+from tests.conftest import REPO, _queue_forget, _test_database_url, process_stop
 
-WAIT = 90
-
-
-def _wait_for(condition, what: str, worker: subprocess.Popen, log) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if worker.poll() is not None:
-            raise AssertionError(f"the worker exited while waiting for {what}:\n{log()}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {WAIT}s for {what}:\n{log()}")
-        time.sleep(0.2)
+WAIT = 30
+# Short, so the test waits seconds for the task to come back rather than the hour of
+# production; long enough that it cannot expire while the first worker is still alive.
+VISIBILITY_TIMEOUT = 3
 
 
-@pytest.mark.integration
-@pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_reweight_runs_the_task_again_and_gets_it_right(
-    celery_worker, survey, tmp_path
-):
-    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+def _survey_to_weight(survey: Survey) -> None:
+    """80 responses (20 women, 60 men) and 50/50 targets, with no weighting run yet."""
     Area.objects.get_or_create(council=survey.council, code="north", defaults={"name": "North"})
     spec = spec_for(survey)
     rng = random.Random(7)
@@ -60,62 +58,8 @@ def test_worker_killed_mid_reweight_runs_the_task_again_and_gets_it_right(
     # Targets are set after the responses, so the submissions queued no run of their own.
     assert not WeightingRun.objects.filter(survey=survey).exists()
 
-    queue = f"collab-fault-{uuid.uuid4().hex[:8]}"
-    log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(connection.settings_dict["NAME"]),
-        "COLLAB_FAULT_DIR": str(tmp_path),
-        "PYTHONPATH": str(REPO),
-    }
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                str(REPO / "tests" / "faults" / "slow_worker.py"),
-                "--pool=prefork",
-                "--concurrency=1",
-                f"--queues={queue}",
-                f"--hostname=collab-fault-{queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
 
-    def log_tail() -> str:
-        return "\n".join(log_path.read_text(errors="replace").splitlines()[-60:])
-
-    marker = tmp_path / "started"
-    try:
-        reweight_survey.apply_async(args=[survey.pk], queue=queue)
-        _wait_for(marker.exists, "the first run to reach the weights", worker, log_tail)
-        child = int(marker.read_text())
-        assert child != worker.pid, "the task runs in a pool process, not the main one"
-
-        os.kill(child, signal.SIGKILL)
-
-        _wait_for(
-            lambda: WeightingRun.objects.filter(survey=survey).exists(),
-            "the task to run again",
-            worker,
-            log_tail,
-        )
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        _queue_forget(queue)
-
-    assert "WorkerLostError" in log_path.read_text(errors="replace")
+def _assert_weighted_once_and_right(survey: Survey) -> None:
     run = WeightingRun.objects.get(survey=survey)  # one run: the killed one left nothing
     assert (run.status, run.respondents) == (WeightingRun.Status.OK, 80)
     weights = dict(
@@ -125,3 +69,140 @@ def test_worker_killed_mid_reweight_runs_the_task_again_and_gets_it_right(
     )
     assert weights["female"] == pytest.approx(40)
     assert weights["male"] == pytest.approx(40)
+
+
+class FaultWorker:
+    """tests/faults/slow_worker.py on `queue`, in a process group of its own so that the whole
+    worker (main process and pool) can be killed at once, logging to `log_path`."""
+
+    def __init__(self, *, queue: str, fault_dir: Path, name: str, env: dict[str, str]) -> None:
+        self.log_path = fault_dir / f"{name}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(REPO / "tests" / "faults" / "slow_worker.py"),
+                    "--pool=prefork",
+                    "--concurrency=1",
+                    f"--queues={queue}",
+                    f"--hostname={name}-{queue}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "--loglevel=INFO",
+                ],
+                cwd=REPO,
+                env={
+                    **os.environ,
+                    "DATABASE_URL": _test_database_url(connection.settings_dict["NAME"]),
+                    "COLLAB_FAULT_DIR": str(fault_dir),
+                    "PYTHONPATH": str(REPO),
+                    **env,
+                },
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, condition: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + WAIT
+        while not condition():
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited while waiting for {what}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {WAIT}s for {what}:\n{self.log()}")
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def fault_queue():
+    """A queue, and a Redis record of unacknowledged tasks, that only this test's workers use."""
+    queue = f"collab-fault-{uuid.uuid4().hex[:8]}"
+    unacked = f"{queue}-unacked"
+    yield queue, unacked
+    _queue_forget(queue)
+    with celery_app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        client.delete(unacked, f"{unacked}_index", f"{unacked}_mutex")
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_mid_reweight_runs_the_task_again_and_gets_it_right(
+    celery_worker, survey, tmp_path, fault_queue
+):
+    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    _survey_to_weight(survey)
+    queue, unacked = fault_queue
+    worker = FaultWorker(
+        queue=queue, fault_dir=tmp_path, name="pool", env={"COLLAB_FAULT_UNACKED": unacked}
+    )
+    marker = tmp_path / "started"
+    try:
+        reweight_survey.apply_async(args=[survey.pk], queue=queue)
+        worker.wait_for(marker.exists, "the first run to reach the weights")
+        child = int(marker.read_text())
+        assert child != worker.process.pid, "the task runs in a pool process, not the main one"
+
+        os.kill(child, signal.SIGKILL)
+
+        worker.wait_for(
+            lambda: WeightingRun.objects.filter(survey=survey).exists(), "the task to run again"
+        )
+    finally:
+        process_stop(worker.process)
+
+    assert "WorkerLostError" in worker.log()
+    _assert_weighted_once_and_right(survey)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_whole_worker_killed_mid_reweight_the_task_waits_in_redis_for_the_next_worker(
+    celery_worker, survey, tmp_path, fault_queue
+):
+    _survey_to_weight(survey)
+    queue, unacked = fault_queue
+    env = {
+        "COLLAB_FAULT_UNACKED": unacked,
+        "CELERY_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+    }
+    with celery_app.connection_for_write() as conn:
+        redis = conn.default_channel.client
+        lost = FaultWorker(queue=queue, fault_dir=tmp_path, name="lost", env=env)
+        marker = tmp_path / "started"
+        try:
+            task = reweight_survey.apply_async(args=[survey.pk], queue=queue)
+            lost.wait_for(marker.exists, "the first run to reach the weights")
+
+            os.killpg(lost.process.pid, signal.SIGKILL)  # main process and pool alike
+            lost.process.wait()
+        finally:
+            process_stop(lost.process)
+        taken_at = time.time()
+
+        # The task is neither done nor back in the queue: it waits in Redis, taken by a
+        # worker that no longer exists, and the run it started left nothing behind.
+        assert redis.hlen(unacked) == 1 and redis.llen(queue) == 0
+        assert not WeightingRun.objects.filter(survey=survey).exists()
+        assert "WorkerLostError" not in lost.log(), "no worker was left to notice the loss"
+
+        # Started once the timeout has passed, as a worker that replaces a lost machine is.
+        time.sleep(max(0.0, taken_at + VISIBILITY_TIMEOUT + 0.5 - time.time()))
+        fresh = FaultWorker(queue=queue, fault_dir=tmp_path, name="fresh", env=env)
+        try:
+            fresh.wait_for(
+                lambda: f"Task results.reweight_survey[{task.id}] succeeded" in fresh.log(),
+                "the next worker to run the task",
+            )
+            # Acknowledged this time: nothing is left for a later worker to run again.
+            fresh.wait_for(lambda: redis.hlen(unacked) == 0, "the task to be acknowledged")
+        finally:
+            process_stop(fresh.process)
+        assert redis.llen(queue) == 0
+
+    assert fresh.log().count(f"Task results.reweight_survey[{task.id}] received") == 1
+    _assert_weighted_once_and_right(survey)
