@@ -5,8 +5,10 @@ published subgroups), so no small group of residents can be picked out. A figure
 base is under ``MIN_PUBLIC_BASE`` is never published: it is shown to the officer as not
 publishable and left off the public page even if it was chosen when the base was larger.
 
-The figures are those of the officers' report (``report_cached``), so the public page and the
-report cannot disagree, and the public page is served from the same cache.
+The officer chooses from the figures of the officers' report (``report_cached``) as they stand.
+Publishing keeps the chosen figures with the page (``PublishedFigure``), with their bases and
+the time they were taken, and residents read those: the figures cannot drift away from what
+the council wrote about them as more responses arrive. Publishing again takes them afresh.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
-from officers.models import Finding, FindingsPage
+from officers.models import FindingsPage, PublishedFigure
 from officers.report import ALL_ADULTS, Report, ReportRow, default_weighted, report_cached
 from results import stats
+from results.comparison import ComparisonRow
 from results.errors import ResultsError
 from results.selectors import ResponseFilters
 from surveys.models import Survey
@@ -249,9 +252,38 @@ class PublicFinding:
     we_did: str
 
 
-def public_findings_for(*, slug: str) -> tuple[FindingsPage, Report | None, list[PublicFinding]]:
-    """A published page and its findings, for anyone; 404 when there is no published page.
-    Only chosen findings with a publishable figure appear."""
+def published_candidate(figure: PublishedFigure) -> Candidate:
+    """A published figure in the shape the officer chose it in, worded as it is now."""
+    finding = figure.finding
+    report_row = ReportRow(
+        row=ComparisonRow(
+            question=finding.question_code,
+            item=finding.item_code,
+            net=finding.net_label,
+            subgroup=ALL_ADULTS,
+            local_percent=figure.local_percent,
+            base=figure.base,
+            national_percent=figure.national_percent,
+            national_exact=figure.national_exact,
+            national_wording=figure.national_wording,
+            verdict=figure.verdict,
+        ),
+        label=figure.label,
+        trend_2010=None,
+    )
+    return Candidate(
+        index=figure.position,
+        key=finding.figure_key,
+        report_row=report_row,
+        phrase=_phrase(report_row),
+        sentence=plain_sentence(report_row),
+    )
+
+
+def public_findings_for(*, slug: str) -> tuple[FindingsPage, list[PublicFinding]]:
+    """A published page and its findings with the figures kept when it was published, for
+    anyone; 404 when there is no published page. A finding the officer has since unchosen is
+    left off at once; one chosen since appears when the page is published again."""
     page = (
         FindingsPage.objects.select_related("survey__council", "survey__questionnaire")
         .filter(survey__slug=slug, published_at__isnull=False)
@@ -259,11 +291,19 @@ def public_findings_for(*, slug: str) -> tuple[FindingsPage, Report | None, list
     )
     if page is None:
         raise Http404("There is no published page of findings at this address.")
-    report = public_report(survey=page.survey)
-    chosen = {f.figure_key: f for f in Finding.objects.filter(page=page, chosen=True)}
+    if page.figures_taken_at is None:
+        from officers.services import findings_figures_keep
+
+        findings_figures_keep(survey=page.survey)
+        page.refresh_from_db(fields=["figures_taken_at", "figures_respondents", "figures_weighted"])
+    figures = (
+        PublishedFigure.objects.filter(finding__page=page, finding__chosen=True)
+        .exclude(finding__we_did="")
+        .select_related("finding")
+    )
     shown = [
-        PublicFinding(candidate=c, we_did=chosen[c.key].we_did)
-        for c in candidates(report=report)
-        if c.key in chosen and c.publishable
+        PublicFinding(candidate=candidate, we_did=figure.finding.we_did)
+        for figure in figures
+        if (candidate := published_candidate(figure)).publishable
     ]
-    return page, report, shown
+    return page, shown

@@ -72,6 +72,15 @@ class FindingsPage(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+    # The figures residents read are those of the last publication (PublishedFigure), so they
+    # cannot drift away from what the council wrote about them as responses keep arriving.
+    figures_taken_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the published figures were computed."
+    )
+    figures_respondents = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Complete responses the published figures are from."
+    )
+    figures_weighted = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"What you told us: {self.survey}"
@@ -106,3 +115,30 @@ class Finding(models.Model):
     @property
     def figure_key(self) -> tuple[str, str, str]:
         return (self.question_code, self.item_code, self.net_label)
+
+
+class PublishedFigure(models.Model):
+    """A chosen finding's whole-survey figure as it stood when the page was last published:
+    what residents read until the officer publishes again."""
+
+    finding = models.OneToOneField(Finding, on_delete=models.CASCADE, related_name="published")
+    position = models.PositiveSmallIntegerField(help_text="Its place in the report's order.")
+    label = models.CharField(max_length=300, help_text="Item and answer, as the report words them.")
+    local_percent = models.FloatField()
+    base = models.PositiveIntegerField()
+    national_percent = models.FloatField(null=True, blank=True)
+    national_exact = models.BooleanField(default=True)
+    national_wording = models.CharField(max_length=120, blank=True)
+    verdict = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            # The smallest base a public figure may have (officers.findings.MIN_PUBLIC_BASE).
+            models.CheckConstraint(
+                condition=models.Q(base__gte=50), name="officers_published_figure_base_50"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.finding}: {self.local_percent:.0f}% of {self.base}"

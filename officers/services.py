@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import kombu.exceptions
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,13 +20,16 @@ from django.utils import timezone
 from officers import exports
 from officers.cache import is_cached, survey_data_version
 from officers.errors import OfficerError
-from officers.models import Export, Finding, FindingsPage
-from officers.report import default_weighted, report_cached, report_key
+from officers.models import Export, Finding, FindingsPage, PublishedFigure
+from officers.report import Report, default_weighted, report_cached, report_key
 from officers.selectors import dashboard_key, survey_dashboard
 from results.errors import ResultsError
 from results.selectors import ResponseFilters
 from surveys.audit import audit_log
 from surveys.models import Survey
+
+if TYPE_CHECKING:
+    from officers.findings import Candidate
 
 logger = logging.getLogger(__name__)
 
@@ -217,14 +221,17 @@ def findings_save(
 
 
 def findings_publish(*, survey: Survey, user: AbstractBaseUser) -> FindingsPage:
-    """Put the page on the public web. Refused (OfficerError) unless at least one chosen
-    finding can be shown and every chosen one says what the council will do."""
+    """Put the page on the public web with its figures as they stand now; residents read those
+    figures until the page is published again, so they stay the ones the council wrote about.
+    Refused (OfficerError) unless at least one chosen finding can be shown and every chosen
+    one says what the council will do."""
     from officers.findings import candidates, public_report
 
     with transaction.atomic():
         page, _ = FindingsPage.objects.select_for_update().get_or_create(survey=survey)
+        report = public_report(survey=survey)
         chosen = {f.figure_key: f for f in page.findings.filter(chosen=True)}
-        shown = [c for c in candidates(report=public_report(survey=survey)) if c.key in chosen]
+        shown = [c for c in candidates(report=report) if c.key in chosen]
         if not any(c.publishable for c in shown):
             raise OfficerError(
                 "Choose at least one finding with enough answers to publish before publishing "
@@ -234,14 +241,77 @@ def findings_publish(*, survey: Survey, user: AbstractBaseUser) -> FindingsPage:
             raise OfficerError("Say what the council will do about every finding you chose.")
         page.published_at = timezone.now()
         page.published_by = user
-        page.save(update_fields=["published_at", "published_by"])
+        _figures_keep(page=page, report=report, shown=shown, chosen=chosen)
+        page.save(
+            update_fields=[
+                "published_at",
+                "published_by",
+                "figures_taken_at",
+                "figures_respondents",
+                "figures_weighted",
+            ]
+        )
         audit_log(
             actor=user,
             action="findings.published",
             survey=survey,
             findings=[" ".join(k).strip() for k in chosen],
+            respondents=page.figures_respondents,
         )
     return page
+
+
+def findings_figures_keep(*, survey: Survey) -> FindingsPage:
+    """Keep the figures of a page published before figures were kept with it, once: from then
+    on it behaves as if it had been published now. A page that has them is left alone."""
+    from officers.findings import candidates, public_report
+
+    with transaction.atomic():
+        page = FindingsPage.objects.select_for_update().get(survey=survey)
+        if not page.is_published or page.figures_taken_at is not None:
+            return page
+        report = public_report(survey=survey)
+        chosen = {f.figure_key: f for f in page.findings.filter(chosen=True)}
+        shown = [c for c in candidates(report=report) if c.key in chosen]
+        _figures_keep(page=page, report=report, shown=shown, chosen=chosen)
+        page.save(update_fields=["figures_taken_at", "figures_respondents", "figures_weighted"])
+        audit_log(
+            actor=None,
+            action="findings.figures_kept",
+            survey=survey,
+            respondents=page.figures_respondents,
+        )
+    return page
+
+
+def _figures_keep(
+    *,
+    page: FindingsPage,
+    report: Report | None,
+    shown: list[Candidate],
+    chosen: dict[tuple[str, str, str], Finding],
+) -> None:
+    """Replace the page's published figures with the publishable ones of ``shown`` (the page
+    is saved by the caller, inside its transaction)."""
+    PublishedFigure.objects.filter(finding__page=page).delete()
+    PublishedFigure.objects.bulk_create(
+        PublishedFigure(
+            finding=chosen[c.key],
+            position=c.index,
+            label=c.report_row.label,
+            local_percent=c.row.local_percent,
+            base=c.row.base,
+            national_percent=c.row.national_percent,
+            national_exact=bool(c.row.national_exact),
+            national_wording=c.row.national_wording,
+            verdict=c.row.verdict,
+        )
+        for c in shown
+        if c.publishable
+    )
+    page.figures_taken_at = timezone.now()
+    page.figures_respondents = report.comparison.respondents if report else 0
+    page.figures_weighted = bool(report and report.comparison.weighted)
 
 
 def findings_unpublish(*, survey: Survey, user: AbstractBaseUser) -> FindingsPage:

@@ -174,10 +174,9 @@ def findings_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def findings_public(request: HttpRequest, slug: str) -> HttpResponse:
-    """The published "what you told us" page: public, no sign-in, whole-survey figures only."""
-    page, report, shown = findings.public_findings_for(slug=slug)
+    """The published "what you told us" page: public, no sign-in, whole-survey figures only,
+    as they were when the page was published."""
+    page, shown = findings.public_findings_for(slug=slug)
     return render(
-        request,
-        "findings/page.html",
-        {"survey": page.survey, "page": page, "report": report, "findings": shown},
+        request, "findings/page.html", {"survey": page.survey, "page": page, "findings": shown}
     )

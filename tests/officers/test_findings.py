@@ -6,13 +6,18 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from officers.findings import MIN_PUBLIC_BASE, candidates, plain_sentence, public_report
-from officers.models import Finding, FindingsPage
+from officers.models import Finding, FindingsPage, PublishedFigure
 from officers.report import ReportRow
 from results.comparison import ComparisonRow
 from surveys.models import AuditEntry
+from surveys.services import response_record
+from tests.surveys.conftest import answers_for
 
 NEEDS = "Q4|needs|always or often"
 DIGNITY = "Q3|dignity|agree"  # asked of half the sample: 30 of the 60 seeded responses
@@ -81,6 +86,96 @@ def test_unpublishing_takes_the_page_down_and_both_are_audited(client, officer_c
     assert actions == ["findings.saved", "findings.published", "findings.unpublished"]
 
 
+def _public_needs_figures(client, survey) -> tuple[str, str, str]:
+    """What residents read about NEEDS: the percentage here, the base, and the sentence."""
+    content = client.get(reverse("findings", args=[survey.slug])).content.decode()
+    here, base = re.search(
+        r"understand their needs</th>\s*<td[^>]*>(\d+)%</td>\s*<td[^>]*>[^<]*</td>\s*"
+        r"<td[^>]*>(\d+)</td>",
+        content,
+    ).groups()
+    sentence = re.search(r"<p class=\"govuk-body\">([^<]*understand their needs[^<]*)</p>", content)
+    return here, base, sentence.group(1)
+
+
+def _more_responses_who_say_always(survey, count: int = 20) -> None:
+    answers = answers_for("A")
+    for _ in range(count):
+        response_record(
+            survey=survey,
+            answers={**answers, "AREA": "north", "Q4": {**answers["Q4"], "needs": "always"}},
+            mode="online",
+            split_arm="A",
+        )
+
+
+def test_published_page_keeps_its_figures_after_new_responses_arrive(client, published):
+    client.logout()
+    url = reverse("findings", args=[published.slug])
+    # 10 of the 60 seeded responses say "always" and 10 "often".
+    assert _public_needs_figures(client, published)[:2] == ("33", "60")
+    before = _public_needs_figures(client, published)
+
+    _more_responses_who_say_always(published)
+
+    assert public_report(survey=published).comparison.respondents == 80  # the report moved on
+    assert _public_needs_figures(client, published) == before
+    content = client.get(url).content.decode()
+    assert "60 people had answered" in content
+    taken = timezone.localtime(FindingsPage.objects.get(survey=published).figures_taken_at)
+    assert f"The figures were taken on {date_format(taken, 'j F Y')} at" in content
+
+
+def test_publishing_again_takes_the_figures_afresh(client, officer_client, published):
+    page = FindingsPage.objects.get(survey=published)
+    _more_responses_who_say_always(published)
+    url = reverse("officers:findings", args=[published.slug])
+    data = _form_data(published, {NEEDS: "We are redesigning repairs with residents."}, "publish")
+
+    assert officer_client.post(url, data).status_code == 302
+
+    client.logout()
+    here, base, sentence = _public_needs_figures(client, published)
+    assert (here, base) == ("50", "80")  # 40 of 80
+    assert "50% compared with" in sentence
+    assert (
+        "80 people had answered"
+        in client.get(reverse("findings", args=[published.slug])).content.decode()
+    )
+    again = FindingsPage.objects.get(survey=published)
+    assert again.figures_taken_at > page.figures_taken_at
+    assert PublishedFigure.objects.filter(finding__page=again).count() == 1
+    published_entries = AuditEntry.objects.filter(survey=published, action="findings.published")
+    assert [e.detail["respondents"] for e in published_entries.order_by("id")] == [60, 80]
+
+
+def test_a_finding_no_longer_chosen_leaves_the_public_page_at_once(
+    client, officer_client, published
+):
+    data = _form_data(published, {NEEDS: "We will ask residents to help redesign repairs."})
+    del data[next(k for k in data if k.startswith("publish_"))]  # the box unticked
+
+    officer_client.post(reverse("officers:findings", args=[published.slug]), data)
+
+    assert Finding.objects.get(
+        question_code="Q4", item_code="needs", net_label="always or often"
+    ).we_did
+    client.logout()
+    content = client.get(reverse("findings", args=[published.slug])).content.decode()
+    assert "data-finding=" not in content and 'id="no-findings"' in content
+
+
+def test_a_page_published_before_figures_were_kept_keeps_them_on_its_next_view(client, published):
+    PublishedFigure.objects.all().delete()
+    FindingsPage.objects.filter(survey=published).update(figures_taken_at=None)
+
+    client.logout()
+    assert _public_needs_figures(client, published)[:2] == ("33", "60")
+    _more_responses_who_say_always(published)
+    assert _public_needs_figures(client, published)[:2] == ("33", "60")
+    assert AuditEntry.objects.filter(survey=published, action="findings.figures_kept").count() == 1
+
+
 def test_no_figure_with_a_base_under_50_is_offered_or_shown(client, officer_client, seeded):
     offered = {"|".join(c.key): c for c in candidates(report=public_report(survey=seeded))}
     assert offered[DIGNITY].row.base < MIN_PUBLIC_BASE and not offered[DIGNITY].publishable
@@ -113,6 +208,15 @@ def test_no_subgroup_is_offered_or_published(client, officer_client, seeded):
     content = client.get(reverse("findings", args=[seeded.slug])).content.decode()
     for subgroup in ("15-24", "no internet access", "broadsheet"):
         assert subgroup not in content
+
+
+def test_the_database_refuses_a_published_figure_with_a_base_under_50(published):
+    finding = Finding.objects.get(question_code="Q3", item_code="dignity", net_label="agree")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PublishedFigure.objects.create(
+            finding=finding, position=0, label="Dignity", local_percent=60.0, base=49
+        )
 
 
 def test_publishing_needs_what_the_council_will_do(officer_client, seeded):
