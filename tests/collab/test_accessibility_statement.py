@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
+
+from collab import accessibility
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +42,13 @@ def test_statement_lists_the_contact_of_each_open_survey(client, survey):
 def test_every_resident_page_links_to_the_statement(client, survey):
     for url in ["/", reverse("surveys:landing", args=[survey.slug]), reverse("surveys:code")]:
         assert f'href="{reverse("accessibility")}"' in client.get(url).content.decode(), url
+
+
+def test_statement_gives_the_dates_kept_in_collab_accessibility(client, monkeypatch):
+    monkeypatch.setattr(accessibility, "STATEMENT_PREPARED", datetime.date(2027, 3, 1))
+    monkeypatch.setattr(accessibility, "LAST_TESTED", datetime.date(2027, 2, 14))
+
+    html = client.get(reverse("accessibility")).content.decode()
+
+    assert "This statement was prepared on 1 March 2027." in html
+    assert "The website was last tested on 14 February 2027," in html
