@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import (
-    Aggregate,
     Count,
     Exists,
     F,
@@ -367,8 +366,7 @@ def resolved_answer_counts(
     """Counts for filters already checked; ``item_codes`` restricts grid questions to those
     items (other questions are counted whole)."""
     rows = _answer_rows(resolved, question_codes=question_codes, item_codes=item_codes)
-    counts, _ = _grouped_cells(rows, {})
-    return counts
+    return _grouped_cells(rows)
 
 
 def resolved_subgroup_counts(
@@ -380,61 +378,58 @@ def resolved_subgroup_counts(
 ) -> dict[tuple[str, str], Counts]:
     """Counts within each of several subgroups (question code, option code), in one GROUP BY.
 
-    A subgroup is the respondents who chose that option. Each is one LEFT JOIN from the
-    response to that answer of theirs, made once per response on the build side of the hash
-    join, and three FILTERed sums; so the answer rows are read once however many subgroups
-    there are (a respondent in two subgroups counts in both). A respondent chooses an option
-    at most once, so the join never repeats a row: the invariant that already lets a count of
-    answer rows be a count of respondents.
+    A subgroup is the respondents who chose that option. The answers counted are joined to
+    their respondent's answers that put them in a subgroup, and grouped by that option too:
+    only members' answers are read into the sums, and a respondent in two subgroups counts in
+    both. A respondent chooses an option at most once, so the join never repeats a row within
+    a subgroup: the invariant that already lets a count of answer rows be a count of
+    respondents.
 
-    Only the questions and items that subgroup figures are published for belong here: a
-    FILTER costs something on every row, and adding them to the main GROUP BY over every
-    question was measured slower than this second, small statement (docs/benchmarks.md).
+    Only the questions and items that subgroup figures are published for belong here: the
+    main GROUP BY over every question stays free of the join (docs/benchmarks.md).
     """
     subgroup_option = _subgroup_option_ids(resolved.survey, list(subgroups))
     if not subgroup_option:
         return {}
     rows = _answer_rows(resolved, question_codes=question_codes, item_codes=item_codes)
-    _, by_subgroup = _grouped_cells(rows, subgroup_option)
+    subgroup_of = {option_id: key for key, option_id in subgroup_option.items()}
+    members = (
+        rows.answers.annotate(
+            member=FilteredRelation(
+                "response__answers",
+                condition=Q(response__answers__option_id__in=list(subgroup_of)),
+            )
+        )
+        .filter(member__isnull=False)
+        .values("question_id", "item_id", "option_id", subgroup_option_id=F("member__option_id"))
+        .annotate(n=Count("id"), **_weight_sums())
+        .order_by()
+    )
+    by_subgroup: dict[tuple[str, str], Counts] = {key: {} for key in subgroup_option}
+    with counting_transaction():
+        results = list(members)
+    for row in results:
+        if row["option_id"] is None:
+            continue  # text, number and area answers have no option to count here
+        by_subgroup[subgroup_of[row["subgroup_option_id"]]][rows.key(row)] = Cell(
+            row["n"], float(row["sum_w"]), float(row["sum_w2"])
+        )
     return by_subgroup
 
 
-def _grouped_cells(
-    rows: _AnswerRows, subgroup_option: dict[tuple[str, str], int]
-) -> tuple[Counts, dict[tuple[str, str], Counts]]:
-    """One GROUP BY of ``rows``: every respondent's cells, and each subgroup's."""
-    answers = rows.answers.annotate(
-        **{
-            f"subgroup_{i}": FilteredRelation(
-                "response__answers", condition=Q(response__answers__option_id=option_id)
-            )
-            for i, option_id in enumerate(subgroup_option.values())
-        }
+def _grouped_cells(rows: _AnswerRows) -> Counts:
+    """One GROUP BY of ``rows``: every respondent's cells."""
+    grouped = rows.answers.values("question_id", "item_id", "option_id").annotate(
+        n=Count("id"), **_weight_sums()
     )
-    aggregates: dict[str, Aggregate | Coalesce] = {"n": Count("id"), **_weight_sums()}
-    for i in range(len(subgroup_option)):
-        member = Q(**{f"subgroup_{i}__isnull": False})
-        aggregates[f"n_{i}"] = Count("id", filter=member)
-        aggregates[f"sum_w_{i}"] = Sum("response__weight", filter=member, output_field=FloatField())
-        aggregates[f"sum_w2_{i}"] = Sum(
-            F("response__weight") * F("response__weight"), filter=member, output_field=FloatField()
-        )
-    grouped = answers.values("question_id", "item_id", "option_id").annotate(**aggregates)
     counts: Counts = {}
-    by_subgroup: dict[tuple[str, str], Counts] = {key: {} for key in subgroup_option}
     with counting_transaction():
         results = list(grouped.order_by())
     for row in results:
         if row["option_id"] is None:
             continue  # text, number and area answers have no option to count here
-        key = rows.key(row)
-        counts[key] = Cell(row["n"], float(row["sum_w"]), float(row["sum_w2"]))
-        for i, subgroup in enumerate(subgroup_option):
-            if row[f"n_{i}"]:
-                by_subgroup[subgroup][key] = Cell(
-                    row[f"n_{i}"], float(row[f"sum_w_{i}"] or 0), float(row[f"sum_w2_{i}"] or 0)
-                )
-    return counts, by_subgroup
+        counts[rows.key(row)] = Cell(row["n"], float(row["sum_w"]), float(row["sum_w2"]))
+    return counts
 
 
 def _subgroup_option_ids(
