@@ -4,6 +4,13 @@ The code is the invitation code from the resident's letter or e-mail, or the cod
 were given to continue later. Erasure deletes the response's answers and the response
 itself, keeps an audit entry that says a response was erased (never which answers, nor
 the code), and asks results to reweight the survey when a complete response went.
+
+Erasure spends the code. A resume code goes with its response. An invitation is kept (its
+area counts towards response rates) but marked used, and an invitation that is used with no
+response left is one whose answers were erased: its code neither resumes nor starts a
+response again (surveys.services.invitation_redeem), and its invitee gets no reminders. The
+invitation stays counted as used, as it was the day the answers were sent: officers see the
+code spent and one response fewer.
 """
 
 from __future__ import annotations
@@ -11,14 +18,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from surveys.audit import audit_log
 from surveys.codes import code_hash, code_normalise
 from surveys.errors import CodeRejected
-from surveys.models import Answer, Invitation, Response, Survey
+from surveys.models import Answer, Invitation, Invitee, Response, Survey
 
 UNKNOWN_CODE = "We do not recognise that code. Check it and try again."
 NOTHING_TO_ERASE = "There are no answers for that code, so there is nothing to erase."
+ALREADY_ERASED = "The answers given with that code have already been erased."
+
+
+def erased_code_message(*, survey: Survey) -> str:
+    """What a resident is told who enters a code whose answers were erased."""
+    return (
+        "The answers given with that code have been erased, so it cannot be used again. "
+        f"If you want to take part after all, contact {survey.council.name}: {survey.contact}"
+    )
+
+
+def invitation_is_erased(*, invitation: Invitation, response: Response | None) -> bool:
+    """Whether this invitation's answers were erased, given the response it opens (if any)."""
+    return response is None and invitation.used_at is not None
 
 
 @dataclass(frozen=True)
@@ -37,6 +59,8 @@ def _response_for_code(code: str, *, lock: bool = False) -> Response:
     invitation = Invitation.objects.filter(code_hash=digest).first()
     if invitation is not None:
         response = responses.filter(invitation=invitation).first()
+        if invitation_is_erased(invitation=invitation, response=response):
+            raise CodeRejected(ALREADY_ERASED)
         if response is None:
             raise CodeRejected(NOTHING_TO_ERASE)
         return response
@@ -53,15 +77,27 @@ def erasure_preview(*, code: str) -> ErasureTarget:
 
 
 def response_erase(*, code: str) -> ErasureTarget:
-    """Delete the response a code opens, with its answers; raises CodeRejected."""
+    """Delete the response a code opens, with its answers, and spend the code; raises
+    CodeRejected."""
     from results.services import survey_responses_changed
 
     with transaction.atomic():
         response = _response_for_code(code, lock=True)
         target = ErasureTarget(survey=response.survey, is_complete=response.is_complete)
+        invitation_id = response.invitation_id
         answers = Answer.objects.filter(response=response).delete()[0]
         mode = response.mode
         response.delete()
+        if invitation_id is not None:
+            # In the same transaction as the delete: whoever enters the code sees either the
+            # response or the spent invitation, never an invitation free to start again.
+            Invitation.objects.filter(pk=invitation_id, used_at__isnull=True).update(
+                used_at=timezone.now()
+            )
+            # No reminder (with a fresh code) to someone who asked for their answers to go.
+            Invitee.objects.filter(invitation_id=invitation_id).update(
+                status=Invitee.Status.RESPONDED
+            )
         audit_log(
             actor=None,
             action="response.erased",
@@ -69,6 +105,7 @@ def response_erase(*, code: str) -> ErasureTarget:
             complete=target.is_complete,
             mode=mode,
             answer_rows=answers,
+            invitation_spent=invitation_id is not None,
         )
         if target.is_complete:
             survey_responses_changed(survey_id=target.survey.pk)

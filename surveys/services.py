@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from results.services import survey_responses_changed
 from surveys.codes import code_generate, code_hash
+from surveys.erasure import erased_code_message, invitation_is_erased
 from surveys.errors import CodeRejected, ResponseInvalid, ResponsesInvalid, SurveyUnavailable
 from surveys.kinds import KINDS, AnswerError
 from surveys.models import (
@@ -108,6 +109,8 @@ def invitation_redeem(*, code: str) -> Response:
     existing = Response.objects.filter(invitation=invitation).first()
     if existing and existing.is_complete:
         raise CodeRejected("That code has already been used to answer this survey.")
+    if invitation_is_erased(invitation=invitation, response=existing):
+        raise CodeRejected(erased_code_message(survey=invitation.survey))
     if invitation.expires_at and invitation.expires_at <= timezone.now():
         raise CodeRejected("That code has expired.")
     if existing:
