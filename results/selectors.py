@@ -343,8 +343,10 @@ def _answer_rows(
         whole = [q for q in question_code if q not in grid_ids]
         if whole:
             where |= Q(question_id__in=whole)
+    # The survey is named on both sides of the join to the responses: each side is then read
+    # for this survey alone, however many other surveys (of other councils) share the table.
     answers = (
-        Answer.objects.filter(survey=survey)
+        Answer.objects.filter(survey=survey, response__survey=survey)
         .filter(where)
         .filter(_response_condition(resolved, prefix="response__", outer="response_id"))
     )
@@ -397,7 +399,10 @@ def resolved_subgroup_counts(
         rows.answers.annotate(
             member=FilteredRelation(
                 "response__answers",
-                condition=Q(response__answers__option_id__in=list(subgroup_of)),
+                condition=Q(
+                    response__answers__survey=resolved.survey,
+                    response__answers__option_id__in=list(subgroup_of),
+                ),
             )
         )
         .filter(member__isnull=False)
