@@ -2,20 +2,69 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import HTML, Field, Layout, Size
+from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
-from django.utils.html import escape
+from django.forms.utils import flatatt
 
 from surveys.kinds import KINDS, AnswerError
 from surveys.kinds.area import uses_select
 from surveys.spec import PageSpec, QuestionSpec
 
+# The template that draws each kind of question; see templates/surveys/questions/.
+QUESTION_TEMPLATES = {
+    "single": "surveys/questions/radios.html",
+    "multi": "surveys/questions/checkboxes.html",
+    "grid": "surveys/questions/grid.html",
+    "number": "surveys/questions/number.html",
+    "text": "surveys/questions/textarea.html",
+    "area": "surveys/questions/radios.html",
+}
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    id: str
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One form field as its template draws it: ids, hint, errors and the answer shown."""
+
+    name: str
+    id: str
+    label: str
+    hint: str
+    errors: list[tuple[str, str]]  # (element id, message)
+    describedby: str
+    choices: list[ChoiceView]
+    value: str | None
+    attrs: str  # the kind's own widget attributes (inputmode, spellcheck, rows...)
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    template: str
+    text: str
+    hint: str
+    size: str  # of the legend: "m" for a question, "s" for a row of a grid
+    heading: bool  # the legend is the question's h2
+    max_length: int | None
+    fields: list[FieldView]
+
 
 class PageForm(forms.Form):
-    """The questions of one page, validated by their kinds' own rules."""
+    """The questions of one page, validated by their kinds' own rules.
+
+    Drawn by the small templates in templates/surveys/questions/ (one per kind of
+    question), in GOV.UK Frontend markup: see questions().
+    """
 
     def __init__(self, *args, page: PageSpec, arm: str, draft: dict[str, Any], **kwargs):
         self.page = page
@@ -24,11 +73,12 @@ class PageForm(forms.Form):
         for q in page.questions:
             initial.update(KINDS[q.kind].initial(q, arm, draft.get(q.code)))
         super().__init__(*args, initial=initial, **kwargs)
+        # The field names of each question, in page order (a grid has one per row).
+        self.question_fields: dict[str, list[str]] = {}
         for q in page.questions:
-            self.fields.update(KINDS[q.kind].form_fields(q, arm))
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(*[part for q in page.questions for part in _layout(q, arm)])
+            fields = KINDS[q.kind].form_fields(q, arm)
+            self.fields.update(fields)
+            self.question_fields[q.code] = list(fields)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -51,7 +101,7 @@ class PageForm(forms.Form):
         values: dict[str, Any] = {}
         for q in self.page.questions:
             kind = KINDS[q.kind]
-            names = kind.form_fields(q, self.arm).keys()
+            names = self.question_fields[q.code]
             if valid_only and any(name in self.errors for name in names):
                 if q.kind == "grid":
                     # Rows answered well are kept; only the rows in error are left out.
@@ -82,29 +132,76 @@ class PageForm(forms.Form):
             links.append(("main-content", message))
         return links
 
+    def questions(self) -> list[QuestionView]:
+        """The page's questions, ready for their templates: plain Django templates with
+        no logic of their own, which cost a fraction of a generic form layout."""
+        views = []
+        for q in self.page.questions:
+            views.append(
+                QuestionView(
+                    template=_template(q),
+                    text=q.text,
+                    hint=q.hint,
+                    size="s" if q.kind == "grid" else "m",
+                    heading=q.kind != "grid",
+                    max_length=q.max_length if q.kind == "text" else None,
+                    fields=[
+                        self._field_view(name, counted=bool(q.max_length))
+                        for name in self.question_fields[q.code]
+                    ],
+                )
+            )
+        return views
+
+    def _field_view(self, name: str, *, counted: bool) -> FieldView:
+        field = self.fields[name]
+        widget = field.widget
+        value = self[name].value()
+        field_id = f"id_{name}"
+        errors = [(f"{field_id}_{n}_error", m) for n, m in enumerate(self.errors.get(name, []), 1)]
+        described = [f"{field_id}_hint"] if field.help_text else []
+        choices: list[ChoiceView] = []
+        attrs = ""
+        if isinstance(widget, forms.Textarea):
+            # The character count's message, which its script finds by this id.
+            described += [f"{field_id}-info"] if counted else []
+        if isinstance(field, forms.ChoiceField):
+            chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+            choices = [
+                ChoiceView(
+                    id=f"{field_id}_{n}",
+                    value=str(code),
+                    label=str(label),
+                    checked=str(code) in chosen,
+                )
+                for n, (code, label) in enumerate(field.choices, 1)
+            ]
+            value = None
+        else:
+            attrs = flatatt(widget.attrs)
+            value = None if value in (None, "") else str(value)
+        return FieldView(
+            name=name,
+            id=field_id,
+            label=str(field.label),
+            hint=str(field.help_text),
+            errors=errors,
+            describedby=" ".join(described + [error_id for error_id, _ in errors]),
+            choices=choices,
+            value=value,
+            attrs=attrs,
+        )
+
+
+def _template(q: QuestionSpec) -> str:
+    if q.kind == "area" and uses_select(q):
+        return "surveys/questions/select.html"
+    return QUESTION_TEMPLATES[q.kind]
+
 
 def _as_select(form: PageForm, name: str) -> bool:
     q = next((q for q in form.page.questions if q.code == name), None)
     return bool(q and q.kind == "area" and uses_select(q))
-
-
-def _layout(q: QuestionSpec, arm: str) -> list:
-    hint = f'<div class="govuk-hint">{escape(q.hint)}</div>' if q.hint else ""
-    if q.kind == "grid":
-        fields = KINDS["grid"].form_fields(q, arm)
-        return [
-            HTML(f'<h2 class="govuk-heading-m">{escape(q.text)}</h2>{hint}'),
-            *[Field.radios(name, legend_size=Size.SMALL, small=True) for name in fields],
-        ]
-    if q.kind == "multi":
-        return [Field.checkboxes(q.code, legend_size=Size.MEDIUM, legend_tag="h2")]
-    if q.kind in ("single", "area"):
-        if q.kind == "area" and uses_select(q):
-            return [Field.select(q.code)]
-        return [Field.radios(q.code, legend_size=Size.MEDIUM, legend_tag="h2")]
-    if q.kind == "number":
-        return [Field.text(q.code, label_size=Size.MEDIUM, field_width=4)]
-    return [Field.textarea(q.code, label_size=Size.MEDIUM, max_characters=q.max_length)]
 
 
 class CodeForm(forms.Form):

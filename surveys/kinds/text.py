@@ -16,10 +16,11 @@ def limit(q: QuestionSpec) -> int:
 
 def form_fields(q: QuestionSpec, arm: str) -> dict[str, forms.Field]:
     # No max_length on the field: the browser would cut a pasted answer silently,
-    # whereas our own check tells the resident how much to shorten it.
+    # whereas our own check tells the resident how much to shorten it. Django's Textarea
+    # gives 10 rows, room for a few sentences.
     return {
         q.code: forms.CharField(
-            label=q.text, help_text=q.hint, required=False, widget=forms.Textarea(attrs={"rows": 5})
+            label=q.text, help_text=q.hint, required=False, widget=forms.Textarea
         )
     }
 
