@@ -405,9 +405,9 @@ def resolved_subgroup_counts(
                 ),
             )
         )
-        .filter(member__isnull=False)
+        .filter(member__option_id__isnull=False)
         .values("question_id", "item_id", "option_id", subgroup_option_id=F("member__option_id"))
-        .annotate(n=Count("id"), **_weight_sums())
+        .annotate(n=Count("*"), **_weight_sums())
         .order_by()
     )
     by_subgroup: dict[tuple[str, str], Counts] = {key: {} for key in subgroup_option}
@@ -425,7 +425,7 @@ def resolved_subgroup_counts(
 def _grouped_cells(rows: _AnswerRows) -> Counts:
     """One GROUP BY of ``rows``: every respondent's cells."""
     grouped = rows.answers.values("question_id", "item_id", "option_id").annotate(
-        n=Count("id"), **_weight_sums()
+        n=Count("*"), **_weight_sums()
     )
     counts: Counts = {}
     with counting_transaction():
