@@ -45,8 +45,23 @@ def _survey(slug: str) -> Survey:
     return get_object_or_404(Survey.objects.select_related("council", "questionnaire"), slug=slug)
 
 
+def _survey_and_current(request: HttpRequest, slug: str) -> tuple[Survey, Response | None]:
+    """The survey and this browser's response to it, in one query while a resident is
+    answering (every page they open); the survey alone otherwise."""
+    response_id = request.session.get(SESSION_KEY, {}).get(slug)
+    if response_id is not None:
+        response = (
+            Response.objects.select_related("survey__council", "survey__questionnaire")
+            .filter(pk=response_id, survey__slug=slug)
+            .first()
+        )
+        if response is not None:
+            return response.survey, response
+    return _survey(slug), None
+
+
 def survey_landing(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = _survey(slug)
+    survey, response = _survey_and_current(request, slug)
     availability = survey.availability()
     if availability != "open":
         return render(
@@ -54,7 +69,6 @@ def survey_landing(request: HttpRequest, slug: str) -> HttpResponse:
             "surveys/unavailable.html",
             {"survey": survey, "message": services.UNAVAILABLE_MESSAGES[availability]},
         )
-    response = _current(request, survey)
     return render(
         request,
         "surveys/landing.html",
@@ -68,10 +82,9 @@ def survey_landing(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def survey_start(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = _survey(slug)
+    survey, response = _survey_and_current(request, slug)
     if not survey.is_open():
         return _unavailable(request, survey, services.UNAVAILABLE_MESSAGES[survey.availability()])
-    response = _current(request, survey)
     if response and not response.is_complete:
         # A double click on "Start now" carries on with the response already begun.
         return redirect("surveys:page", slug=slug, number=response.furthest_page)
@@ -98,8 +111,7 @@ def code_enter(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/code.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _response_or_redirect(request: HttpRequest, survey: Survey):
-    response = _current(request, survey)
+def _response_or_redirect(request: HttpRequest, survey: Survey, response: Response | None):
     if response is None:
         return None, redirect("surveys:landing", slug=survey.slug)
     if response.is_complete:
@@ -113,8 +125,8 @@ def _response_or_redirect(request: HttpRequest, survey: Survey):
 
 @require_http_methods(["GET", "POST"])
 def survey_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    survey = _survey(slug)
-    response, early = _response_or_redirect(request, survey)
+    survey, response = _survey_and_current(request, slug)
+    response, early = _response_or_redirect(request, survey, response)
     if early:
         return early
     spec = services.spec_for(survey)
@@ -167,8 +179,8 @@ def survey_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def survey_review(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = _survey(slug)
-    response, early = _response_or_redirect(request, survey)
+    survey, response = _survey_and_current(request, slug)
+    response, early = _response_or_redirect(request, survey, response)
     if early:
         return early
     spec = services.spec_for(survey)
@@ -245,8 +257,7 @@ def _page_of(spec, code: str) -> int:
 
 @require_http_methods(["GET", "POST"])
 def survey_thanks(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = _survey(slug)
-    response = _current(request, survey)
+    survey, response = _survey_and_current(request, slug)
     if response is None or not response.is_complete:
         return redirect("surveys:landing", slug=slug)
     from surveys.panel import panel_offer_for
