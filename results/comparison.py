@@ -23,6 +23,7 @@ from results.selectors import (
     RespondentSummary,
     ResponseFilters,
     baseline_figures,
+    counting_transaction,
     filters_resolve,
     questions_by_code,
     resolved_answer_counts,
@@ -89,6 +90,14 @@ def survey_compare(
     Raises ResultsError when there is nothing to compare: no responses selected, unknown
     filter codes, or weighted results asked for when the survey has no weights.
     """
+    # One transaction, with JIT off, for all three counting statements.
+    with counting_transaction():
+        return _survey_compare(survey=survey, weighted=weighted, filters=filters)
+
+
+def _survey_compare(
+    *, survey: Survey, weighted: bool, filters: ResponseFilters | None
+) -> Comparison:
     filters = filters or ResponseFilters()
     resolved = filters_resolve(survey=survey, filters=filters)
     figures = baseline_figures(questionnaire_slug=survey.questionnaire.slug)
@@ -148,17 +157,19 @@ def survey_compare(
     # figure, and one more over the few items with subgroup figures, that counts every
     # published subgroup's members at once.
     overall = [f for f in figures if not f.has_subgroup]
+    by_subgroup = [f for f in figures if f.has_subgroup]
     counts = resolved_answer_counts(
         resolved=resolved,
         question_codes=sorted({f.question_code for f in overall}),
         item_codes=sorted({f.item_code for f in overall if f.item_code}),
+        questions=questions,
     )
-    by_subgroup = [f for f in figures if f.has_subgroup]
     sub_counts = resolved_subgroup_counts(
         resolved=resolved,
         subgroups=subgroup_keys,
         question_codes=sorted({f.question_code for f in by_subgroup}),
         item_codes=sorted({f.item_code for f in by_subgroup if f.item_code}),
+        questions=questions,
     )
     groups: dict[tuple[str, str] | None, _Group] = {
         None: _Group(filters, counts, _bases(counts, questions, respondents, None))

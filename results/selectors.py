@@ -10,8 +10,9 @@ weights: enough for an unweighted percentage, a weighted one, and the Kish effec
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -316,20 +317,32 @@ def _answer_rows(
     *,
     question_codes: Iterable[str] | None,
     item_codes: Iterable[str] | None,
+    questions: Mapping[str, Question] | None = None,
 ) -> _AnswerRows:
+    """The answer rows to count. ``questions`` (from questions_by_code, with items and options
+    prefetched) saves the three look-ups of ids and codes when the caller has them already."""
     survey = resolved.survey
-    questions = Question.objects.filter(questionnaire_id=survey.questionnaire_id)
-    if question_codes is not None:
-        questions = questions.filter(code__in=list(question_codes))
-    question_code = dict(questions.values_list("id", "code"))
-    item_rows = list(
-        _items(survey)
-        .filter(question_id__in=question_code)
-        .values_list("id", "code", "split_arm", "question_id")
-    )
-    option_code = dict(
-        Option.objects.filter(question_id__in=question_code).values_list("id", "code")
-    )
+    codes = None if question_codes is None else set(question_codes)
+    if questions is not None:
+        wanted_questions = [q for code, q in questions.items() if codes is None or code in codes]
+        question_code = {q.id: q.code for q in wanted_questions}
+        item_rows = [
+            (i.id, i.code, i.split_arm, q.id) for q in wanted_questions for i in q.items.all()
+        ]
+        option_code = {o.id: o.code for q in wanted_questions for o in q.options.all()}
+    else:
+        found = Question.objects.filter(questionnaire_id=survey.questionnaire_id)
+        if codes is not None:
+            found = found.filter(code__in=codes)
+        question_code = dict(found.values_list("id", "code"))
+        item_rows = list(
+            _items(survey)
+            .filter(question_id__in=question_code)
+            .values_list("id", "code", "split_arm", "question_id")
+        )
+        option_code = dict(
+            Option.objects.filter(question_id__in=question_code).values_list("id", "code")
+        )
     if item_codes is None:
         where = Q(question_id__in=list(question_code))
     else:
@@ -364,10 +377,13 @@ def resolved_answer_counts(
     resolved: ResolvedFilters,
     question_codes: Iterable[str] | None,
     item_codes: Iterable[str] | None = None,
+    questions: Mapping[str, Question] | None = None,
 ) -> Counts:
     """Counts for filters already checked; ``item_codes`` restricts grid questions to those
     items (other questions are counted whole)."""
-    rows = _answer_rows(resolved, question_codes=question_codes, item_codes=item_codes)
+    rows = _answer_rows(
+        resolved, question_codes=question_codes, item_codes=item_codes, questions=questions
+    )
     return _grouped_cells(rows)
 
 
@@ -377,6 +393,7 @@ def resolved_subgroup_counts(
     subgroups: Iterable[tuple[str, str]],
     question_codes: Iterable[str],
     item_codes: Iterable[str] | None = None,
+    questions: Mapping[str, Question] | None = None,
 ) -> dict[tuple[str, str], Counts]:
     """Counts within each of several subgroups (question code, option code), in one GROUP BY.
 
@@ -390,10 +407,12 @@ def resolved_subgroup_counts(
     Only the questions and items that subgroup figures are published for belong here: the
     main GROUP BY over every question stays free of the join (docs/benchmarks.md).
     """
-    subgroup_option = _subgroup_option_ids(resolved.survey, list(subgroups))
+    subgroup_option = _subgroup_option_ids(resolved.survey, list(subgroups), questions=questions)
     if not subgroup_option:
         return {}
-    rows = _answer_rows(resolved, question_codes=question_codes, item_codes=item_codes)
+    rows = _answer_rows(
+        resolved, question_codes=question_codes, item_codes=item_codes, questions=questions
+    )
     subgroup_of = {option_id: key for key, option_id in subgroup_option.items()}
     members = (
         rows.answers.annotate(
@@ -438,19 +457,32 @@ def _grouped_cells(rows: _AnswerRows) -> Counts:
 
 
 def _subgroup_option_ids(
-    survey: Survey, subgroups: Sequence[tuple[str, str]]
+    survey: Survey,
+    subgroups: Sequence[tuple[str, str]],
+    *,
+    questions: Mapping[str, Question] | None = None,
 ) -> dict[tuple[str, str], int]:
-    """Option ids of subgroups, in one query; a bad code gets _option_ids' clear message."""
+    """Option ids of subgroups, in one query (none if ``questions`` are given); a bad code
+    gets _option_ids' clear message."""
     if not subgroups:
         return {}
-    found = {
-        (question_code, option_code): option_id
-        for question_code, option_code, option_id in Option.objects.filter(
-            question__questionnaire_id=survey.questionnaire_id,
-            question__kind__in=[Question.Kind.SINGLE, Question.Kind.MULTI],
-            question__code__in={q for q, _ in subgroups},
-        ).values_list("question__code", "code", "id")
-    }
+    kinds = (Question.Kind.SINGLE, Question.Kind.MULTI)
+    if questions is not None:
+        found = {
+            (q.code, o.code): o.id
+            for q in questions.values()
+            if q.kind in kinds
+            for o in q.options.all()
+        }
+    else:
+        found = {
+            (question_code, option_code): option_id
+            for question_code, option_code, option_id in Option.objects.filter(
+                question__questionnaire_id=survey.questionnaire_id,
+                question__kind__in=kinds,
+                question__code__in={q for q, _ in subgroups},
+            ).values_list("question__code", "code", "id")
+        }
     ids: dict[tuple[str, str], int] = {}
     for key in subgroups:
         if key not in found:
@@ -467,17 +499,28 @@ def counting_transaction() -> Iterator[None]:
     JIT thresholds: compiling then took longer than executing (EXPLAIN ANALYZE on 100,000
     responses: 2 to 6 s of LLVM optimisation for a 2 s statement). The benchmark runs its raw
     SQL inside this too, so that it compares like with like. SET LOCAL ends with the
-    transaction; inside a caller's transaction it is put back on the way out.
+    transaction; inside a caller's transaction it is put back on the way out. Nested, it adds
+    nothing: a caller running several counting statements wraps them all in one.
     """
-    postgres = connection.vendor == "postgresql"
-    with transaction.atomic():
-        if postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
+    if _counting.get():
         yield
-        if postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit TO DEFAULT")
+        return
+    postgres = connection.vendor == "postgresql"
+    token = _counting.set(True)
+    try:
+        with transaction.atomic():
+            if postgres:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL jit = off")
+            yield
+            if postgres:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL jit TO DEFAULT")
+    finally:
+        _counting.reset(token)
+
+
+_counting: ContextVar[bool] = ContextVar("counting", default=False)
 
 
 def _items(survey: Survey) -> QuerySet:

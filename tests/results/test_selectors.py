@@ -173,8 +173,9 @@ def test_unknown_filter_codes_are_refused_with_a_clear_message(survey, filters, 
         survey_answer_counts(survey=survey, filters=filters)
 
 
-def test_subgroup_counts_come_from_one_pass_and_match_filtered_counts(survey, dataset):
-    from results.selectors import filters_resolve, resolved_subgroup_counts
+@pytest.mark.parametrize("codes_given", [False, True], ids=["codes looked up", "codes given"])
+def test_subgroup_counts_come_from_one_pass_and_match_filtered_counts(survey, dataset, codes_given):
+    from results.selectors import filters_resolve, questions_by_code, resolved_subgroup_counts
 
     resolved = filters_resolve(survey=survey, filters=ResponseFilters())
     by_group = resolved_subgroup_counts(
@@ -182,6 +183,7 @@ def test_subgroup_counts_come_from_one_pass_and_match_filtered_counts(survey, da
         subgroups=[("AGE", "15_24"), ("INTERNET", "no")],
         question_codes=["Q2", "Q4"],
         item_codes=["needs"],
+        questions=questions_by_code(survey=survey) if codes_given else None,
     )
     for subgroup, counts in by_group.items():
         expected = survey_answer_counts(
@@ -195,3 +197,47 @@ def test_subgroup_counts_come_from_one_pass_and_match_filtered_counts(survey, da
     assert by_group[("AGE", "15_24")][("Q4", "needs", "always")] == Cell(1, 1.0, 1.0)
     assert by_group[("INTERNET", "no")][("Q4", "needs", "always")] == Cell(1, 1.0, 1.0)
     assert ("Q4", "decisions", "never") not in by_group[("AGE", "15_24")]
+
+
+def test_answer_counts_are_the_same_with_the_codes_given(survey, dataset):
+    from results.selectors import filters_resolve, questions_by_code, resolved_answer_counts
+
+    resolved = filters_resolve(survey=survey, filters=ResponseFilters())
+    looked_up = resolved_answer_counts(
+        resolved=resolved, question_codes=["Q2", "Q3", "Q4"], item_codes=["needs", "dignity"]
+    )
+    given = resolved_answer_counts(
+        resolved=resolved,
+        question_codes=["Q2", "Q3", "Q4"],
+        item_codes=["needs", "dignity"],
+        questions=questions_by_code(survey=survey),
+    )
+    assert given == looked_up
+    assert ("Q4", "decisions", "never") not in given  # an item not asked for stays out
+
+
+def test_nested_counting_transactions_set_the_session_once_and_put_it_back(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from results.selectors import counting_transaction
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        counting_transaction(),
+        counting_transaction(),  # nested: adds nothing
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT 1")
+    statements = [q["sql"] for q in queries.captured_queries]
+    if connection.vendor == "postgresql":
+        assert statements.count("SET LOCAL jit = off") == 1
+        assert statements.count("SET LOCAL jit TO DEFAULT") == 1
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            after = cursor.fetchone()[0]
+            cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'")
+            assert after == cursor.fetchone()[0]
+    else:
+        assert "SELECT 1" in statements
+        assert not [s for s in statements if "jit" in s]  # a PostgreSQL setting only
