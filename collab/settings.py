@@ -165,6 +165,7 @@ CELERY_BEAT_SCHEDULE = {
     "close-due-surveys": {"task": "surveys.tasks.survey_close_due", "schedule": 300.0},
     "apply-retention": {"task": "surveys.tasks.apply_retention", "schedule": 24 * 3600.0},
     "reweight-stale-surveys": {"task": "results.reweight_stale_surveys", "schedule": 600.0},
+    "tidy-exports": {"task": "officers.tidy_exports", "schedule": 3600.0},
 }
 
 if not DEBUG:

@@ -2,6 +2,9 @@
 
 Export files hold answers, never invitees' names or addresses, but they are still a council's
 data: they are stored outside the public media URL and only served through a scoped view.
+Every export file on disk is one a record points to: a file is written under a temporary name
+and only takes its final name as its record is marked ready (officers.services.export_build),
+and anything else under exports/ is removed by the clean-up (officers.services.exports_tidy).
 """
 
 from __future__ import annotations
@@ -40,6 +43,14 @@ class Export(models.Model):
     message = models.TextField(blank=True)
     file = models.FileField(upload_to=_export_path, blank=True, max_length=300)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the worker building it: a second delivery of the task (Redis hands a task
+    # back when it outlives the visibility timeout) leaves a fresh lease alone and takes over
+    # a stale one. Only the holder of claim_token may record the file.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker has started building it."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,15 +6,19 @@ Every export and every publication is recorded (who, when, what).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import kombu.exceptions
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from officers import exports
@@ -32,6 +36,14 @@ if TYPE_CHECKING:
     from officers.findings import Candidate
 
 logger = logging.getLogger(__name__)
+
+# How long a worker's claim on an export lasts without news from it; every progress report
+# renews it. A second delivery of the build task (Redis hands a task back once it has been
+# running longer than the visibility timeout) leaves a fresher claim alone, so the build is
+# never run twice at once; an older one is taken to belong to a lost worker.
+EXPORT_LEASE = dt.timedelta(minutes=30)
+# A build that kills its worker every time is failed rather than started for ever.
+EXPORT_MAX_ATTEMPTS = 3
 
 
 def export_create(*, survey: Survey, user: AbstractBaseUser, kind: str, weighted: bool) -> Export:
@@ -59,53 +71,175 @@ def export_downloaded(*, export: Export, user: AbstractBaseUser) -> None:
     )
 
 
-def export_progress(*, export_id: int, percent: int) -> None:
-    Export.objects.filter(pk=export_id, status=Export.Status.RUNNING).update(
-        progress=max(1, min(percent, 99))
+def export_progress(*, export_id: int, token: str, percent: int) -> None:
+    """Show how far the build has got, and renew the builder's lease while it does."""
+    Export.objects.filter(pk=export_id, status=Export.Status.RUNNING, claim_token=token).update(
+        progress=max(1, min(percent, 99)), claimed_at=timezone.now()
     )
 
 
+def _lease_stale(now: dt.datetime) -> Q:
+    """Running exports whose builder has not been heard of for a lease (or that were claimed
+    before exports had leases): their worker is taken to be lost."""
+    stale = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - EXPORT_LEASE)
+    return Q(status=Export.Status.RUNNING) & stale
+
+
 def export_build(*, export_id: int) -> Export:
-    """Build an export's file. Safe to run twice: a finished export is left as it is, and a
-    run that was cut off (a worker lost mid-build) is started again from the beginning."""
+    """Build an export's file. Safe to run twice, and twice at once: a finished export is left
+    as it is; a delivery that finds another worker's lease fresh leaves the build to it; one
+    that finds it stale (that worker lost) builds it again from the beginning, after removing
+    whatever the lost attempt left on disk. Only the worker holding the lease records a file.
+    """
+    token = uuid.uuid4().hex
+    now = timezone.now()
     claimed = Export.objects.filter(
-        pk=export_id, status__in=[Export.Status.QUEUED, Export.Status.RUNNING]
-    ).update(status=Export.Status.RUNNING, progress=1)
+        Q(status=Export.Status.QUEUED) | _lease_stale(now), pk=export_id
+    ).update(
+        status=Export.Status.RUNNING,
+        progress=1,
+        claimed_at=now,
+        claim_token=token,
+        attempts=F("attempts") + 1,
+    )
     export = Export.objects.select_related("survey__council", "survey__questionnaire").get(
         pk=export_id
     )
     if not claimed:
         return export
+    _export_leftovers_remove(export)
+    if export.attempts > EXPORT_MAX_ATTEMPTS:
+        return _export_failed(
+            export,
+            token,
+            "Building this export was cut off too many times before it finished. Ask for it "
+            "again; if it happens again, tell the Collab team.",
+        )
     try:
         content = exports.export_content(
             export=export,
-            progress=lambda percent: export_progress(export_id=export_id, percent=percent),
+            progress=lambda percent: export_progress(
+                export_id=export_id, token=token, percent=percent
+            ),
         )
     except (ResultsError, OfficerError) as error:
-        return _export_failed(export, str(error))
+        return _export_failed(export, token, str(error))
     except Exception:
         # The officer sees that it failed; the traceback goes to the log for the developers.
         logger.exception("Export %s failed", export_id)
-        _export_failed(export, "Something went wrong while building this export. Try again.")
+        _export_failed(export, token, "Something went wrong while building this export. Try again.")
         raise
+    return _export_file_record(export=export, token=token, content=content)
+
+
+def _export_file_record(*, export: Export, token: str, content: bytes) -> Export:
+    """Write the file under a temporary name beside its final one, then, in one transaction,
+    mark the export ready (if this worker still holds the lease) and rename the file into
+    place. The rename is atomic and comes before the commit, so a ready export always has its
+    whole file; a worker lost between the two leaves a file no record points to, which the
+    next attempt at this export or the clean-up (exports_tidy) removes."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    export.file.save(
-        f"{export.survey.slug}-{stamp}.{export.extension}", ContentFile(content), save=False
+    name = export.file.field.generate_filename(
+        export, f"{export.survey.slug}-{stamp}.{export.extension}"
     )
-    export.status = Export.Status.READY
-    export.progress = 100
-    export.finished_at = timezone.now()
-    export.message = ""
-    export.save(update_fields=["file", "status", "progress", "finished_at", "message"])
+    final = Path(export.file.storage.path(name))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_name(f"{export.pk}-{token}.partial")
+    recorded = 0
+    try:
+        with partial.open("xb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        with transaction.atomic():
+            recorded = Export.objects.filter(
+                pk=export.pk, status=Export.Status.RUNNING, claim_token=token
+            ).update(
+                file=name,
+                status=Export.Status.READY,
+                progress=100,
+                finished_at=timezone.now(),
+                message="",
+            )
+            if recorded:
+                os.replace(partial, final)
+    except BaseException:
+        if recorded:
+            # Rolled back after the rename (the commit failed): no record points to the file.
+            final.unlink(missing_ok=True)
+        raise
+    finally:
+        partial.unlink(missing_ok=True)
+    if not recorded:
+        logger.info("Export %s was taken over by another worker; its file is not kept", export.pk)
+    export.refresh_from_db()
     return export
 
 
-def _export_failed(export: Export, message: str) -> Export:
-    export.status = Export.Status.FAILED
-    export.message = message
-    export.finished_at = timezone.now()
-    export.save(update_fields=["status", "message", "finished_at"])
+def _export_directory(export: Export) -> Path:
+    name = export.file.field.generate_filename(export, "name")
+    return Path(export.file.storage.path(name)).parent
+
+
+def _export_leftovers_remove(export: Export) -> None:
+    """Remove every file of this export that an earlier, lost attempt left behind (a partial
+    file, or a whole one renamed just before its worker died). None is the export's own: an
+    export being built has none until it is marked ready."""
+    directory = _export_directory(export)
+    if directory.is_dir():
+        for path in directory.glob(f"{export.pk}-*"):
+            path.unlink(missing_ok=True)
+
+
+def _export_failed(export: Export, token: str, message: str) -> Export:
+    Export.objects.filter(pk=export.pk, status=Export.Status.RUNNING, claim_token=token).update(
+        status=Export.Status.FAILED, message=message, finished_at=timezone.now()
+    )
+    export.refresh_from_db()
     return export
+
+
+@dataclass(frozen=True)
+class ExportsTidied:
+    files_removed: int
+    exports_queued: int
+
+
+def exports_tidy(*, now: dt.datetime | None = None) -> ExportsTidied:
+    """Run hourly by Celery beat, so that every file of answers on disk is accounted for and
+    no export waits for ever.
+
+    - Files under exports/ that no export record points to are removed: what a worker lost
+      between writing a file and recording it left, and the files of exports (or surveys)
+      deleted since. A file younger than a lease is left alone: it may be a build in hand.
+    - Exports whose builder's lease ran out (and queued ones that no worker has started
+      within a lease) are queued again: the worker holding the lease may have died after a
+      second delivery of its task left the build to it.
+    """
+    from officers.tasks import build_export
+
+    now = now or timezone.now()
+    storage = Export._meta.get_field("file").storage
+    root = Path(storage.path("exports"))
+    recorded = set(Export.objects.exclude(file="").values_list("file", flat=True))
+    removed = 0
+    if root.is_dir():
+        base = Path(storage.path(""))
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+            if path.relative_to(base).as_posix() in recorded or now - modified < EXPORT_LEASE:
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        logger.warning("Removed %s export files that no export record points to", removed)
+    stuck = Export.objects.filter(
+        Q(status=Export.Status.QUEUED, created_at__lt=now - EXPORT_LEASE) | _lease_stale(now)
+    )
+    queued = list(stuck.values_list("pk", flat=True))
+    for export_id in queued:
+        build_export.delay(export_id)
+    return ExportsTidied(files_removed=removed, exports_queued=len(queued))
 
 
 # ---------------------------------------------------------------------------------------------

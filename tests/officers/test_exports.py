@@ -4,13 +4,22 @@ opened with the libraries officers' tools use."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import os
+from pathlib import Path
+from unittest import mock
 
 import pytest
+from django.db import DatabaseError
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 
+from officers import exports
 from officers.models import Export
-from officers.services import export_build
+from officers.services import EXPORT_LEASE, export_build, exports_tidy
+from officers.tasks import build_export, tidy_exports
 from surveys.models import AuditEntry, Invitation, Response
 from surveys.services import response_record
 from tests.officers.factories import export_make
@@ -224,3 +233,207 @@ def test_officer_cannot_start_an_export_of_another_councils_survey(client, other
 
     assert response.status_code == 404
     assert not Export.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# A task delivered twice, a worker lost mid-build: one build at a time, no file left behind
+
+
+def _files(survey) -> list[str]:
+    """Every file under the survey's export folder, by name."""
+    from django.conf import settings
+
+    folder = Path(settings.MEDIA_ROOT) / "exports" / survey.council.slug / survey.slug
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def _building(then):
+    """export_content that calls ``then(export)`` the first time, in the middle of the build,
+    as a second delivery of the task arriving while the first is still at work would."""
+    real = exports.export_content
+    calls: list[int] = []
+
+    def content(*, export, progress):
+        calls.append(export.pk)
+        if len(calls) == 1:
+            then(export)
+        return real(export=export, progress=progress)
+
+    return mock.patch("officers.services.exports.export_content", side_effect=content), calls
+
+
+def test_a_second_delivery_while_the_first_is_building_leaves_the_build_to_it(officer, answered):
+    export = Export.objects.create(survey=answered, created_by=officer, kind="csv")
+    second: list[Export] = []
+    patch, calls = _building(lambda e: second.append(export_build(export_id=e.pk)))
+
+    with patch:
+        first = export_build(export_id=export.pk)
+
+    assert second[0].status == Export.Status.RUNNING, "the second delivery did not build"
+    assert calls == [export.pk]
+    assert (first.status, first.attempts) == (Export.Status.READY, 1)
+    assert _files(answered) == [first.file.name.rsplit("/", 1)[-1]]
+
+
+def test_a_delivery_after_the_lease_ran_out_builds_again_and_the_lost_worker_keeps_no_file(
+    officer, answered
+):
+    export = Export.objects.create(survey=answered, created_by=officer, kind="csv")
+
+    def lease_runs_out_then_delivered_again(e):
+        # The first worker is not heard of for a whole lease: taken to be lost.
+        Export.objects.filter(pk=e.pk).update(claimed_at=F("claimed_at") - EXPORT_LEASE)
+        export_build(export_id=e.pk)
+
+    patch, calls = _building(lease_runs_out_then_delivered_again)
+    with patch:
+        first = export_build(export_id=export.pk)
+
+    assert calls == [export.pk, export.pk]
+    assert (first.status, first.attempts) == (Export.Status.READY, 2)
+    assert _files(answered) == [first.file.name.rsplit("/", 1)[-1]]
+
+
+class WorkerLost(BaseException):
+    """A worker dying mid-task: nothing in the build catches it."""
+
+
+def test_a_worker_whose_lease_was_taken_over_records_nothing(officer, answered):
+    export = Export.objects.create(survey=answered, created_by=officer, kind="csv")
+
+    def taken_over_by_a_worker_still_building(e):
+        Export.objects.filter(pk=e.pk).update(claimed_at=F("claimed_at") - EXPORT_LEASE)
+        dies = mock.patch("officers.services.exports.export_content", side_effect=WorkerLost)
+        with dies, pytest.raises(WorkerLost):
+            export_build(export_id=e.pk)
+
+    patch, _ = _building(taken_over_by_a_worker_still_building)
+    with patch:
+        first = export_build(export_id=export.pk)
+
+    # The first worker finished, but the export is the second one's: it stays running, with
+    # no file, until the second finishes (or its own lease runs out).
+    assert (first.status, first.file.name, first.attempts) == (Export.Status.RUNNING, "", 2)
+    assert _files(answered) == []
+
+
+def test_files_left_by_a_lost_attempt_are_removed_when_the_task_comes_back(officer, answered):
+    other = export_make(survey=answered, user=officer)
+    export = Export.objects.create(
+        survey=answered, created_by=officer, kind="csv", status=Export.Status.RUNNING, progress=40
+    )
+    folder = Path(other.file.path).parent
+    # A half-written file, and a whole one renamed just before its worker died unrecorded.
+    (folder / f"{export.pk}-0123456789abcdef0123456789abcdef.partial").write_bytes(b"id,Q1")
+    (folder / f"{export.pk}-{answered.slug}-20260101-0900.csv").write_bytes(b"id,Q1\n1,2\n")
+
+    assert build_export.delay(export.pk).get() == Export.Status.READY
+
+    export.refresh_from_db()
+    assert _files(answered) == sorted(
+        [other.file.name.rsplit("/", 1)[-1], export.file.name.rsplit("/", 1)[-1]]
+    )
+    with export.file.open("rb") as f:
+        assert len(list(csv.DictReader(io.StringIO(f.read().decode("utf-8-sig"))))) == 24
+
+
+def test_an_export_file_takes_its_final_name_only_once_it_is_whole(officer, answered):
+    export = Export.objects.create(survey=answered, created_by=officer, kind="csv")
+    seen: list[list[str]] = []
+    real_fsync = os.fsync
+
+    def while_writing(fd):
+        seen.append(_files(answered))
+        real_fsync(fd)
+
+    with mock.patch("officers.services.os.fsync", side_effect=while_writing):
+        built = export_build(export_id=export.pk)
+
+    assert seen == [[f"{export.pk}-{built.claim_token}.partial"]]
+    assert _files(answered) == [built.file.name.rsplit("/", 1)[-1]]
+
+
+def test_a_file_whose_record_cannot_be_saved_is_not_left_on_disk(officer, answered):
+    export = Export.objects.create(survey=answered, created_by=officer, kind="csv")
+    real_replace = os.replace
+
+    def renamed_then_commit_fails(source, target):
+        real_replace(source, target)
+        raise DatabaseError("the database went away before the commit")
+
+    commit_fails = mock.patch("officers.services.os.replace", side_effect=renamed_then_commit_fails)
+    with commit_fails, pytest.raises(DatabaseError):
+        export_build(export_id=export.pk)
+
+    export.refresh_from_db()
+    assert (export.status, export.file.name) == (Export.Status.RUNNING, "")
+    assert _files(answered) == []
+
+
+def test_an_export_that_keeps_losing_its_worker_fails_instead_of_starting_for_ever(
+    officer, answered
+):
+    export = Export.objects.create(
+        survey=answered, created_by=officer, kind="csv", status=Export.Status.RUNNING, attempts=3
+    )
+
+    built = export_build(export_id=export.pk)
+
+    assert built.status == Export.Status.FAILED
+    assert "cut off too many times" in built.message
+    assert _files(answered) == []
+
+
+def test_clean_up_removes_export_files_no_record_points_to(officer, answered):
+    kept = export_make(survey=answered, user=officer)
+    deleted = export_make(survey=answered, user=officer)
+    orphan = deleted.file.path
+    deleted.delete()
+    folder = Path(kept.file.path).parent
+    stray = folder / "999-0123456789abcdef0123456789abcdef.partial"
+    stray.write_bytes(b"id,Q1")
+    an_hour_ago = (timezone.now() - dt.timedelta(hours=1)).timestamp()
+    for path in (kept.file.path, orphan, stray):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    just_written = folder / "1000-0123456789abcdef0123456789abcdef.partial"
+    just_written.write_bytes(b"id,Q1")
+
+    assert tidy_exports.delay().get() == 2
+
+    # A file younger than a lease may be a build in hand: it goes at a later clean-up.
+    assert _files(answered) == sorted([kept.file.name.rsplit("/", 1)[-1], just_written.name])
+    assert exports_tidy(now=timezone.now() + EXPORT_LEASE).files_removed == 1
+    assert _files(answered) == [kept.file.name.rsplit("/", 1)[-1]]
+
+
+def test_clean_up_queues_again_an_export_whose_worker_was_lost(officer, answered):
+    now = timezone.now()
+    lost = Export.objects.create(
+        survey=answered,
+        created_by=officer,
+        kind="csv",
+        status=Export.Status.RUNNING,
+        claimed_at=now - EXPORT_LEASE - dt.timedelta(minutes=1),
+    )
+    building = Export.objects.create(
+        survey=answered,
+        created_by=officer,
+        kind="csv",
+        status=Export.Status.RUNNING,
+        claimed_at=now,
+    )
+
+    assert exports_tidy(now=now).exports_queued == 1
+
+    lost.refresh_from_db()
+    building.refresh_from_db()
+    assert lost.status == Export.Status.READY
+    assert (building.status, building.file.name) == (Export.Status.RUNNING, "")
+
+
+def test_export_clean_up_is_scheduled_by_celery_beat(settings):
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == tidy_exports.name
+    )
+    assert entry["schedule"] <= 3600
