@@ -236,6 +236,10 @@ def survey_reweight(*, survey_id: int, cap: float | None = DEFAULT_CAP) -> Weigh
 
     On failure (targets the respondents cannot meet) a failed run is recorded with the reason
     and the weights stay as they were. With no targets every weight is set back to 1.
+
+    A run that changes nothing (the task delivered again after it finished, or targets set
+    again to the same shares) records nothing either and returns the last run: a new run
+    would change the survey's data version and send officers' reports to be computed again.
     """
     with transaction.atomic():
         # Serialises concurrent runs for the same survey (a no-op lock on SQLite, which
@@ -250,9 +254,10 @@ def survey_reweight(*, survey_id: int, cap: float | None = DEFAULT_CAP) -> Weigh
         )
         targets = survey_targets(survey=survey)
         if not targets:
-            Response.objects.filter(survey=survey).exclude(weight=1.0).update(weight=1.0)
-            return WeightingRun.objects.create(
+            changed = Response.objects.filter(survey=survey).exclude(weight=1.0).update(weight=1.0)
+            return _run_record(
                 survey=survey,
+                weights_changed=changed,
                 status=WeightingRun.Status.OK,
                 message="No population targets: every response counts once.",
                 respondents=len(response_ids),
@@ -269,16 +274,21 @@ def survey_reweight(*, survey_id: int, cap: float | None = DEFAULT_CAP) -> Weigh
             )
             result = rake(margins, margin_targets, cap=cap, labels=labels)
         except WeightingError as error:
-            return WeightingRun.objects.create(
+            return _run_record(
                 survey=survey,
+                weights_changed=0,
                 status=WeightingRun.Status.FAILED,
                 message=str(error),
                 respondents=len(response_ids),
+                efficiency=None,
+                effective_base=None,
+                iterations=None,
                 cap=cap,
             )
-        _weights_write(response_ids=response_ids, weights=result.weights)
-        return WeightingRun.objects.create(
+        changed = _weights_write(response_ids=response_ids, weights=result.weights)
+        return _run_record(
             survey=survey,
+            weights_changed=changed,
             status=WeightingRun.Status.OK,
             message=f"Weighted on {', '.join(targets)}.",
             respondents=len(response_ids),
@@ -287,6 +297,44 @@ def survey_reweight(*, survey_id: int, cap: float | None = DEFAULT_CAP) -> Weigh
             iterations=result.iterations,
             cap=cap,
         )
+
+
+def _run_record(
+    *,
+    survey: Survey,
+    weights_changed: int,
+    status: str,
+    message: str,
+    respondents: int,
+    efficiency: float | None,
+    effective_base: float | None,
+    iterations: int | None,
+    cap: float | None,
+) -> WeightingRun:
+    """Record a run, unless it repeats the last one: no weight changed, no response was
+    submitted since, and the run would say exactly what the last one says (which covers the
+    targets: other shares give other weights or another efficiency). Then the last run is
+    still true, and it is returned instead."""
+    fields = {
+        "status": status,
+        "message": message,
+        "respondents": respondents,
+        "efficiency": efficiency,
+        "effective_base": effective_base,
+        "iterations": iterations,
+        "cap": cap,
+    }
+    last = WeightingRun.objects.filter(survey=survey).order_by("-created_at", "-id").first()
+    if (
+        last is not None
+        and not weights_changed
+        and all(getattr(last, name) == value for name, value in fields.items())
+        and not Response.objects.filter(
+            survey=survey, status=Response.Status.COMPLETE, submitted_at__gt=last.created_at
+        ).exists()
+    ):
+        return last
+    return WeightingRun.objects.create(survey=survey, **fields)
 
 
 def _margins(
@@ -337,7 +385,8 @@ def _margins(
     return margins, margin_targets, labels
 
 
-def _weights_write(*, response_ids: list[int], weights: Iterable[float]) -> None:
+def _weights_write(*, response_ids: list[int], weights: Iterable[float]) -> int:
+    """Store the weights; returns how many of them changed."""
     weights = [float(w) for w in weights]
     if connection.vendor == "postgresql":
         # One statement whatever the size: the arrays travel as two parameters.
@@ -350,9 +399,21 @@ def _weights_write(*, response_ids: list[int], weights: Iterable[float]) -> None
                 "WHERE r.id = v.id AND r.weight IS DISTINCT FROM v.w",
                 [response_ids, weights],
             )
-        return
-    objects = [Response(id=i, weight=w) for i, w in zip(response_ids, weights, strict=True)]
-    Response.objects.bulk_update(objects, ["weight"], batch_size=WEIGHT_BATCH)
+            return cursor.rowcount
+    # Elsewhere (SQLite) too, only the weights that changed are written.
+    changed: list[Response] = []
+    for start in range(0, len(response_ids), WEIGHT_BATCH):
+        end = start + WEIGHT_BATCH
+        batch = dict(zip(response_ids[start:end], weights[start:end], strict=True))
+        # response_ids are in order: a range of ids, not a list of thousands of parameters.
+        stored = Response.objects.filter(
+            pk__gte=response_ids[start], pk__lte=response_ids[start:end][-1]
+        ).values_list("pk", "weight")
+        changed += [
+            Response(id=i, weight=batch[i]) for i, w in stored if i in batch and w != batch[i]
+        ]
+    Response.objects.bulk_update(changed, ["weight"], batch_size=WEIGHT_BATCH)
+    return len(changed)
 
 
 def surveys_reweight_stale() -> list[int]:

@@ -1,5 +1,6 @@
 """Background work for results. Tasks take ids and call a service; running one twice is safe
-because a weighting run recomputes every weight from the targets and the responses."""
+because a weighting run recomputes every weight from the targets and the responses, and a run
+that changes nothing (the task delivered again after it finished) records nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ def reweight_survey(survey_id: int) -> str:
     cache.delete(f"results:reweight-queued:{survey_id}")
     run = survey_reweight(survey_id=survey_id)
     if run.status == run.Status.OK:
-        # Officers' report figures follow the new weights (officers.refresh_report).
+        # Officers' report figures follow the new weights (officers.refresh_report). Sent even
+        # when the run changed nothing: the worker that did the work may have died before
+        # sending it, and a refresh finds what is already cached and leaves it.
         from officers.services import report_refresh_send
 
         report_refresh_send(survey_id=survey_id)

@@ -32,11 +32,12 @@ UNACKED = os.environ["COLLAB_FAULT_UNACKED"]
 _real_write = results.services._weights_write
 
 
-def _write_then_hang(**kwargs) -> None:
-    _real_write(**kwargs)
+def _write_then_hang(**kwargs) -> int:
+    changed = _real_write(**kwargs)
     if not MARKER.exists():
         MARKER.write_text(str(os.getpid()))
         time.sleep(120)  # killed here, in the middle of the task, its transaction open
+    return changed
 
 
 results.services._weights_write = _write_then_hang

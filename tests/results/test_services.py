@@ -15,6 +15,7 @@ from results.selectors import ResponseFilters
 from results.services import (
     survey_responses_changed,
     survey_reweight,
+    surveys_reweight_stale,
     targets_import,
     targets_set,
 )
@@ -128,15 +129,106 @@ def test_changing_targets_reweights_after_commit(survey, django_capture_on_commi
     assert run.efficiency == pytest.approx(n_eff / 100)
 
 
+def _sex_targets(survey, *, female=0.5, male=0.5):
+    PopulationTarget.objects.create(survey=survey, margin="SEX", category="female", share=female)
+    PopulationTarget.objects.create(survey=survey, margin="SEX", category="male", share=male)
+
+
 def test_the_task_is_safe_to_run_twice(survey):
     _sample(survey)
-    PopulationTarget.objects.create(survey=survey, margin="SEX", category="female", share=0.5)
-    PopulationTarget.objects.create(survey=survey, margin="SEX", category="male", share=0.5)
+    _sex_targets(survey)
     assert reweight_survey.delay(survey.id).get() == "ok"
     first = sorted(Response.objects.values_list("id", "weight"))
     assert reweight_survey.delay(survey.id).get() == "ok"
     assert sorted(Response.objects.values_list("id", "weight")) == first
-    assert WeightingRun.objects.filter(survey=survey, status="ok").count() == 2
+
+
+def test_a_reweight_delivered_again_after_it_finished_records_no_second_run(survey):
+    _sample(survey)
+    _sex_targets(survey)
+    assert reweight_survey.delay(survey.id).get() == "ok"
+    run = WeightingRun.objects.get(survey=survey)
+    version = survey_data_version(survey_id=survey.id)
+
+    assert reweight_survey.delay(survey.id).get() == "ok"
+    assert survey_reweight(survey_id=survey.id) == run
+
+    assert list(WeightingRun.objects.filter(survey=survey)) == [run]
+    # The officers' report is not sent to be computed again for nothing.
+    assert survey_data_version(survey_id=survey.id) == version
+
+
+def test_targets_set_again_to_the_same_shares_record_no_new_run(
+    survey, django_capture_on_commit_callbacks
+):
+    _sample(survey)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            targets_set(survey=survey, margin="SEX", shares={"female": "50%", "male": "50%"})
+
+    assert WeightingRun.objects.filter(survey=survey).count() == 1
+
+
+def test_a_failed_reweight_delivered_again_records_no_second_failure(survey):
+    responses_make(50, survey=survey, answers={"AGE": "15_24"})
+    for category, share in AGE_SHARES.items():
+        PopulationTarget.objects.create(survey=survey, margin="AGE", category=category, share=share)
+    failed = survey_reweight(survey_id=survey.id)
+
+    assert survey_reweight(survey_id=survey.id) == failed
+    assert WeightingRun.objects.filter(survey=survey).count() == 1
+
+
+def test_a_reweight_after_new_targets_records_a_new_run(survey):
+    _sample(survey)
+    _sex_targets(survey)
+    first = survey_reweight(survey_id=survey.id)
+    PopulationTarget.objects.filter(survey=survey).delete()
+    _sex_targets(survey, female=0.4, male=0.6)
+
+    second = survey_reweight(survey_id=survey.id)
+
+    assert second != first and second.efficiency != first.efficiency
+    assert _weighted_share(survey, "female") == pytest.approx(0.4)
+
+
+def test_a_reweight_after_a_new_response_records_a_new_run(survey):
+    _sample(survey)
+    _sex_targets(survey)
+    first = survey_reweight(survey_id=survey.id)
+    responses_make(1, survey=survey, answers={"SEX": "female", "AREA": "north"})
+
+    second = survey_reweight(survey_id=survey.id)
+
+    assert second != first and second.respondents == 101
+
+
+def test_a_reweight_after_responses_changed_records_a_run_even_if_no_weight_moves(survey):
+    # Targets equal to the sample's own shares: every weight is 1, before and after.
+    _sample(survey)
+    _sex_targets(survey, female=0.3, male=0.7)
+    first = survey_reweight(survey_id=survey.id)
+    Response.objects.filter(survey=survey, answers__option__code="female").first().delete()
+    responses_make(1, survey=survey, answers={"SEX": "female", "AREA": "north"})
+
+    second = survey_reweight(survey_id=survey.id)
+
+    assert second != first and second.respondents == first.respondents == 100
+    # The weighting catch-up sees the run as newer than the response and leaves it alone.
+    assert surveys_reweight_stale() == []
+
+
+def test_a_reweight_puts_back_weights_changed_since_the_last_run_and_records_it(survey):
+    _sample(survey)
+    _sex_targets(survey)
+    first = survey_reweight(survey_id=survey.id)
+    weights = sorted(Response.objects.values_list("id", "weight"))
+    Response.objects.filter(survey=survey).update(weight=1.0)
+
+    second = survey_reweight(survey_id=survey.id)
+
+    assert second != first
+    assert sorted(Response.objects.values_list("id", "weight")) == weights
 
 
 def test_prefer_not_to_say_keeps_the_mean_weight_on_that_margin(survey):
