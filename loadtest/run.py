@@ -17,6 +17,18 @@ What it does, in order:
    and for the final submit, and errors; then checks in the database that complete
    responses == submissions acknowledged, none twice, none half-stored.
 
+Without a broker, Celery tasks run in-process, inside the request that queues them: each
+submission's refresh of the officers' report then runs in the resident's final request.
+With --broker redis://... (a Redis database of the load test's own: it is emptied first)
+the server runs as deployed instead: tasks go through Redis to one Celery worker, the cache
+(rate limits, debounce keys) is that Redis, and the worker's CPU is counted with the
+server's.
+
+With --ceiling PATH (e.g. --ceiling /accessibility/) the same set-up instead has
+--concurrency clients GET that one page over and over for --seconds: the requests a second
+and CPU per request of the cheapest page, i.e. what gunicorn, Django and the middleware
+stack cost before any questionnaire work, and so the most this machine could serve.
+
 Timing is reported, never asserted: this is a benchmark, not a test. Exit status 1 when
 the data checks fail (lost, duplicated or half-stored responses) or requests errored.
 """
@@ -36,6 +48,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -71,7 +84,7 @@ def database_recreate(maintenance_url: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def server_env(database_url: str) -> dict[str, str]:
+def server_env(database_url: str, broker: str | None = None) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -90,7 +103,57 @@ def server_env(database_url: str) -> dict[str, str]:
     if os.environ.get("LOAD_CACHE_URL"):
         # Rate limits shared by every gunicorn worker, as in production.
         env["CACHE_URL"] = os.environ["LOAD_CACHE_URL"]
+    if broker:
+        env["CELERY_BROKER_URL"] = broker
+        env["CELERY_RESULT_BACKEND"] = broker
+        # Debounce keys must be seen by the web processes and the worker alike.
+        env.setdefault("CACHE_URL", broker)
     return env
+
+
+def broker_empty(broker: str) -> None:
+    """Queued tasks and debounce keys left by an earlier run would refer to its survey."""
+    import redis
+
+    redis.Redis.from_url(broker).flushdb()
+
+
+def worker_idle(broker: str, worker: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until no task is queued or pending (debounce keys gone) and the worker has used
+    no CPU for a second: the refresh queued by the last submissions is part of their cost."""
+    import redis
+
+    r = redis.Redis.from_url(broker)
+    deadline = time.monotonic() + timeout
+
+    def worker_cpu() -> float:
+        return sum(_cpu_seconds(pid) for pid in [worker.pid, *_children(worker.pid)])
+
+    while time.monotonic() < deadline:
+        if r.llen("celery") or r.keys("*-queued:*"):
+            time.sleep(0.5)
+            continue
+        used = worker_cpu()
+        time.sleep(1)
+        if worker_cpu() == used:
+            return
+
+
+def worker_start(env: dict[str, str]) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "--app=collab",
+        "worker",
+        "--pool=prefork",
+        "--concurrency=1",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--loglevel=WARNING",
+    ]
+    return subprocess.Popen(command, cwd=REPO, env=env)
 
 
 def django_setup(env: dict[str, str]) -> None:
@@ -200,21 +263,68 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def server_cpu(server: subprocess.Popen, database: str) -> dict[int, float]:
-    """CPU seconds so far of each gunicorn worker and each PostgreSQL backend serving the
-    load test's database: the server side's cost, whatever else the machine is doing."""
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in out.stdout.split()]
+
+
+def server_cpu(
+    server: subprocess.Popen, database: str, worker: subprocess.Popen | None = None
+) -> dict[tuple[str, int], float]:
+    """CPU seconds so far of each gunicorn worker, each PostgreSQL backend serving the load
+    test's database and the Celery worker's processes, by (role, pid): the server side's
+    cost, whatever else the machine is doing."""
     from django.db import connection
 
-    children = subprocess.run(
-        ["ps", "-o", "pid=", "--ppid", str(server.pid)], capture_output=True, text=True
-    ).stdout.split()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
             [database],
         )
         backends = [row[0] for row in cursor.fetchall()]
-    return {int(pid): _cpu_seconds(int(pid)) for pid in [*children, *backends]}
+    pids = [("web", pid) for pid in _children(server.pid)]
+    pids += [("database", pid) for pid in backends]
+    if worker is not None:
+        pids += [("worker", pid) for pid in [worker.pid, *_children(worker.pid)]]
+    return {(role, pid): _cpu_seconds(pid) for role, pid in pids}
+
+
+class CpuWatch:
+    """Samples server_cpu every second while the residents run, keeping each process's last
+    figure: a database connection that closes during the run (Django reopens them after
+    CONN_MAX_AGE) would otherwise take its CPU time with it."""
+
+    def __init__(self, server, database: str, worker=None):
+        self.args = (server, database, worker)
+        self.seen: dict[tuple[str, int], float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        self.seen.update(server_cpu(*self.args))
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        while not self.stop.wait(1.0):
+            self._sample()
+        connection.close()
+
+    def __enter__(self) -> CpuWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        self._sample()
+
+
+def cpu_by_role(before: dict, after: dict) -> dict[str, float]:
+    used: dict[str, float] = defaultdict(float)
+    for (role, pid), seconds in after.items():
+        used[role] += seconds - before.get((role, pid), 0.0)
+    return dict(used)
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,6 +431,27 @@ async def residents_run(
     return stats, elapsed
 
 
+async def ceiling_run(
+    base: str, path: str, concurrency: int, seconds: float
+) -> tuple[Stats, float]:
+    """--concurrency clients GET one page back to back until --seconds pass."""
+    stats = Stats()
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def one_after_another(client: httpx.AsyncClient) -> None:
+        resident = Resident(client, base, stats)
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Refused):
+                await resident.request("ceiling GET", "GET", path, expect=(200, 302))
+
+    async with httpx.AsyncClient(limits=limits, timeout=30, follow_redirects=False) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(one_after_another(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return stats, elapsed
+
+
 # --------------------------------------------------------------------------------------------
 # Report and checks
 
@@ -370,6 +501,16 @@ def main() -> int:
     parser.add_argument("--database", default="collab_load")
     parser.add_argument("--seed", type=int, default=2014)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--broker",
+        metavar="URL",
+        help="run tasks on a Celery worker through this Redis database (emptied first)",
+    )
+    parser.add_argument(
+        "--ceiling",
+        metavar="PATH",
+        help="GET only this page (e.g. /accessibility/) instead of completing questionnaires",
+    )
     args = parser.parse_args()
     if not 1 <= args.concurrency <= 500 or not 1 <= args.total <= 100_000:
         parser.error("concurrency 1-500 and total 1-100,000: this script stays bounded")
@@ -378,13 +519,16 @@ def main() -> int:
 
     maintenance, database_url = database_urls(args.database)
     database_recreate(maintenance, args.database)
-    env = server_env(database_url)
+    env = server_env(database_url, args.broker)
     django_setup(env)
     survey_create()
     payloads = page_payloads(min(args.total, 500), args.seed)
+    if args.broker:
+        broker_empty(args.broker)
 
     port = free_port()
     server = gunicorn_start(env, port, args.workers, args.threads)
+    worker = worker_start(env) if args.broker else None
     try:
         # Each worker's first requests import and compile templates: warm them up outside
         # the measurement, on a survey response that is then removed.
@@ -396,26 +540,48 @@ def main() -> int:
         from surveys.models import Response
 
         Response.objects.filter(survey__slug=SLUG).delete()
-        cpu_before = server_cpu(server, args.database)
+        if args.ceiling:
+            asyncio.run(ceiling_run(f"http://127.0.0.1:{port}", args.ceiling, args.workers * 2, 5))
+        cpu_before = server_cpu(server, args.database, worker)
         client_cpu = time.process_time()
-        stats, elapsed = asyncio.run(
-            residents_run(
-                f"http://127.0.0.1:{port}", payloads, args.concurrency, args.total, args.seconds
-            )
-        )
-        client_cpu = time.process_time() - client_cpu
-        cpu_after = server_cpu(server, args.database)
+        with CpuWatch(server, args.database, worker) as watch:
+            if args.ceiling:
+                stats, elapsed = asyncio.run(
+                    ceiling_run(
+                        f"http://127.0.0.1:{port}", args.ceiling, args.concurrency, args.seconds
+                    )
+                )
+            else:
+                stats, elapsed = asyncio.run(
+                    residents_run(
+                        f"http://127.0.0.1:{port}",
+                        payloads,
+                        args.concurrency,
+                        args.total,
+                        args.seconds,
+                    )
+                )
+            client_cpu = time.process_time() - client_cpu
+            if worker is not None:
+                worker_idle(args.broker, worker)
+        cpu_after = watch.seen
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for process in (server, worker):
+            if process is None:
+                continue
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
-    checks = data_check(stats)
-    cpu = sum(t - cpu_before.get(pid, 0.0) for pid, t in cpu_after.items())
+    by_role = cpu_by_role(cpu_before, cpu_after)
+    cpu = sum(by_role.values())
     load = os.getloadavg()
     all_requests = [x for values in stats.latencies.values() for x in values]
+    if args.ceiling:
+        return ceiling_report(args, stats, elapsed, all_requests, by_role, client_cpu, load)
+    checks = data_check(stats)
     report = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
@@ -438,6 +604,11 @@ def main() -> int:
         },
         "server_cpu_s": round(cpu, 2),
         "server_cpu_ms_per_submission": round(1000 * cpu / max(stats.submitted, 1), 1),
+        "server_cpu_ms_per_submission_by_role": {
+            role: round(1000 * seconds / max(stats.submitted, 1), 1)
+            for role, seconds in sorted(by_role.items())
+        },
+        "tasks": "Celery worker via " + args.broker if args.broker else "in-process",
         "capacity_on_idle_cores_per_s": round(
             (os.cpu_count() or 1) * max(stats.submitted, 1) / max(cpu, 1e-9), 1
         ),
@@ -458,6 +629,38 @@ def main() -> int:
         or stats.errors
     )
     return 1 if failed else 0
+
+
+def ceiling_report(args, stats, elapsed, all_requests, by_role, client_cpu, load) -> int:
+    n = max(len(all_requests), 1)
+    cpu = sum(by_role.values())
+    rps = len(all_requests) / elapsed
+    report = {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "gunicorn": f"{args.workers} workers x {args.threads} threads",
+        "page": args.ceiling,
+        "concurrency": args.concurrency,
+        "elapsed_s": round(elapsed, 2),
+        "requests": len(all_requests),
+        "requests_per_s": round(rps, 1),
+        "p50_ms": round(1000 * percentile(all_requests, 50), 1),
+        "p95_ms": round(1000 * percentile(all_requests, 95), 1),
+        "server_cpu_s": round(cpu, 2),
+        "server_cpu_ms_per_request": round(1000 * cpu / n, 2),
+        "server_cpu_ms_per_request_by_role": {
+            role: round(1000 * seconds / n, 2) for role, seconds in sorted(by_role.items())
+        },
+        "capacity_on_idle_cores_per_s": round((os.cpu_count() or 1) * n / max(cpu, 1e-9), 1),
+        "load_generator_cpu_s": round(client_cpu, 2),
+        "load_generator_cpu_ms_per_request": round(1000 * client_cpu / n, 2),
+        "load_average_after": [round(x, 1) for x in load],
+        "errors": dict(stats.errors),
+    }
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 1 if stats.errors else 0
 
 
 if __name__ == "__main__":
