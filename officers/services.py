@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING
 import kombu.exceptions
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -37,11 +40,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# How long a worker's claim on an export lasts without news from it; every progress report
-# renews it. A second delivery of the build task (Redis hands a task back once it has been
-# running longer than the visibility timeout) leaves a fresher claim alone, so the build is
-# never run twice at once; an older one is taken to belong to a lost worker.
-EXPORT_LEASE = dt.timedelta(minutes=30)
+# How long a worker's claim on an export lasts without news from it. While it builds, the
+# worker renews the claim every EXPORT_LEASE_RENEW (and with every progress report), however
+# long the build takes. A second delivery of the build task (Redis hands a task back once it
+# has been running longer than the visibility timeout) leaves a fresh claim alone, so the
+# build is never run twice at once; a stale one belongs to a lost worker and is taken over.
+EXPORT_LEASE = dt.timedelta(minutes=5)
+EXPORT_LEASE_RENEW = dt.timedelta(minutes=1)
 # A build that kills its worker every time is failed rather than started for ever.
 EXPORT_MAX_ATTEMPTS = 3
 
@@ -76,6 +81,14 @@ def export_progress(*, export_id: int, token: str, percent: int) -> None:
     Export.objects.filter(pk=export_id, status=Export.Status.RUNNING, claim_token=token).update(
         progress=max(1, min(percent, 99)), claimed_at=timezone.now()
     )
+
+
+def export_lease_left(*, export: Export) -> float:
+    """Seconds until the lease on a running export runs out (at least one)."""
+    if export.claimed_at is None:
+        return 1.0
+    left = export.claimed_at + EXPORT_LEASE - timezone.now()
+    return max(1.0, left.total_seconds() + 1)
 
 
 def _lease_stale(now: dt.datetime) -> Q:
@@ -115,21 +128,60 @@ def export_build(*, export_id: int) -> Export:
             "Building this export was cut off too many times before it finished. Ask for it "
             "again; if it happens again, tell the Collab team.",
         )
+    with _lease_kept(export_id=export_id, token=token):
+        try:
+            content = exports.export_content(
+                export=export,
+                progress=lambda percent: export_progress(
+                    export_id=export_id, token=token, percent=percent
+                ),
+            )
+        except (ResultsError, OfficerError) as error:
+            return _export_failed(export, token, str(error))
+        except Exception:
+            # The officer sees that it failed; the traceback goes to the log for developers.
+            logger.exception("Export %s failed", export_id)
+            _export_failed(
+                export, token, "Something went wrong while building this export. Try again."
+            )
+            raise
+        return _export_file_record(export=export, token=token, content=content)
+
+
+@contextmanager
+def _lease_kept(*, export_id: int, token: str) -> Iterator[None]:
+    """Renew the lease from a thread of its own while the build runs, so a build that is slow
+    but alive keeps it however long it goes without reporting progress.
+
+    Not inside a transaction (a caller's, or a test's): the thread's own connection would wait
+    for the row the transaction holds. There the build is in-process and nobody takes over.
+    """
+    if transaction.get_connection().in_atomic_block:
+        yield
+        return
+    stop = threading.Event()
+
+    def renew() -> None:
+        try:
+            while not stop.wait(EXPORT_LEASE_RENEW.total_seconds()):
+                try:
+                    Export.objects.filter(
+                        pk=export_id, status=Export.Status.RUNNING, claim_token=token
+                    ).update(claimed_at=timezone.now())
+                except DatabaseError:
+                    # Tried again next time; a lease that runs out costs a duplicate build,
+                    # never a wrong file (only the lease holder records one).
+                    logger.exception("Could not renew the lease on export %s", export_id)
+        finally:
+            connections.close_all()
+
+    keeper = threading.Thread(target=renew, name=f"export-{export_id}-lease", daemon=True)
+    keeper.start()
     try:
-        content = exports.export_content(
-            export=export,
-            progress=lambda percent: export_progress(
-                export_id=export_id, token=token, percent=percent
-            ),
-        )
-    except (ResultsError, OfficerError) as error:
-        return _export_failed(export, token, str(error))
-    except Exception:
-        # The officer sees that it failed; the traceback goes to the log for the developers.
-        logger.exception("Export %s failed", export_id)
-        _export_failed(export, token, "Something went wrong while building this export. Try again.")
-        raise
-    return _export_file_record(export=export, token=token, content=content)
+        yield
+    finally:
+        stop.set()
+        keeper.join()
 
 
 def _export_file_record(*, export: Export, token: str, content: bytes) -> Export:
@@ -147,10 +199,7 @@ def _export_file_record(*, export: Export, token: str, content: bytes) -> Export
     partial = final.with_name(f"{export.pk}-{token}.partial")
     recorded = 0
     try:
-        with partial.open("xb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
+        _file_write(partial, content)
         with transaction.atomic():
             recorded = Export.objects.filter(
                 pk=export.pk, status=Export.Status.RUNNING, claim_token=token
@@ -174,6 +223,15 @@ def _export_file_record(*, export: Export, token: str, content: bytes) -> Export
         logger.info("Export %s was taken over by another worker; its file is not kept", export.pk)
     export.refresh_from_db()
     return export
+
+
+def _file_write(path: Path, content: bytes) -> None:
+    """Write a new file and wait until it is on disk, so the rename never puts a file in
+    place whose content a power cut could still lose."""
+    with path.open("xb") as f:
+        f.write(content)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _export_directory(export: Export) -> Path:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from officers.services import export_build, exports_tidy, report_refresh
+from officers.models import Export
+from officers.services import export_build, export_lease_left, exports_tidy, report_refresh
 
 
-@shared_task(name="officers.build_export", acks_late=True)
-def build_export(export_id: int) -> str:
-    return export_build(export_id=export_id).status
+@shared_task(name="officers.build_export", bind=True, acks_late=True, max_retries=None)
+def build_export(self, export_id: int) -> str:
+    export = export_build(export_id=export_id)
+    if export.status == Export.Status.RUNNING and not self.request.is_eager:
+        # Another worker holds the lease (this is a second delivery). Look again once it would
+        # run out: by then that worker has finished, or was lost and this builds the export.
+        raise self.retry(countdown=export_lease_left(export=export))
+    return export.status
 
 
 @shared_task(name="officers.refresh_report", acks_late=True)

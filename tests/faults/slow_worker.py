@@ -1,10 +1,16 @@
-"""A `celery worker` for test_worker_killed.py whose first reweighting stops half-way.
+"""A `celery worker` for test_worker_killed.py whose first reweighting, and first export
+build, stop half-way.
 
 Test-only: before starting the worker this wraps results.services._weights_write so that
 the first run writes its new weights (inside the run's transaction, not yet committed),
-records its process id in $COLLAB_FAULT_DIR/started and waits there to be killed. Later
-runs are the real thing. Prefork children are forked from this process, so they inherit
-the wrapper; production code is untouched.
+records its process id in $COLLAB_FAULT_DIR/started and waits there to be killed. Likewise
+officers.services._file_write: the first export build writes its file (under its temporary
+name, not yet recorded), records its process id in $COLLAB_FAULT_DIR/export-written and
+waits. Later runs are the real thing. An export's lease lasts $COLLAB_FAULT_EXPORT_LEASE
+seconds (renewed six times as often), so a test need not wait the minutes of production for
+it to run out. Prefork
+children are forked from this process, so they inherit the wrappers; production code is
+untouched.
 
 The worker keeps its record of tasks taken but not yet acknowledged under Redis keys of its
 own, named by $COLLAB_FAULT_UNACKED. A worker hands back every task in that record older than
@@ -24,10 +30,14 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collab.settings")
 django.setup()
 
+import datetime as dt  # noqa: E402
+
+import officers.services  # noqa: E402
 import results.services  # noqa: E402
 from collab.celery import app  # noqa: E402
 
 MARKER = Path(os.environ["COLLAB_FAULT_DIR"]) / "started"
+EXPORT_MARKER = Path(os.environ["COLLAB_FAULT_DIR"]) / "export-written"
 UNACKED = os.environ["COLLAB_FAULT_UNACKED"]
 _real_write = results.services._weights_write
 
@@ -41,6 +51,22 @@ def _write_then_hang(**kwargs) -> int:
 
 
 results.services._weights_write = _write_then_hang
+
+_real_file_write = officers.services._file_write
+
+
+def _file_write_then_hang(path: Path, content: bytes) -> None:
+    _real_file_write(path, content)
+    if not EXPORT_MARKER.exists():
+        EXPORT_MARKER.write_text(str(os.getpid()))
+        time.sleep(120)  # killed here: the file is on disk, its export not yet recorded
+
+
+officers.services._file_write = _file_write_then_hang
+if "COLLAB_FAULT_EXPORT_LEASE" in os.environ:
+    lease = float(os.environ["COLLAB_FAULT_EXPORT_LEASE"])
+    officers.services.EXPORT_LEASE = dt.timedelta(seconds=lease)
+    officers.services.EXPORT_LEASE_RENEW = dt.timedelta(seconds=lease / 6)
 
 if __name__ == "__main__":
     app.conf.broker_transport_options = {

@@ -10,8 +10,10 @@ are covered where those tasks are tested."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import threading
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -91,3 +93,27 @@ def test_an_export_delivered_twice_at_once_is_built_once(survey):
     assert (export.status, export.attempts) == (Export.Status.READY, 1)
     folder = Path(settings.MEDIA_ROOT) / "exports" / survey.council.slug / survey.slug
     assert [p.name for p in folder.iterdir()] == [export.file.name.rsplit("/", 1)[-1]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_build_keeps_its_lease_however_long_it_goes_without_progress(survey):
+    if connection.vendor != "postgresql":
+        pytest.skip("the lease is renewed on a connection of its own; needs PostgreSQL")
+    export = Export.objects.create(survey=survey, kind=Export.Kind.CSV)
+    second: list[str] = []
+
+    def slow_content(*, export, progress):
+        if not second:
+            time.sleep(1.5)  # three leases without a word of progress
+            second.append(export_build(export_id=export.pk).status)
+        return b"id\n"
+
+    with (
+        mock.patch("officers.services.EXPORT_LEASE", dt.timedelta(seconds=0.5)),
+        mock.patch("officers.services.EXPORT_LEASE_RENEW", dt.timedelta(seconds=0.1)),
+        mock.patch("officers.services.exports.export_content", side_effect=slow_content),
+    ):
+        built = export_build(export_id=export.pk)
+
+    assert second == [Export.Status.RUNNING], "the second delivery left the build alone"
+    assert (built.status, built.attempts) == (Export.Status.READY, 1)

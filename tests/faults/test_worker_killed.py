@@ -1,5 +1,6 @@
-"""A Celery worker is killed (SIGKILL) in the middle of a reweighting, and the task still
-runs to the right result, once in effect, with no trace of the half-done run.
+"""A Celery worker is killed (SIGKILL) in the middle of a reweighting, or of an export build,
+and the task still runs to the right result, once in effect, with no trace of the half-done
+run.
 
 - One of the worker's pool processes killed: the task is delivered again at once (acks_late
   with reject_on_worker_lost) and the same worker runs it again.
@@ -7,6 +8,10 @@ runs to the right result, once in effect, with no trace of the half-done run.
   nobody is left to hand the task back, so it waits in Redis, taken but not acknowledged,
   until the visibility timeout (CELERY_BROKER_VISIBILITY_TIMEOUT) has passed and a worker
   that starts afterwards restores it to the queue and runs it.
+
+- A pool process killed after writing an export file but before recording it: the task
+  comes back at once, finds the dead worker's lease still fresh and looks again once it has
+  run out; then it removes the unrecorded file and builds the export again.
 
 The workers are this file's own (tests/faults/slow_worker.py), on a queue of their own, so
 the session's worker from tests/conftest.py never sees these tasks."""
@@ -29,17 +34,23 @@ from django.db import connection
 from django.db.models import Sum
 
 from collab.celery import app as celery_app
+from officers.models import Export
+from officers.tasks import build_export
 from results.models import PopulationTarget, WeightingRun
 from results.tasks import reweight_survey
 from surveys.management.commands.demo_setup import answers_draw
 from surveys.models import Area, Response, Survey
 from surveys.services import response_record, spec_for
 from tests.conftest import REPO, _queue_forget, _test_database_url, process_stop
+from tests.surveys.conftest import answers_for
 
 WAIT = 30
 # Short, so the test waits seconds for the task to come back rather than the hour of
 # production; long enough that it cannot expire while the first worker is still alive.
 VISIBILITY_TIMEOUT = 3
+# An export's lease, short for the same reason; renewed every second while the build runs,
+# so it is still fresh when the task comes back a moment after the worker was killed.
+EXPORT_LEASE = 6
 
 
 def _survey_to_weight(survey: Survey) -> None:
@@ -206,3 +217,47 @@ def test_whole_worker_killed_mid_reweight_the_task_waits_in_redis_for_the_next_w
 
     assert fresh.log().count(f"Task results.reweight_survey[{task.id}] received") == 1
     _assert_weighted_once_and_right(survey)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_between_writing_an_export_file_and_recording_it_leaves_no_stray_file(
+    celery_worker, survey, tmp_path, fault_queue, settings
+):
+    for arm in "ABAB":
+        response_record(survey=survey, answers=answers_for(arm), mode="online", split_arm=arm)
+    export = Export.objects.create(survey=survey, kind=Export.Kind.CSV)
+    folder = Path(settings.MEDIA_ROOT) / "exports" / survey.council.slug / survey.slug
+    queue, unacked = fault_queue
+    env = {
+        "COLLAB_FAULT_UNACKED": unacked,
+        "COLLAB_FAULT_EXPORT_LEASE": str(EXPORT_LEASE),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    worker = FaultWorker(queue=queue, fault_dir=tmp_path, name="export", env=env)
+    marker = tmp_path / "export-written"
+    try:
+        task = build_export.apply_async(args=[export.pk], queue=queue)
+        worker.wait_for(marker.exists, "the first build to write its file")
+        # On disk under its temporary name only, and not recorded.
+        assert [p.suffix for p in folder.iterdir()] == [".partial"]
+        assert Export.objects.get(pk=export.pk).file.name == ""
+
+        os.kill(int(marker.read_text()), signal.SIGKILL)
+
+        worker.wait_for(
+            lambda: Export.objects.get(pk=export.pk).status == Export.Status.READY,
+            "the export to be built again",
+        )
+    finally:
+        process_stop(worker.process)
+
+    log = worker.log()
+    assert "WorkerLostError" in log
+    # Delivered again at once, it met the dead worker's lease and waited for it to run out.
+    assert f"Task officers.build_export[{task.id}] retry" in log
+    export.refresh_from_db()
+    assert export.attempts == 2
+    assert [p.name for p in folder.iterdir()] == [export.file.name.rsplit("/", 1)[-1]]
+    with export.file.open("rb") as f:
+        assert len(f.read().decode("utf-8-sig").strip().splitlines()) == 1 + 4
