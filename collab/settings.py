@@ -143,9 +143,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task is acknowledged only once it has run (acks_late above). If the whole worker dies with
 # it (its machine or container is lost), Redis gives the task to another worker only after this
-# many seconds, when that worker starts or next sweeps (about every 100 seconds). It must be
-# longer than the longest task (an export of a large survey, a batch of e-mails), or a task
-# still running is started a second time beside it; an hour leaves exports ample room.
+# many seconds, when that worker starts or next sweeps (about every 100 seconds). Every task is
+# safe to receive twice (an export holds a lease while it is built, e-mail batches claim each
+# invitee, weighting and report refreshes are idempotent), so a timeout shorter than the longest
+# task costs only deliveries that find nothing to do; an hour keeps those rare.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_seconds("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600),
 }
