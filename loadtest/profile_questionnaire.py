@@ -2,6 +2,7 @@
 in-process through Django's test client, so a profiler sees every function.
 
     .venv/bin/python loadtest/profile_questionnaire.py [--residents 30] [--profile cprofile]
+        [--skip-refresh]
 
 It uses the load test's set-up (its own PostgreSQL database, default collab_profile, on the
 server of $DATABASE_URL; production settings, DEBUG off) and its answers, then has
@@ -39,11 +40,21 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative", help="pstats sort key")
     parser.add_argument("--database", default="collab_profile")
+    parser.add_argument(
+        "--skip-refresh",
+        action="store_true",
+        help="leave out the officers' report refresh each submission queues (with no broker "
+        "it runs in the request; deployed, a Celery worker runs it)",
+    )
     args = parser.parse_args()
 
     maintenance, database_url = run.database_urls(args.database)
     run.database_recreate(maintenance, args.database)
     run.django_setup(run.server_env(database_url))
+    if args.skip_refresh:
+        import officers.services
+
+        officers.services.report_refresh_send = lambda **kwargs: None
     run.survey_create()
     payloads = run.page_payloads(args.residents + args.warm_up, seed=2014)
 
