@@ -286,8 +286,9 @@ def survey_answer_counts(
     """Respondents (and their weights) per question, item and option, in one GROUP BY.
 
     An answer row is one chosen option, so counting rows counts respondents: a respondent
-    chooses an option of a question (and item) at most once. Answers to a split-sample item
-    from the other half are left out, so such an item only ever counts its own half.
+    chooses an option of a question (and item) at most once. A split-sample item only ever
+    counts its own half: the database refuses an answer to it from the other half
+    (surveys/migrations/0010_answer_same_half.py), so no row needs testing here.
     """
     resolved = filters_resolve(survey=survey, filters=filters or ResponseFilters())
     return resolved_answer_counts(
@@ -363,7 +364,6 @@ def _answer_rows(
         .filter(where)
         .filter(_response_condition(resolved, prefix="response__", outer="response_id"))
     )
-    answers = _same_arm_only(answers, [(i, a) for i, _, a, _ in item_rows])
     return _AnswerRows(
         answers=answers,
         question_code=question_code,
@@ -525,16 +525,6 @@ _counting: ContextVar[bool] = ContextVar("counting", default=False)
 
 def _items(survey: Survey) -> QuerySet:
     return Item.objects.filter(question__questionnaire_id=survey.questionnaire_id)
-
-
-def _same_arm_only(answers: QuerySet, item_arms: Sequence[tuple[int, str]]) -> QuerySet:
-    # The write path never stores an item for the wrong half; this keeps the counts right even
-    # if an import or a hand correction ever did.
-    for arm in ("A", "B"):
-        ids = [item_id for item_id, split_arm in item_arms if split_arm == arm]
-        if ids:
-            answers = answers.exclude(Q(item_id__in=ids) & ~Q(response__split_arm=arm))
-    return answers
 
 
 def survey_bases(

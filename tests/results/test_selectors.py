@@ -86,16 +86,19 @@ def test_bases_count_everyone_who_answered_once(survey, dataset):
     assert bases[("Q3", "outcome")] == Cell(2, 2.0, 2.5)
 
 
-def test_an_answer_from_the_wrong_half_is_not_counted(survey, dataset):
+def test_an_answer_from_the_wrong_half_is_refused_and_the_counts_stay_right(survey, dataset):
+    from django.db import IntegrityError, transaction
+
     r2 = dataset[1]  # half B
     dignity = Item.objects.get(question__questionnaire=survey.questionnaire, code="dignity")
-    Answer.objects.create(
-        response=r2,
-        survey=survey,
-        question=dignity.question,
-        item=dignity,
-        option=Option.objects.get(question=dignity.question, code="strongly_agree"),
-    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Answer.objects.create(
+            response=r2,
+            survey=survey,
+            question=dignity.question,
+            item=dignity,
+            option=Option.objects.get(question=dignity.question, code="strongly_agree"),
+        )
     counts = survey_answer_counts(survey=survey, question_codes=["Q3"])
     assert counts[("Q3", "dignity", "strongly_agree")].n == 1
     assert survey_bases(survey=survey, question_codes=["Q3"])[("Q3", "dignity")].n == 2

@@ -1,0 +1,112 @@
+"""The database refuses an answer to a statement asked of the other half of the sample.
+
+Two statements of the 2014 questionnaire were each asked of half the respondents (an item
+with a split arm). The write paths never store an answer to the other half's statement, and
+the database now refuses one too, as it refuses a second answer to the same item: an answer
+row for such an item must belong to a response of that half, and a response's half cannot
+change once it has such answers. Counting can then trust every stored row instead of
+testing each one (results.selectors), and a bad import or a hand correction is refused
+instead of silently left out of the figures.
+
+Triggers, on PostgreSQL and on SQLite alike; the check runs only for answers to grid items
+(a quarter of the rows), each one look-up of the item and one of the response by key.
+"""
+
+from django.db import migrations
+
+MESSAGE = "An answer to a statement that was asked of the other half of the sample"
+
+# An answer row (NEW) whose item belongs to a half other than its response's.
+WRONG_HALF = """
+    SELECT 1 FROM surveys_item i, surveys_response r
+    WHERE i.id = NEW.item_id AND r.id = NEW.response_id
+      AND i.split_arm <> '' AND i.split_arm <> r.split_arm
+"""
+# A response (NEW) with an answer to the other half's statement.
+HAS_OTHER_HALF = """
+    SELECT 1 FROM surveys_answer a, surveys_item i
+    WHERE a.response_id = NEW.id AND i.id = a.item_id
+      AND i.split_arm <> '' AND i.split_arm <> NEW.split_arm
+"""
+
+POSTGRESQL = [
+    f"""
+    CREATE FUNCTION surveys_answer_same_half() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF EXISTS ({WRONG_HALF}) THEN
+            RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END $$
+    """,
+    """
+    CREATE TRIGGER answer_same_half
+    BEFORE INSERT OR UPDATE OF item_id, response_id ON surveys_answer
+    FOR EACH ROW WHEN (NEW.item_id IS NOT NULL)
+    EXECUTE FUNCTION surveys_answer_same_half()
+    """,
+    f"""
+    CREATE FUNCTION surveys_response_keeps_half() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF EXISTS ({HAS_OTHER_HALF}) THEN
+            RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    END $$
+    """,
+    """
+    CREATE TRIGGER response_keeps_half
+    BEFORE UPDATE OF split_arm ON surveys_response
+    FOR EACH ROW WHEN (OLD.split_arm IS DISTINCT FROM NEW.split_arm)
+    EXECUTE FUNCTION surveys_response_keeps_half()
+    """,
+]
+POSTGRESQL_REVERSE = [
+    "DROP TRIGGER IF EXISTS response_keeps_half ON surveys_response",
+    "DROP FUNCTION IF EXISTS surveys_response_keeps_half()",
+    "DROP TRIGGER IF EXISTS answer_same_half ON surveys_answer",
+    "DROP FUNCTION IF EXISTS surveys_answer_same_half()",
+]
+
+SQLITE = [
+    f"""
+    CREATE TRIGGER answer_same_half_insert BEFORE INSERT ON surveys_answer
+    FOR EACH ROW WHEN NEW.item_id IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, '{MESSAGE}') WHERE EXISTS ({WRONG_HALF}); END
+    """,
+    f"""
+    CREATE TRIGGER answer_same_half_update BEFORE UPDATE OF item_id, response_id
+    ON surveys_answer
+    FOR EACH ROW WHEN NEW.item_id IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, '{MESSAGE}') WHERE EXISTS ({WRONG_HALF}); END
+    """,
+    f"""
+    CREATE TRIGGER response_keeps_half BEFORE UPDATE OF split_arm ON surveys_response
+    FOR EACH ROW WHEN OLD.split_arm IS NOT NEW.split_arm
+    BEGIN SELECT RAISE(ABORT, '{MESSAGE}') WHERE EXISTS ({HAS_OTHER_HALF}); END
+    """,
+]
+SQLITE_REVERSE = [
+    "DROP TRIGGER IF EXISTS response_keeps_half",
+    "DROP TRIGGER IF EXISTS answer_same_half_update",
+    "DROP TRIGGER IF EXISTS answer_same_half_insert",
+]
+
+
+def _run(schema_editor, statements: dict[str, list[str]]) -> None:
+    for statement in statements.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement)
+
+
+def create(apps, schema_editor) -> None:
+    _run(schema_editor, {"postgresql": POSTGRESQL, "sqlite": SQLITE})
+
+
+def drop(apps, schema_editor) -> None:
+    _run(schema_editor, {"postgresql": POSTGRESQL_REVERSE, "sqlite": SQLITE_REVERSE})
+
+
+class Migration(migrations.Migration):
+    dependencies = [("surveys", "0009_response_fillfactor")]
+
+    operations = [migrations.RunPython(create, drop, elidable=False)]
