@@ -33,31 +33,29 @@ HAS_OTHER_HALF = """
       AND i.split_arm <> '' AND i.split_arm <> NEW.split_arm
 """
 
-POSTGRESQL = [
-    f"""
-    CREATE FUNCTION surveys_answer_same_half() RETURNS trigger LANGUAGE plpgsql AS $$
+
+def _refusing(function: str, condition: str) -> str:
+    """A trigger function that refuses the row when ``condition`` finds anything."""
+    return f"""
+    CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF EXISTS ({WRONG_HALF}) THEN
+        IF EXISTS ({condition}) THEN
             RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'check_violation';
         END IF;
         RETURN NEW;
     END $$
-    """,
+    """
+
+
+POSTGRESQL = [
+    _refusing("surveys_answer_same_half", WRONG_HALF),
     """
     CREATE TRIGGER answer_same_half
     BEFORE INSERT OR UPDATE OF item_id, response_id ON surveys_answer
     FOR EACH ROW WHEN (NEW.item_id IS NOT NULL)
     EXECUTE FUNCTION surveys_answer_same_half()
     """,
-    f"""
-    CREATE FUNCTION surveys_response_keeps_half() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF EXISTS ({HAS_OTHER_HALF}) THEN
-            RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'check_violation';
-        END IF;
-        RETURN NEW;
-    END $$
-    """,
+    _refusing("surveys_response_keeps_half", HAS_OTHER_HALF),
     """
     CREATE TRIGGER response_keeps_half
     BEFORE UPDATE OF split_arm ON surveys_response
@@ -65,6 +63,7 @@ POSTGRESQL = [
     EXECUTE FUNCTION surveys_response_keeps_half()
     """,
 ]
+
 POSTGRESQL_REVERSE = [
     "DROP TRIGGER IF EXISTS response_keeps_half ON surveys_response",
     "DROP FUNCTION IF EXISTS surveys_response_keeps_half()",
