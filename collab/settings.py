@@ -154,6 +154,11 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", _BROKER or "cache+memor
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# After responses change, a task computes the officers' default report and dashboard into the
+# cache, so the first officer to look finds them ready. With tasks in-process (no broker) that
+# work would run inside the resident's submission and hold up their thank-you page, so by
+# default it is left to the officer's next page view, which computes what it needs.
+OFFICER_REPORT_PREWARM = env_bool("OFFICER_REPORT_PREWARM", default=bool(_BROKER))
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@collab.example")

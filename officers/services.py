@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import kombu.exceptions
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import DatabaseError, connections, transaction
@@ -321,8 +322,11 @@ def report_refresh_send(*, survey_id: int) -> None:
     (after commit, so a rolled-back change cannot hold it) and cleared when the refresh starts,
     so a change during a refresh queues the next one. Warming the cache must never fail the
     caller: a broker that is down, or a refresh that fails in-process, is logged, and the next
-    page view computes what it needs.
+    page view computes what it needs. Off with OFFICER_REPORT_PREWARM (the default when tasks
+    run in-process, where the refresh would hold up the resident's submission).
     """
+    if not settings.OFFICER_REPORT_PREWARM:
+        return  # tasks run in-process: the officer's next page view computes the report
     if not cache.add(_refresh_queued_key(survey_id), 1, timeout=300):
         return
     from officers.tasks import refresh_report

@@ -98,6 +98,12 @@ def test_the_dashboard_counts_are_cached_but_drafts_are_counted_live(officer_cli
     assert board.complete == 60 and board.in_progress == 1
 
 
+@pytest.fixture
+def prewarm(settings):
+    """Reports computed into the cache after each change, as with a Celery worker."""
+    settings.OFFICER_REPORT_PREWARM = True
+
+
 def test_refresh_task_fills_the_cache_with_the_default_views(officer_client, seeded):
     version = survey_data_version(survey_id=seeded.pk)
     key = report_key(survey=seeded, version=version, filters=ResponseFilters(), weighted=False)
@@ -115,7 +121,7 @@ def test_refresh_task_fills_the_cache_with_the_default_views(officer_client, see
 
 
 def test_reweighting_queues_the_refresh_of_the_weighted_report(
-    seeded, django_capture_on_commit_callbacks
+    seeded, django_capture_on_commit_callbacks, prewarm
 ):
     for sex in ("male", "female"):
         PopulationTarget.objects.create(survey=seeded, margin="SEX", category=sex, share=0.5)
@@ -132,7 +138,7 @@ def test_reweighting_queues_the_refresh_of_the_weighted_report(
 
 
 def test_a_response_to_a_survey_without_targets_queues_the_refresh(
-    seeded, django_capture_on_commit_callbacks
+    seeded, django_capture_on_commit_callbacks, prewarm
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response_record(
@@ -157,7 +163,7 @@ def _refreshed_report(survey):
 
 
 def test_a_paper_import_to_a_survey_without_targets_queues_the_refresh(
-    seeded, django_capture_on_commit_callbacks
+    seeded, django_capture_on_commit_callbacks, prewarm
 ):
     drafts = [("paper", "A", {**answers_for("A"), "AREA": "east"})] * 3
     with django_capture_on_commit_callbacks(execute=True):
@@ -168,7 +174,7 @@ def test_a_paper_import_to_a_survey_without_targets_queues_the_refresh(
 
 
 def test_an_erasure_from_a_survey_without_targets_queues_the_refresh(
-    seeded, django_capture_on_commit_callbacks
+    seeded, django_capture_on_commit_callbacks, prewarm
 ):
     code = response_save_for_later(response=Response.objects.filter(survey=seeded).first())
     with django_capture_on_commit_callbacks(execute=True):
@@ -223,3 +229,21 @@ def test_breakdown_equals_one_comparison_per_category(seeded, question, weighted
                 assert cell.suppressed, (code, row.label)
             else:
                 assert cell.text == f"{r.local_percent:.0f}%", (code, row.label)
+
+
+def test_with_tasks_in_process_a_submission_leaves_the_report_to_the_officers_next_view(
+    officer_client, seeded, settings, django_capture_on_commit_callbacks
+):
+    settings.OFFICER_REPORT_PREWARM = False  # the default without a broker
+    with django_capture_on_commit_callbacks(execute=True):
+        response_record(
+            survey=seeded,
+            answers={**answers_for("B"), "AREA": "south"},
+            mode="online",
+            split_arm="B",
+        )
+
+    assert _refreshed_report(seeded) is None, "nothing was computed in the resident's request"
+    page = officer_client.get(reverse("officers:report", args=[seeded.slug]))
+    assert page.context["report"].comparison.respondents == 61
+    assert _refreshed_report(seeded) is not None

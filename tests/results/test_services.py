@@ -305,8 +305,9 @@ def test_responses_changed_queues_one_run_per_burst(survey, django_capture_on_co
 
 
 def test_responses_changed_without_targets_refreshes_the_report_instead_of_reweighting(
-    survey, django_capture_on_commit_callbacks
+    survey, django_capture_on_commit_callbacks, settings
 ):
+    settings.OFFICER_REPORT_PREWARM = True
     _sample(survey)
     version = survey_data_version(survey_id=survey.id)
     key = report_key(survey=survey, version=version, filters=ResponseFilters(), weighted=False)
