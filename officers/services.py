@@ -421,13 +421,10 @@ def findings_publish(*, survey: Survey, user: AbstractBaseUser) -> FindingsPage:
     figures until the page is published again, so they stay the ones the council wrote about.
     Refused (OfficerError) unless at least one chosen finding can be shown and every chosen
     one says what the council will do."""
-    from officers.findings import candidates, public_report
-
     with transaction.atomic():
         page, _ = FindingsPage.objects.select_for_update().get_or_create(survey=survey)
-        report = public_report(survey=survey)
-        chosen = {f.figure_key: f for f in page.findings.filter(chosen=True)}
-        shown = [c for c in candidates(report=report) if c.key in chosen]
+        figures = _chosen_figures(page=page, survey=survey)
+        chosen, shown = figures.chosen, figures.shown
         if not any(c.publishable for c in shown):
             raise OfficerError(
                 "Choose at least one finding with enough answers to publish before publishing "
@@ -437,7 +434,7 @@ def findings_publish(*, survey: Survey, user: AbstractBaseUser) -> FindingsPage:
             raise OfficerError("Say what the council will do about every finding you chose.")
         page.published_at = timezone.now()
         page.published_by = user
-        _figures_keep(page=page, report=report, shown=shown, chosen=chosen)
+        _figures_keep(page=page, figures=figures)
         page.save(
             update_fields=[
                 "published_at",
@@ -460,16 +457,11 @@ def findings_publish(*, survey: Survey, user: AbstractBaseUser) -> FindingsPage:
 def findings_figures_keep(*, survey: Survey) -> FindingsPage:
     """Keep the figures of a page published before figures were kept with it, once: from then
     on it behaves as if it had been published now. A page that has them is left alone."""
-    from officers.findings import candidates, public_report
-
     with transaction.atomic():
         page = FindingsPage.objects.select_for_update().get(survey=survey)
         if not page.is_published or page.figures_taken_at is not None:
             return page
-        report = public_report(survey=survey)
-        chosen = {f.figure_key: f for f in page.findings.filter(chosen=True)}
-        shown = [c for c in candidates(report=report) if c.key in chosen]
-        _figures_keep(page=page, report=report, shown=shown, chosen=chosen)
+        _figures_keep(page=page, figures=_chosen_figures(page=page, survey=survey))
         page.save(update_fields=["figures_taken_at", "figures_respondents", "figures_weighted"])
         audit_log(
             actor=None,
@@ -480,19 +472,31 @@ def findings_figures_keep(*, survey: Survey) -> FindingsPage:
     return page
 
 
-def _figures_keep(
-    *,
-    page: FindingsPage,
-    report: Report | None,
-    shown: list[Candidate],
-    chosen: dict[tuple[str, str, str], Finding],
-) -> None:
-    """Replace the page's published figures with the publishable ones of ``shown`` (the page
-    is saved by the caller, inside its transaction)."""
+@dataclass(frozen=True)
+class _ChosenFigures:
+    """The page's chosen findings and their figures in the public report as it stands."""
+
+    report: Report | None
+    chosen: dict[tuple[str, str, str], Finding]
+    shown: list[Candidate]
+
+
+def _chosen_figures(*, page: FindingsPage, survey: Survey) -> _ChosenFigures:
+    from officers.findings import candidates, public_report
+
+    report = public_report(survey=survey)
+    chosen = {f.figure_key: f for f in page.findings.filter(chosen=True)}
+    shown = [c for c in candidates(report=report) if c.key in chosen]
+    return _ChosenFigures(report=report, chosen=chosen, shown=shown)
+
+
+def _figures_keep(*, page: FindingsPage, figures: _ChosenFigures) -> None:
+    """Replace the page's published figures with the publishable chosen ones (the page is
+    saved by the caller, inside its transaction)."""
     PublishedFigure.objects.filter(finding__page=page).delete()
     PublishedFigure.objects.bulk_create(
         PublishedFigure(
-            finding=chosen[c.key],
+            finding=figures.chosen[c.key],
             position=c.index,
             label=c.report_row.label,
             local_percent=c.row.local_percent,
@@ -502,9 +506,10 @@ def _figures_keep(
             national_wording=c.row.national_wording,
             verdict=c.row.verdict,
         )
-        for c in shown
+        for c in figures.shown
         if c.publishable
     )
+    report = figures.report
     page.figures_taken_at = timezone.now()
     page.figures_respondents = report.comparison.respondents if report else 0
     page.figures_weighted = bool(report and report.comparison.weighted)
