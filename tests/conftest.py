@@ -165,6 +165,29 @@ def _queue_forget(queue: str) -> None:
             client.delete(f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
+def responses_to_weight_by_sex(survey, *, women: int, men: int, seed: int) -> None:
+    """Complete responses from the north ward (half A of the sample), ``women`` and ``men`` of
+    them, and population targets of half and half: a survey for a worker to weight."""
+    import random
+
+    from results.models import PopulationTarget
+    from surveys.management.commands.demo_setup import answers_draw
+    from surveys.models import Area
+    from surveys.services import response_record, spec_for
+
+    Area.objects.get_or_create(council=survey.council, code="north", defaults={"name": "North"})
+    spec = spec_for(survey)
+    rng = random.Random(seed)
+    for sex, count in [("female", women), ("male", men)]:
+        for _ in range(count):
+            answers = {**answers_draw(spec, "A", rng), "SEX": sex, "AREA": "north"}
+            response_record(survey=survey, answers=answers, mode="online", split_arm="A")
+    PopulationTarget.objects.bulk_create(
+        PopulationTarget(survey=survey, margin="SEX", category=c, share=0.5)
+        for c in ("female", "male")
+    )
+
+
 def process_stop(process: subprocess.Popen, *, timeout: float = 30) -> None:
     """Stop a process started by a test: SIGTERM first, so a Celery worker finishes the task in
     hand and closes its database connections, then SIGKILL if it has not gone in `timeout`."""

@@ -19,7 +19,6 @@ the session's worker from tests/conftest.py never sees these tasks."""
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -36,12 +35,17 @@ from django.db.models import Sum
 from collab.celery import app as celery_app
 from officers.models import Export
 from officers.tasks import build_export
-from results.models import PopulationTarget, WeightingRun
+from results.models import WeightingRun
 from results.tasks import reweight_survey
-from surveys.management.commands.demo_setup import answers_draw
-from surveys.models import Area, Response, Survey
-from surveys.services import response_record, spec_for
-from tests.conftest import REPO, _queue_forget, _test_database_url, process_stop
+from surveys.models import Response, Survey
+from surveys.services import response_record
+from tests.conftest import (
+    REPO,
+    _queue_forget,
+    _test_database_url,
+    process_stop,
+    responses_to_weight_by_sex,
+)
 from tests.surveys.conftest import answers_for
 
 WAIT = 30
@@ -55,17 +59,7 @@ EXPORT_LEASE = 6
 
 def _survey_to_weight(survey: Survey) -> None:
     """80 responses (20 women, 60 men) and 50/50 targets, with no weighting run yet."""
-    Area.objects.get_or_create(council=survey.council, code="north", defaults={"name": "North"})
-    spec = spec_for(survey)
-    rng = random.Random(7)
-    for sex, count in [("female", 20), ("male", 60)]:
-        for _ in range(count):
-            answers = {**answers_draw(spec, "A", rng), "SEX": sex, "AREA": "north"}
-            response_record(survey=survey, answers=answers, mode="online", split_arm="A")
-    PopulationTarget.objects.bulk_create(
-        PopulationTarget(survey=survey, margin="SEX", category=c, share=0.5)
-        for c in ("female", "male")
-    )
+    responses_to_weight_by_sex(survey, women=20, men=60, seed=7)
     # Targets are set after the responses, so the submissions queued no run of their own.
     assert not WeightingRun.objects.filter(survey=survey).exists()
 

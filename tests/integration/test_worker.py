@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import random
 import subprocess
 import sys
 
@@ -15,13 +14,11 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from collab.celery import app as celery_app
-from results.models import PopulationTarget, WeightingRun
+from results.models import WeightingRun
 from results.tasks import reweight_survey
-from surveys.management.commands.demo_setup import answers_draw
-from surveys.models import Area, Council, Questionnaire, Response, Survey
-from surveys.services import response_record, spec_for
+from surveys.models import Council, Questionnaire, Response, Survey
 from surveys.tasks import survey_close_due
-from tests.conftest import REPO
+from tests.conftest import REPO, responses_to_weight_by_sex
 
 # Integration tests commit their rows (transaction=True) so the worker process can
 # read them. The flush that ends each such test empties every table, the questionnaire
@@ -92,17 +89,7 @@ def test_worker_weights_responses_and_the_test_process_reads_the_weights(
     survey = survey_make(
         questionnaire=questionnaire, slug="weights", closes_at=timezone.now() + dt.timedelta(days=7)
     )
-    Area.objects.create(council=survey.council, code="north", name="North")
-    spec = spec_for(survey)
-    rng = random.Random(1)
-    for sex, count in [("female", 30), ("male", 70)]:
-        for _ in range(count):
-            answers = {**answers_draw(spec, "A", rng), "SEX": sex, "AREA": "north"}
-            response_record(survey=survey, answers=answers, mode="online", split_arm="A")
-    PopulationTarget.objects.bulk_create(
-        PopulationTarget(survey=survey, margin="SEX", category=c, share=0.5)
-        for c in ("female", "male")
-    )
+    responses_to_weight_by_sex(survey, women=30, men=70, seed=1)
 
     assert reweight_survey.delay(survey.pk).get(timeout=60) == WeightingRun.Status.OK
 
