@@ -35,7 +35,7 @@ from django.utils.dateparse import parse_datetime
 
 from results.errors import ResultsError
 from results.models import NationalFigure, PopulationTarget, WeightingRun
-from surveys.models import Answer, Area, Item, Option, Question, Response, Survey
+from surveys.models import Answer, Area, Option, Question, Response, Survey
 
 COMPLETE = Response.Status.COMPLETE
 
@@ -321,29 +321,15 @@ def _answer_rows(
     questions: Mapping[str, Question] | None = None,
 ) -> _AnswerRows:
     """The answer rows to count. ``questions`` (from questions_by_code, with items and options
-    prefetched) saves the three look-ups of ids and codes when the caller has them already."""
+    prefetched) saves looking up ids and codes again when the caller has them already."""
     survey = resolved.survey
+    if questions is None:
+        questions = questions_by_code(survey=survey)
     codes = None if question_codes is None else set(question_codes)
-    if questions is not None:
-        wanted_questions = [q for code, q in questions.items() if codes is None or code in codes]
-        question_code = {q.id: q.code for q in wanted_questions}
-        item_rows = [
-            (i.id, i.code, i.split_arm, q.id) for q in wanted_questions for i in q.items.all()
-        ]
-        option_code = {o.id: o.code for q in wanted_questions for o in q.options.all()}
-    else:
-        found = Question.objects.filter(questionnaire_id=survey.questionnaire_id)
-        if codes is not None:
-            found = found.filter(code__in=codes)
-        question_code = dict(found.values_list("id", "code"))
-        item_rows = list(
-            _items(survey)
-            .filter(question_id__in=question_code)
-            .values_list("id", "code", "split_arm", "question_id")
-        )
-        option_code = dict(
-            Option.objects.filter(question_id__in=question_code).values_list("id", "code")
-        )
+    wanted_questions = [q for code, q in questions.items() if codes is None or code in codes]
+    question_code = {q.id: q.code for q in wanted_questions}
+    item_rows = [(i.id, i.code, i.split_arm, q.id) for q in wanted_questions for i in q.items.all()]
+    option_code = {o.id: o.code for q in wanted_questions for o in q.options.all()}
     if item_codes is None:
         where = Q(question_id__in=list(question_code))
     else:
@@ -409,6 +395,8 @@ def resolved_subgroup_counts(
     Only the questions and items that subgroup figures are published for belong here: the
     main GROUP BY over every question stays free of the join (docs/benchmarks.md).
     """
+    if questions is None:
+        questions = questions_by_code(survey=resolved.survey)
     subgroup_option = _subgroup_option_ids(resolved.survey, list(subgroups), questions=questions)
     if not subgroup_option:
         return {}
@@ -462,29 +450,17 @@ def _subgroup_option_ids(
     survey: Survey,
     subgroups: Sequence[tuple[str, str]],
     *,
-    questions: Mapping[str, Question] | None = None,
+    questions: Mapping[str, Question],
 ) -> dict[tuple[str, str], int]:
-    """Option ids of subgroups, in one query (none if ``questions`` are given); a bad code
-    gets _option_ids' clear message."""
-    if not subgroups:
-        return {}
+    """Option ids of subgroups, from the questions already loaded; a bad code gets
+    _option_ids' clear message."""
     kinds = (Question.Kind.SINGLE, Question.Kind.MULTI)
-    if questions is not None:
-        found = {
-            (q.code, o.code): o.id
-            for q in questions.values()
-            if q.kind in kinds
-            for o in q.options.all()
-        }
-    else:
-        found = {
-            (question_code, option_code): option_id
-            for question_code, option_code, option_id in Option.objects.filter(
-                question__questionnaire_id=survey.questionnaire_id,
-                question__kind__in=kinds,
-                question__code__in={q for q, _ in subgroups},
-            ).values_list("question__code", "code", "id")
-        }
+    found = {
+        (q.code, o.code): o.id
+        for q in questions.values()
+        if q.kind in kinds
+        for o in q.options.all()
+    }
     ids: dict[tuple[str, str], int] = {}
     for key in subgroups:
         if key not in found:
@@ -537,10 +513,6 @@ def _same_arm_only(answers: QuerySet, item_arms: Sequence[tuple[int, str]]) -> Q
         if ids:
             answers = answers.exclude(Q(item_id__in=ids) & ~Q(response__split_arm=arm))
     return answers
-
-
-def _items(survey: Survey) -> QuerySet:
-    return Item.objects.filter(question__questionnaire_id=survey.questionnaire_id)
 
 
 def survey_bases(
