@@ -17,8 +17,9 @@ What it does, in order:
    and for the final submit, and errors; then checks in the database that complete
    responses == submissions acknowledged, none twice, none half-stored.
 
-Without a broker, Celery tasks run in-process, inside the request that queues them: each
-submission's refresh of the officers' report then runs in the resident's final request.
+Without a broker, Celery tasks run in-process, inside the request that queues them (the
+officers' report is then not computed after each submission: OFFICER_REPORT_PREWARM is off
+by default without a broker).
 With --broker redis://... (a Redis database of the load test's own: it is emptied first)
 the server runs as deployed instead: tasks go through Redis to one Celery worker, the cache
 (rate limits, debounce keys) is that Redis, and the worker's CPU is counted with the
