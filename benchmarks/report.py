@@ -92,7 +92,7 @@ def main() -> None:
     if survey is None:
         sys.exit(f"No survey '{SLUG}': run benchmarks/comparison.py first to load it.")
     officer, _ = User.objects.get_or_create(username="bench-officer")
-    survey.council.officers.add(officer)
+    survey.council.members.add(officer)
     client = Client()
     client.force_login(officer)
 

@@ -6,10 +6,23 @@ With no CELERY_BROKER_URL set, settings make every task run in-process
 
 import os
 
-from celery import Celery
+from celery import Celery, Task
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collab.settings")
 
-app = Celery("collab")
+
+class PlatformTask(Task):
+    """Tasks act for the platform on the ids they are given (a survey, an export), found by
+    the services they call, so they run across council scopes (surveys.tenancy); an in-process
+    task run inside a request gets the request's scope back when it returns."""
+
+    def __call__(self, *args, **kwargs):
+        from surveys.tenancy import all_councils
+
+        with all_councils():
+            return super().__call__(*args, **kwargs)
+
+
+app = Celery("collab", task_cls=PlatformTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -3,9 +3,11 @@ from django.urls import include, path
 
 from collab import views
 from officers.views import findings_public
+from surveys.admin_sites import council_site
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("council-admin/", council_site.urls),
     path("accounts/", include("officers.auth_urls")),
     path("officer/", include("officers.urls")),
     path("accessibility/", views.accessibility_statement, name="accessibility"),

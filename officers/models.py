@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django_scopes import ScopedManager
 
 
 def _export_path(export: Export, filename: str) -> str:
@@ -51,6 +52,8 @@ class Export(models.Model):
     attempts = models.PositiveSmallIntegerField(
         default=0, help_text="Times a worker has started building it."
     )
+
+    objects = ScopedManager(council="survey__council")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -93,6 +96,8 @@ class FindingsPage(models.Model):
     )
     figures_weighted = models.BooleanField(default=False)
 
+    objects = ScopedManager(council="survey__council")
+
     def __str__(self) -> str:
         return f"What you told us: {self.survey}"
 
@@ -111,6 +116,8 @@ class Finding(models.Model):
     net_label = models.CharField(max_length=120)
     chosen = models.BooleanField(default=False)
     we_did = models.TextField(blank=True)
+
+    objects = ScopedManager(council="page__survey__council")
 
     class Meta:
         constraints = [
@@ -141,6 +148,8 @@ class PublishedFigure(models.Model):
     national_exact = models.BooleanField(default=True)
     national_wording = models.CharField(max_length=120, blank=True)
     verdict = models.CharField(max_length=40, blank=True)
+
+    objects = ScopedManager(council="finding__page__survey__council")
 
     class Meta:
         ordering = ["position"]

@@ -115,7 +115,7 @@ def _upload_page(request, template: str, context: dict, form: UploadForm) -> Htt
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitations_page(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = survey_for_officer(user=request.user, slug=slug)
+    survey = survey_for_officer(user=request.user, slug=slug, permission="fieldwork.run")
     if request.method == "POST":
         action = request.POST.get("action")
         if action in ("send", "remind"):
@@ -140,7 +140,7 @@ def invitations_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitations_upload(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = survey_for_officer(user=request.user, slug=slug)
+    survey = survey_for_officer(user=request.user, slug=slug, permission="fieldwork.run")
     context = {"survey": survey, "section": "invitations", "max_mb": INVITEES_MAX_BYTES // 2**20}
     if request.method != "POST":
         return _upload_page(request, "officers/running/invitees_upload.html", context, UploadForm())
@@ -161,7 +161,7 @@ def invitations_upload(request: HttpRequest, slug: str) -> HttpResponse:
 def letters(request: HttpRequest, slug: str) -> HttpResponse:
     """Printing letters issues their codes: each POST makes new codes and invalidates the
     ones printed before, so the page says so before the button."""
-    survey = survey_for_officer(user=request.user, slug=slug)
+    survey = survey_for_officer(user=request.user, slug=slug, permission="fieldwork.run")
     form = LettersForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         which, fmt = form.cleaned_data["which"], form.cleaned_data["format"]
@@ -232,7 +232,7 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
     """An officer types in a paper or telephone questionnaire on the residents' own page
     forms, page by page, then checks the answers (?page=check) before storing them; the
     response records the mode and who entered it."""
-    survey = survey_for_officer(user=request.user, slug=slug)
+    survey = survey_for_officer(user=request.user, slug=slug, permission="responses.enter")
     response = _entry(request, survey)
     url = reverse("officers:paper", args=[slug])
     action = request.POST.get("action", "")
@@ -361,7 +361,7 @@ def _paper_check(
 @login_required
 @require_http_methods(["GET", "POST"])
 def responses_upload(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = survey_for_officer(user=request.user, slug=slug)
+    survey = survey_for_officer(user=request.user, slug=slug, permission="responses.enter")
     spec = services.spec_for(survey)
     from surveys.imports import MODE, REF, SPLIT_ARM, response_columns
 
@@ -401,7 +401,7 @@ def _csv_download(text: str, filename: str) -> HttpResponse:
 @login_required
 def responses_template(request: HttpRequest, slug: str) -> HttpResponse:
     """The blank responses file: its header row, for officers to fill in a spreadsheet."""
-    survey = survey_for_officer(user=request.user, slug=slug)
+    survey = survey_for_officer(user=request.user, slug=slug, permission="responses.enter")
     text = responses_template_csv(spec=services.spec_for(survey))
     return _csv_download(text, f"{survey.slug}-paper-responses-template.csv")
 
@@ -409,7 +409,7 @@ def responses_template(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def responses_codes(request: HttpRequest, slug: str) -> HttpResponse:
     """What each column of the template accepts: every code with its label."""
-    survey = survey_for_officer(user=request.user, slug=slug)
+    survey = survey_for_officer(user=request.user, slug=slug, permission="responses.enter")
     text = responses_codes_csv(spec=services.spec_for(survey))
     return _csv_download(text, f"{survey.slug}-paper-responses-codes.csv")
 
@@ -420,7 +420,7 @@ def responses_codes(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def panel_page(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = survey_for_officer(user=request.user, slug=slug)
+    survey = survey_for_officer(user=request.user, slug=slug, permission="fieldwork.run")
     return render(
         request,
         "officers/running/panel.html",
@@ -435,7 +435,7 @@ def panel_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def panel_export(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = survey_for_officer(user=request.user, slug=slug)
+    survey = survey_for_officer(user=request.user, slug=slug, permission="fieldwork.run")
     members = panel.panel_for_survey(survey=survey)
     audit_log(actor=request.user, action="panel_exported", survey=survey, count=len(members))
     response = HttpResponse(content_type="text/csv; charset=utf-8")

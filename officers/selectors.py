@@ -22,6 +22,7 @@ from officers.cache import DataVersion, cache_key, cached, survey_data_version
 from officers.models import Export
 from results.models import WeightingRun
 from results.selectors import survey_targets, weighting_run_latest
+from surveys import tenancy
 from surveys.models import Answer, Area, Invitation, Item, Option, Page, Question, Response, Survey
 
 User = AbstractBaseUser | AnonymousUser
@@ -33,19 +34,25 @@ EXPORTED_KINDS = (
 )
 
 
-def surveys_for_officer(*, user: User) -> QuerySet[Survey]:
+def surveys_for_officer(*, user: User, permission: str = "survey.view") -> QuerySet[Survey]:
+    """The surveys of the councils where this person's roles allow ``permission``. The council
+    scope the request runs in (surveys.tenancy) already holds the query to their councils; the
+    filter by role keeps, say, a council administrator's list to the councils they administer."""
     surveys = Survey.objects.select_related("council", "questionnaire")
     if not user.is_authenticated or not user.is_active:
         return surveys.none()
     if user.is_superuser:
         return surveys
-    return surveys.filter(council__officers=user)
+    return surveys.filter(council_id__in=tenancy.council_ids_for(user=user, permission=permission))
 
 
-def survey_for_officer(*, user: User, slug: str) -> Survey:
-    survey = surveys_for_officer(user=user).filter(slug=slug).first()
+def survey_for_officer(*, user: User, slug: str, permission: str = "report.view") -> Survey:
+    """One survey, for a person allowed ``permission`` on it: a 404 outside their councils (for
+    them it does not exist), a 403 in their council without the role."""
+    survey = Survey.objects.select_related("council", "questionnaire").filter(slug=slug).first()
     if survey is None:
         raise Http404("There is no survey at this address that you can see.")
+    tenancy.survey_permission_check(user=user, survey=survey, permission=permission)
     return survey
 
 
@@ -254,7 +261,7 @@ def exports_for_survey(*, survey: Survey) -> QuerySet[Export]:
 def export_for_officer(*, user: User, slug: str, pk: int) -> Export:
     """An export of a survey the officer can see; 404 for any other id, including another
     council's export reached through one's own survey's address."""
-    survey = survey_for_officer(user=user, slug=slug)
+    survey = survey_for_officer(user=user, slug=slug, permission="export.aggregate")
     export = exports_for_survey(survey=survey).filter(pk=pk).first()
     if export is None:
         raise Http404("There is no export at this address that you can see.")

@@ -17,6 +17,7 @@ from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, FindingsForm, Repor
 from officers.models import Export, Finding
 from officers.report import default_weighted, report_cached, report_key
 from results.errors import ResultsError
+from surveys.tenancy import public_survey_scope
 
 
 @login_required
@@ -27,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    survey = selectors.survey_for_officer(user=request.user, slug=slug, permission="survey.view")
     board = selectors.survey_dashboard(survey=survey)
     chart = charts.bar_chart(
         chart_id="by-day",
@@ -72,7 +73,9 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def exports(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    survey = selectors.survey_for_officer(
+        user=request.user, slug=slug, permission="export.aggregate"
+    )
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,7 +127,7 @@ def export_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def findings_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Choose the findings for the public page, say what the council will do, publish."""
-    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    survey = selectors.survey_for_officer(user=request.user, slug=slug, permission="findings.edit")
     page = findings.findings_page_get(survey=survey)
     report = findings.public_report(survey=survey)
     candidates = findings.candidates(report=report)
@@ -173,6 +176,7 @@ def findings_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@public_survey_scope
 def findings_public(request: HttpRequest, slug: str) -> HttpResponse:
     """The published "what you told us" page: public, no sign-in, whole-survey figures only,
     as they were when the page was published."""

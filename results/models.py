@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django_scopes import ScopedManager
 
 
 class NationalFigure(models.Model):
@@ -85,6 +86,8 @@ class PopulationTarget(models.Model):
     category = models.SlugField(max_length=40, help_text="An option code, or an area code.")
     share = models.DecimalField(max_digits=7, decimal_places=6, help_text="A fraction of 1.")
 
+    objects = ScopedManager(council="survey__council")
+
     class Meta:
         ordering = ["survey", "margin", "category"]
         constraints = [
@@ -119,6 +122,8 @@ class WeightingRun(models.Model):
     effective_base = models.FloatField(null=True, blank=True)
     iterations = models.PositiveIntegerField(null=True, blank=True)
     cap = models.FloatField(null=True, blank=True)
+
+    objects = ScopedManager(council="survey__council")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -14,6 +14,7 @@ from collections import defaultdict
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -23,6 +24,14 @@ from results.errors import ResultsError
 from results.models import PopulationTarget
 from results.services import targets_import, targets_validate
 from surveys import lifecycle, services
+from surveys.admin_sites import (
+    AuditedAdmin,
+    admin_change_audit,
+    CouncilScopedAdmin,
+    CouncilScopedInline,
+    council_admin_ids,
+    council_site,
+)
 from surveys.errors import SurveyError
 from surveys.forms import PageForm
 from surveys.imports import UploadRejected, upload_read
@@ -33,6 +42,7 @@ from surveys.models import (
     Invitation,
     Invitee,
     Item,
+    Membership,
     Option,
     Page,
     PanelMember,
@@ -44,15 +54,40 @@ from surveys.models import (
 from surveys.spec import survey_spec
 
 
+def admin_site_audit(request: HttpRequest, obj, action: str, fields: list[str]) -> None:
+    admin_change_audit(request=request, obj=obj, action=action, fields=fields)
+
+
+def questionnaires_visible(request: HttpRequest):
+    """Every questionnaire on the platform site; on a council's, the shared versions and the
+    council's own."""
+    if request.resolver_match and request.resolver_match.namespace == council_site.name:
+        return Questionnaire.objects.filter(
+            Q(council__isnull=True) | Q(council_id__in=council_admin_ids(request))
+        )
+    return Questionnaire.objects.all()
+
+
 class AreaInline(admin.TabularInline):
+    """A council's wards. One that responses name cannot be deleted (Response.area protects
+    it): the form says so instead of the responses losing their area."""
+
     model = Area
     extra = 0
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["user", "role", "granted_at", "granted_by"]
+    readonly_fields = ["granted_at", "granted_by"]
+    autocomplete_fields = ["user"]
 
 
 class CouncilForm(forms.ModelForm):
     class Meta:
         model = Council
-        fields = ["name", "slug", "logo", "accent_colour", "officers"]
+        fields = ["name", "slug", "logo", "accent_colour"]
 
     def clean_accent_colour(self) -> str:
         colour = self.cleaned_data["accent_colour"]
@@ -61,12 +96,11 @@ class CouncilForm(forms.ModelForm):
 
 
 @admin.register(Council)
-class CouncilAdmin(admin.ModelAdmin):
+class CouncilAdmin(AuditedAdmin):
     form = CouncilForm
     list_display = ["name", "slug", "accent_colour"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["officers"]
-    inlines = [AreaInline]
+    inlines = [AreaInline, MembershipInline]
 
 
 class LockedWhenLiveMixin:
@@ -99,7 +133,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(LockedWhenLiveMixin, admin.ModelAdmin):
+class QuestionnaireAdmin(LockedWhenLiveMixin, AuditedAdmin):
     list_display = ["title", "slug", "version", "locked", "preview_link"]
     inlines = [PageInline, QuestionInline]
     actions = ["copy_to_new_version"]
@@ -116,17 +150,24 @@ class QuestionnaireAdmin(LockedWhenLiveMixin, admin.ModelAdmin):
 
     @admin.display(description="Preview")
     def preview_link(self, obj) -> str:
-        url = reverse("admin:surveys_questionnaire_preview", args=[obj.pk, 1])
+        url = reverse(f"{self.admin_site.name}:surveys_questionnaire_preview", args=[obj.pk, 1])
         return format_html('<a href="{}">Preview as a resident</a>', url)
 
     @admin.display(boolean=True, description="Used by a live survey")
     def locked(self, obj) -> bool:
         return obj.is_locked
 
+    def copy_council(self, request):
+        """Whose the copy is: the platform's here; the council site gives it to the council."""
+        return None
+
     @admin.action(description="Copy to a new version")
     def copy_to_new_version(self, request, queryset):
         for questionnaire in queryset:
-            copy = services.questionnaire_copy(questionnaire=questionnaire)
+            copy = services.questionnaire_copy(
+                questionnaire=questionnaire, council=self.copy_council(request)
+            )
+            admin_site_audit(request, copy, "added", ["copied from", str(questionnaire.pk)])
             self.message_user(
                 request, f"Created version {copy.version} of {copy.title}.", messages.SUCCESS
             )
@@ -143,7 +184,7 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(LockedWhenLiveMixin, admin.ModelAdmin):
+class QuestionAdmin(LockedWhenLiveMixin, AuditedAdmin):
     list_display = ["code", "kind", "questionnaire", "page"]
     list_filter = ["questionnaire", "kind"]
     inlines = [ItemInline, OptionInline]
@@ -159,7 +200,8 @@ def questionnaire_preview(request: HttpRequest, pk: int, number: int) -> HttpRes
     the other half of the split sample. A POST is validated like a resident's and moves on
     when it passes, but nothing is stored: the draft lives in the form only.
     """
-    questionnaire = get_object_or_404(Questionnaire, pk=pk)
+    site = request.resolver_match.namespace
+    questionnaire = get_object_or_404(questionnaires_visible(request), pk=pk)
     survey = None
     if request.GET.get("survey", "").isdigit():
         survey = (
@@ -187,11 +229,11 @@ def questionnaire_preview(request: HttpRequest, pk: int, number: int) -> HttpRes
         query = request.GET.urlencode()
         if request.POST.get("action") == "previous" and number > 1:
             return redirect(
-                f"{reverse('admin:surveys_questionnaire_preview', args=[pk, number - 1])}?{query}"
+                f"{reverse(f'{site}:surveys_questionnaire_preview', args=[pk, number - 1])}?{query}"
             )
         if form.is_valid() and number < spec.page_count:
             return redirect(
-                f"{reverse('admin:surveys_questionnaire_preview', args=[pk, number + 1])}?{query}"
+                f"{reverse(f'{site}:surveys_questionnaire_preview', args=[pk, number + 1])}?{query}"
             )
         status = 200 if form.is_valid() else 400
         if status == 200:
@@ -259,14 +301,48 @@ class TargetsImportForm(forms.Form):
     )
 
 
+class SurveyForm(forms.ModelForm):
+    """Refuses what would change the meaning of responses already given (see
+    lifecycle.survey_change_check). Status is changed by the Open now and Close now actions,
+    which audit it, except when a survey is created. (No Meta: the admin builds the fields
+    per request, inside the council scope, so choices are only the council's own.)"""
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is not None:
+            questionnaire = data.get("questionnaire")
+            try:
+                lifecycle.survey_change_check(
+                    survey=self.instance,
+                    questionnaire_id=questionnaire.pk if questionnaire else None,
+                    status=data.get("status"),
+                )
+            except SurveyError as error:
+                raise ValidationError(str(error)) from None
+        return data
+
+
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(AuditedAdmin):
+    form = SurveyForm
     list_display = ["title", "council", "status", "opens_at", "closes_at", "public_link"]
     list_filter = ["status", "council"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [PopulationTargetInline]
     actions = ["open_now", "close_now"]
     readonly_fields = ["set_up_links"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Opening and closing go through the actions, which audit them.
+            fields.append("status")
+        return fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            lifecycle.survey_created(survey=obj, actor=request.user)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.targets_import_view)
@@ -282,8 +358,11 @@ class SurveyAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">Import population targets from CSV</a> · '
             '<a href="{}">Preview the questionnaire as a resident</a>',
-            reverse("admin:surveys_survey_targets_import", args=[obj.pk]),
-            reverse("admin:surveys_questionnaire_preview", args=[obj.questionnaire_id, 1])
+            reverse(f"{self.admin_site.name}:surveys_survey_targets_import", args=[obj.pk]),
+            reverse(
+                f"{self.admin_site.name}:surveys_questionnaire_preview",
+                args=[obj.questionnaire_id, 1],
+            )
             + f"?survey={obj.pk}",
         )
 
@@ -294,6 +373,7 @@ class SurveyAdmin(admin.ModelAdmin):
             from results.services import reweight_queue
 
             reweight_queue(form.instance.pk)
+            admin_site_audit(request, form.instance, "changed", ["population targets"])
 
     @admin.action(description="Open now")
     def open_now(self, request, queryset) -> None:
@@ -313,7 +393,7 @@ class SurveyAdmin(admin.ModelAdmin):
                 self.message_user(request, f"“{survey.title}” is {done}.", messages.SUCCESS)
 
     def targets_import_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        survey = get_object_or_404(Survey, pk=pk)
+        survey = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, survey):
             raise Http404
         form = TargetsImportForm(request.POST or None, request.FILES or None)
@@ -324,14 +404,16 @@ class SurveyAdmin(admin.ModelAdmin):
             except (UploadRejected, ResultsError) as error:
                 form.add_error("file", str(error))
             else:
+                admin_site_audit(request, survey, "changed", ["population targets (CSV)"])
                 self.message_user(request, f"Imported {count} population targets.")
-                return redirect("admin:surveys_survey_change", pk)
+                return redirect(f"{self.admin_site.name}:surveys_survey_change", pk)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import population targets for {survey}",
             "survey": survey,
             "form": form,
             "opts": self.model._meta,
+            "back_url": reverse(f"{self.admin_site.name}:surveys_survey_change", args=[pk]),
         }
         return render(
             request,
@@ -342,13 +424,13 @@ class SurveyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(AuditedAdmin):
     list_display = ["pk", "survey", "area", "created_at", "used_at"]
     readonly_fields = ["code_hash"]
 
 
 @admin.register(Invitee)
-class InviteeAdmin(admin.ModelAdmin):
+class InviteeAdmin(AuditedAdmin):
     """Personal data: viewable for support, never added by hand (officers upload a CSV)."""
 
     list_display = ["pk", "survey", "area", "status", "attempts", "sent_at", "reminders"]
@@ -360,7 +442,7 @@ class InviteeAdmin(admin.ModelAdmin):
 
 
 @admin.register(PanelMember)
-class PanelMemberAdmin(admin.ModelAdmin):
+class PanelMemberAdmin(AuditedAdmin):
     list_display = ["pk", "survey", "consented_at"]
     list_filter = ["survey__council"]
     readonly_fields = ["withdrawal_code_hash", "consented_at"]
@@ -385,3 +467,202 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# ---------------------------------------------------------------------------------------------
+# The council site (/council-admin/): the same screens, in the scope of the councils the person
+# administers (surveys.admin_sites), with what a council administrator may do.
+
+
+class CouncilAreaInline(CouncilScopedInline, AreaInline):
+    council_can = frozenset({"view", "add", "change", "delete"})
+
+
+class MembershipForm(forms.ModelForm):
+    """A role given by username: a council administrator never browses the installation's
+    people, and can only give roles in a council they administer. (No Meta, as SurveyForm.)"""
+
+    username = forms.CharField(
+        label="Username",
+        help_text="The person's username. A new account is made if there is none yet.",
+    )
+    email = forms.EmailField(
+        required=False, help_text="For a new account: their work e-mail address."
+    )
+    password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="For a new account: a first password they will change. Leave empty for "
+        "someone who already has an account.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["username"].initial = self.instance.user.get_username()
+            self.fields["username"].disabled = True
+
+    def clean(self):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.password_validation import validate_password
+
+        data = super().clean()
+        if self.instance.pk:
+            return data
+        User = get_user_model()
+        username = data.get("username", "").strip()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            if not data.get("password"):
+                raise ValidationError(
+                    {"password": "There is no account with this username: give a first password."}
+                )
+            candidate = User(username=username, email=data.get("email", ""))
+            try:
+                validate_password(data["password"], candidate)
+            except ValidationError as error:
+                raise ValidationError({"password": error.messages}) from None
+            data["new_user"] = candidate
+        else:
+            data["user"] = user
+        return data
+
+    def save(self, commit: bool = True):
+        data = self.cleaned_data
+        if not self.instance.pk:
+            user = data.get("user")
+            if user is None:
+                user = data["new_user"]
+                user.set_password(data["password"])
+                user.save()
+            self.instance.user = user
+        return super().save(commit)
+
+
+class CouncilMembershipAdmin(CouncilScopedAdmin):
+    council_can = frozenset({"view", "add", "change", "delete"})
+    form = MembershipForm
+    list_display = ["user", "council", "role", "granted_at", "granted_by"]
+    list_filter = ["council", "role"]
+    fields = ["username", "email", "password", "council", "role"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.granted_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "council":
+            # Only councils this person administers, whatever else is in scope.
+            kwargs["queryset"] = Council.objects.filter(pk__in=council_admin_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CouncilCouncilAdmin(CouncilScopedAdmin, CouncilAdmin):
+    council_can = frozenset({"view", "change"})
+    inlines = [CouncilAreaInline]
+    prepopulated_fields = {}
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["slug"]
+
+
+def _council_version_editable(questionnaire) -> bool:
+    """A council may edit its own versions until a survey takes one live; shared versions and
+    versions in use are copied instead."""
+    return questionnaire is None or (
+        questionnaire.council_id is not None and not questionnaire.is_locked
+    )
+
+
+class _QuestionnairePartInline(CouncilScopedInline):
+    council_can = frozenset({"view", "add", "change", "delete"})
+
+    def parent_editable(self, obj) -> bool:
+        questionnaire = obj.questionnaire if isinstance(obj, Question) else obj
+        return _council_version_editable(questionnaire)
+
+
+class CouncilPageInline(_QuestionnairePartInline, PageInline):
+    pass
+
+
+class CouncilQuestionInline(_QuestionnairePartInline, QuestionInline):
+    pass
+
+
+class CouncilItemInline(_QuestionnairePartInline, ItemInline):
+    pass
+
+
+class CouncilOptionInline(_QuestionnairePartInline, OptionInline):
+    pass
+
+
+class CouncilQuestionnaireAdmin(CouncilScopedAdmin, QuestionnaireAdmin):
+    council_can = frozenset({"view", "change", "delete"})
+    exclude = ["council"]
+    inlines = [CouncilPageInline, CouncilQuestionInline]
+
+    def get_queryset(self, request):
+        return questionnaires_visible(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and _council_version_editable(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and _council_version_editable(obj)
+
+    def copy_council(self, request):
+        ids = council_admin_ids(request)
+        return Council.objects.get(pk=ids[0]) if len(ids) == 1 else None
+
+
+class CouncilQuestionAdmin(CouncilScopedAdmin, QuestionAdmin):
+    council_can = frozenset({"view", "change"})
+    inlines = [CouncilItemInline, CouncilOptionInline]
+
+    def get_queryset(self, request):
+        return Question.objects.filter(questionnaire__in=questionnaires_visible(request))
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        editable = obj is None or _council_version_editable(obj.questionnaire)
+        return super().has_change_permission(request, obj) and editable
+
+
+class CouncilTargetsInline(CouncilScopedInline, PopulationTargetInline):
+    council_can = frozenset({"view", "add", "change", "delete"})
+
+
+class CouncilSurveyAdmin(CouncilScopedAdmin, SurveyAdmin):
+    council_can = frozenset({"view", "add", "change"})
+    inlines = [CouncilTargetsInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "council":
+            kwargs["queryset"] = Council.objects.filter(pk__in=council_admin_ids(request))
+        if db_field.name == "questionnaire":
+            kwargs["queryset"] = questionnaires_visible(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CouncilInviteeAdmin(CouncilScopedAdmin, InviteeAdmin):
+    list_filter = ["status", "survey"]
+
+
+class CouncilPanelMemberAdmin(CouncilScopedAdmin, PanelMemberAdmin):
+    list_filter = ["survey"]
+
+
+class CouncilAuditEntryAdmin(CouncilScopedAdmin, AuditEntryAdmin):
+    list_filter = ["action"]
+
+
+council_site.register(Council, CouncilCouncilAdmin)
+council_site.register(Membership, CouncilMembershipAdmin)
+council_site.register(Questionnaire, CouncilQuestionnaireAdmin)
+council_site.register(Question, CouncilQuestionAdmin)
+council_site.register(Survey, CouncilSurveyAdmin)
+council_site.register(Invitee, CouncilInviteeAdmin)
+council_site.register(PanelMember, CouncilPanelMemberAdmin)
+council_site.register(AuditEntry, CouncilAuditEntryAdmin)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from surveys.erasure import erasure_preview, response_erase
 from surveys.errors import CodeRejected
 from surveys.forms import CodeForm
+from surveys.tenancy import resident_code_scope
 
 
 class EraseCodeForm(CodeForm):
@@ -26,6 +27,7 @@ class EraseCodeForm(CodeForm):
 
 
 @require_http_methods(["GET", "POST"])
+@resident_code_scope
 def erase(request: HttpRequest) -> HttpResponse:
     form = EraseCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -15,20 +15,68 @@ from surveys.models import Invitee, PanelMember, Survey
 
 
 def survey_open(*, survey: Survey, actor=None, now: dt.datetime | None = None) -> Survey:
-    """Open a survey now: live, opening time now (or earlier), closing time kept if later."""
+    """Open a survey now: live, opening time now (or earlier), closing time kept if later.
+
+    A survey closed early ("Close now") opens again: its closing time, which closing set to
+    that moment, is cleared and the reopening is audited with it. A draft or live survey with a
+    closing time in the past is refused: that time was set on purpose, so move it first.
+    """
     now = now or timezone.now()
-    if survey.closes_at and survey.closes_at <= now:
+    reopening = survey.status == Survey.Status.CLOSED
+    if survey.closes_at and survey.closes_at <= now and not reopening:
         raise SurveyError(
             f"“{survey.title}” has a closing time in the past ({survey.closes_at:%d %B %Y %H:%M}). "
             "Clear or move the closing time first."
         )
     with transaction.atomic():
+        previous_close = survey.closes_at
         survey.status = Survey.Status.LIVE
         if survey.opens_at is None or survey.opens_at > now:
             survey.opens_at = now
-        survey.save(update_fields=["status", "opens_at"])
-        audit_log(actor=actor, action="survey.opened", survey=survey)
+        if reopening and survey.closes_at and survey.closes_at <= now:
+            survey.closes_at = None
+        survey.save(update_fields=["status", "opens_at", "closes_at"])
+        if reopening:
+            audit_log(
+                actor=actor,
+                action="survey.reopened",
+                survey=survey,
+                closed_at=previous_close.isoformat() if previous_close else None,
+            )
+        else:
+            audit_log(actor=actor, action="survey.opened", survey=survey)
     return survey
+
+
+def survey_change_check(
+    *, survey: Survey, questionnaire_id: int | None = None, status: str | None = None
+) -> None:
+    """Refuse the changes that would make a survey's responses mean something else: once it has
+    responses, its questionnaire cannot be swapped and it cannot go back to draft (which would
+    unlock its questionnaire for editing)."""
+    if survey.pk is None or not survey.responses.exists():
+        return
+    if questionnaire_id is not None and questionnaire_id != survey.questionnaire_id:
+        raise SurveyError(
+            f"“{survey.title}” already has responses to its questionnaire, so it cannot be "
+            "switched to another version. Start a new survey for the new version."
+        )
+    if status == Survey.Status.DRAFT and survey.status != Survey.Status.DRAFT:
+        raise SurveyError(
+            f"“{survey.title}” already has responses, so it cannot go back to draft. "
+            "Close it instead."
+        )
+
+
+def survey_created(*, survey: Survey, actor=None, now: dt.datetime | None = None) -> None:
+    """Audit a new survey; one created live is opened now (its opening time recorded)."""
+    now = now or timezone.now()
+    audit_log(actor=actor, action="survey.created", survey=survey, status=survey.status)
+    if survey.status == Survey.Status.LIVE:
+        if survey.opens_at is None:
+            survey.opens_at = now
+            survey.save(update_fields=["opens_at"])
+        audit_log(actor=actor, action="survey.opened", survey=survey)
 
 
 def survey_close(*, survey: Survey, actor=None, now: dt.datetime | None = None) -> Survey:

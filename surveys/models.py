@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django_scopes import ScopedManager
 
 
 class Council(models.Model):
@@ -25,7 +26,15 @@ class Council(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1d70b8.")],
         help_text="Shown on residents' pages; it must contrast with white text.",
     )
-    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="councils")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        through_fields=("council", "user"),
+        blank=True,
+        related_name="councils",
+    )
+
+    objects = ScopedManager(council="pk")
 
     class Meta:
         ordering = ["name"]
@@ -42,6 +51,43 @@ class Council(models.Model):
             raise ValidationError({"accent_colour": error.messages}) from None
 
 
+class Membership(models.Model):
+    """One role a person holds in one council (surveys.tenancy says what each role may do).
+    A person may hold several roles, in one council or in several."""
+
+    class Role(models.TextChoices):
+        COUNCIL_ADMIN = "council_admin", "Council administrator"
+        OFFICER = "officer", "Officer"
+        RESEARCH_OFFICER = "research_officer", "Research officer"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.OFFICER)
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ScopedManager(council="council")
+
+    class Meta:
+        ordering = ["council", "user__username", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "council", "role"], name="membership_role_once_per_council"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.get_role_display().lower()} of {self.council}"
+
+
 class Area(models.Model):
     """A ward or postcode district a council's residents choose from."""
 
@@ -49,6 +95,8 @@ class Area(models.Model):
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=120)
     position = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(council="council")
 
     class Meta:
         ordering = ["council", "position", "name"]
@@ -70,6 +118,15 @@ class Questionnaire(models.Model):
     source = models.TextField(blank=True, help_text="Where the wording comes from.")
     based_on = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+    )
+    council = models.ForeignKey(
+        Council,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="questionnaires",
+        help_text="The council whose own version this is. Empty: offered to every council and "
+        "changed by platform administrators only.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -235,6 +292,8 @@ class Survey(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = ScopedManager(council="council")
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -263,6 +322,8 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(council="survey__council")
 
     def __str__(self) -> str:
         return f"Invitation {self.pk} to {self.survey}"
@@ -295,13 +356,16 @@ class Response(models.Model):
         help_text="Hash of the resident's own code: it resumes a response in progress and, "
         "once the answers are sent, lets the resident have them erased.",
     )
-    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL)
+    # An area that responses name cannot be deleted: their answers would lose it silently.
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     weight = models.FloatField(default=1.0)
     started_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(council="survey__council")
 
     class Meta:
         indexes = [
@@ -333,6 +397,8 @@ class Answer(models.Model):
     )
     text_value = models.TextField(blank=True)
     number_value = models.BigIntegerField(null=True, blank=True)
+
+    objects = ScopedManager(council="survey__council")
 
     class Meta:
         indexes = [
@@ -372,6 +438,8 @@ class AuditEntry(models.Model):
     survey = models.ForeignKey(Survey, null=True, blank=True, on_delete=models.SET_NULL)
     action = models.CharField(max_length=60, db_index=True)
     detail = models.JSONField(default=dict, blank=True)
+
+    objects = ScopedManager(council="council")
 
     class Meta:
         ordering = ["-at"]
@@ -447,6 +515,8 @@ class Invitee(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = ScopedManager(council="survey__council")
+
     class Meta:
         ordering = ["survey", "id"]
         indexes = [models.Index(fields=["survey", "status"])]
@@ -471,6 +541,8 @@ class PanelMember(models.Model):
     other_topics = models.TextField(blank=True)
     consented_at = models.DateTimeField(default=timezone.now)
     withdrawal_code_hash = models.CharField(max_length=64, unique=True)
+
+    objects = ScopedManager(council="survey__council")
 
     class Meta:
         ordering = ["survey", "consented_at", "id"]

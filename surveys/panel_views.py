@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from surveys import panel
 from surveys.errors import CodeRejected, SurveyError
+from surveys.tenancy import public_survey_scope, resident_code_scope
 from surveys.views import _current, _survey
 
 JOINED_SESSION_KEY = "collab_panel_joined"
@@ -94,6 +95,7 @@ def _error_links(form: forms.Form) -> list[tuple[str, str]]:
 
 
 @require_http_methods(["GET", "POST"])
+@public_survey_scope
 def panel_join(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _survey(slug)
     response = _current(request, survey)
@@ -133,6 +135,7 @@ def panel_join(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@resident_code_scope
 def panel_withdraw(request: HttpRequest) -> HttpResponse:
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

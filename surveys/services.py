@@ -20,6 +20,7 @@ from surveys.kinds import KINDS, AnswerError
 from surveys.models import (
     Answer,
     Area,
+    Council,
     Invitation,
     Invitee,
     Item,
@@ -380,7 +381,9 @@ def code_open(*, code: str) -> Response:
             raise invitation_error from None
 
 
-def questionnaire_copy(*, questionnaire: Questionnaire) -> Questionnaire:
+def questionnaire_copy(
+    *, questionnaire: Questionnaire, council: Council | None = None
+) -> Questionnaire:
     """A new, editable version with the same pages, questions, items and options.
 
     A questionnaire that a live or closed survey uses is frozen, so that every
@@ -400,6 +403,7 @@ def questionnaire_copy(*, questionnaire: Questionnaire) -> Questionnaire:
             description=questionnaire.description,
             source=questionnaire.source,
             based_on=questionnaire,
+            council=council if council is not None else questionnaire.council,
         )
         pages = {}
         for page in questionnaire.pages.all():

@@ -18,6 +18,7 @@ from surveys.forms import CodeForm, PageForm
 from surveys.kinds import KINDS
 from surveys.models import Response, Survey
 from surveys.spec import SurveySpec
+from surveys.tenancy import all_councils, public_survey_scope, resident_code_scope
 
 SESSION_KEY = "collab_responses"
 
@@ -60,6 +61,7 @@ def _survey_and_current(request: HttpRequest, slug: str) -> tuple[Survey, Respon
     return _survey(slug), None
 
 
+@public_survey_scope
 def survey_landing(request: HttpRequest, slug: str) -> HttpResponse:
     survey, response = _survey_and_current(request, slug)
     availability = survey.availability()
@@ -81,6 +83,7 @@ def survey_landing(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
+@public_survey_scope
 def survey_start(request: HttpRequest, slug: str) -> HttpResponse:
     survey, response = _survey_and_current(request, slug)
     if not survey.is_open():
@@ -97,6 +100,7 @@ def survey_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@resident_code_scope
 def code_enter(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -124,6 +128,7 @@ def _response_or_redirect(request: HttpRequest, survey: Survey, response: Respon
 
 
 @require_http_methods(["GET", "POST"])
+@public_survey_scope
 def survey_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     survey, response = _survey_and_current(request, slug)
     response, early = _response_or_redirect(request, survey, response)
@@ -178,6 +183,7 @@ def survey_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@public_survey_scope
 def survey_review(request: HttpRequest, slug: str) -> HttpResponse:
     survey, response = _survey_and_current(request, slug)
     response, early = _response_or_redirect(request, survey, response)
@@ -256,6 +262,7 @@ def _page_of(spec, code: str) -> int:
 
 
 @require_http_methods(["GET", "POST"])
+@public_survey_scope
 def survey_thanks(request: HttpRequest, slug: str) -> HttpResponse:
     survey, response = _survey_and_current(request, slug)
     if response is None or not response.is_complete:
@@ -281,11 +288,12 @@ def survey_thanks(request: HttpRequest, slug: str) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     """Open surveys with a public link, for residents who arrive at the front door."""
-    surveys = [
-        s
-        for s in Survey.objects.filter(status=Survey.Status.LIVE, public_link=True).select_related(
-            "council"
-        )
-        if s.is_open()
-    ]
+    with all_councils():  # the front door lists every council's open public surveys
+        surveys = [
+            s
+            for s in Survey.objects.filter(
+                status=Survey.Status.LIVE, public_link=True
+            ).select_related("council")
+            if s.is_open()
+        ]
     return render(request, "surveys/home.html", {"surveys": surveys})

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django_scopes import scopes_disabled
 
 from collab.celery import app as celery_app
 
@@ -41,6 +42,21 @@ pytest_plugins = ["tests.two_councils"]
 REPO = Path(__file__).resolve().parent.parent
 # Names this run's test database, queue and worker, so concurrent or stale runs never meet.
 RUN_ID = uuid.uuid4().hex[:10]
+
+# ---------------------------------------------------------------------------
+# Council scopes
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _set_up_across_councils():
+    """Tests set up and inspect several councils' data directly, so their own code runs
+    across council scopes. Every request through the test client (or to the live server of
+    the browser tests) still runs in the scope CouncilScopeMiddleware gives it, so the pages
+    are tested scoped; tests/security/test_tenancy.py checks that unscoped queries refuse."""
+    with scopes_disabled():
+        yield
+
 
 # ---------------------------------------------------------------------------
 # The test database

@@ -32,7 +32,7 @@ def survey(council) -> Survey:
 @pytest.fixture
 def officer(council) -> User:
     user = User.objects.create_user("riverside-officer", password="not-a-real-password-1")
-    council.officers.add(user)
+    council.members.add(user)
     return user
 
 
@@ -44,7 +44,7 @@ def other_survey(db) -> Survey:
 @pytest.fixture
 def other_officer(other_survey) -> User:
     user = User.objects.create_user("hilltop-officer", password="not-a-real-password-2")
-    other_survey.council.officers.add(user)
+    other_survey.council.members.add(user)
     return user
 
 

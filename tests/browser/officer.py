@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from results.models import PopulationTarget
 from results.services import survey_reweight
 from surveys.management.commands.demo_setup import answers_draw
-from surveys.models import Response, Survey
+from surveys.models import Membership, Response, Survey
 from surveys.services import response_record, spec_for
 from tests.browser.resident import button, submit
 
@@ -22,7 +22,9 @@ PASSWORD = "not-a-real-password-1"
 
 def officer_make(*, survey: Survey) -> User:
     user = User.objects.create_user("riverside-officer", password=PASSWORD)
-    survey.council.officers.add(user)
+    # The browser walks every officer page: this officer holds each role a council gives.
+    for role in Membership.Role:
+        survey.council.members.add(user, through_defaults={"role": role})
     return user
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from surveys import services
 from surveys.imports import MODE, REF, SPLIT_ARM, response_columns
 from surveys.invitations import INVITEE_COLUMNS
-from surveys.models import Answer, Invitation, Invitee, Response
+from surveys.models import Answer, Invitation, Invitee, Membership, Response
 from tests.fuzz.test_resident_endpoints import FUZZ, assert_no_half_stored_response, nasty_text
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,8 @@ def csv_files(columns: list[str]) -> st.SearchStrategy[bytes]:
 @pytest.fixture
 def officer_client(survey) -> Client:
     officer = User.objects.create_user("uploader", password="pw-not-used-here")
-    survey.council.officers.add(officer)
+    for role in (Membership.Role.OFFICER, Membership.Role.COUNCIL_ADMIN):
+        survey.council.members.add(officer, through_defaults={"role": role})
     client = Client()
     client.force_login(officer)
     return client

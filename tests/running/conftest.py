@@ -6,9 +6,19 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
+from surveys.models import Membership
+
 
 @pytest.fixture
 def admin_client(client, db):
     admin = User.objects.create_superuser("admin", password="not-a-real-password-3")
     client.force_login(admin)
     return client
+
+
+@pytest.fixture
+def officer(officer, council):
+    """Running a survey's fieldwork (invitations, letters, the residents' group) is a council
+    administrator's work: here this council's officer holds that role too."""
+    council.members.add(officer, through_defaults={"role": Membership.Role.COUNCIL_ADMIN})
+    return officer

@@ -187,7 +187,7 @@ def test_an_officer_cannot_continue_another_officers_entry(client, officer, surv
     from django.contrib.auth.models import User
 
     colleague = User.objects.create_user("colleague", password="not-a-real-password-9")
-    survey.council.officers.add(colleague)
+    survey.council.members.add(colleague)
     client.force_login(officer)
     url = reverse("officers:paper", args=[survey.slug])
     client.post(url, {"action": "start", "mode": "paper"})

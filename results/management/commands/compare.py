@@ -12,6 +12,7 @@ from results.comparison import Comparison, ComparisonRow, survey_compare
 from results.errors import ResultsError
 from results.models import WeightingRun
 from results.selectors import ResponseFilters, survey_get_by_slug, weighting_run_latest
+from surveys.tenancy import across_councils
 
 COLUMNS = [
     "question",
@@ -80,6 +81,7 @@ class Command(BaseCommand):
             help="e.g. AGE=15_24; repeat to combine",
         )
 
+    @across_councils
     def handle(self, *args, **options) -> None:
         filters = ResponseFilters(
             submitted_from=_date(options["date_from"]) if options["date_from"] else None,

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from results.baseline import baseline_data
 from results.selectors import baseline_figures
+from surveys.tenancy import across_councils
 
 COLUMNS = [
     "question",
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             help="Questionnaire slug (default: the shipped 2014 questionnaire).",
         )
 
+    @across_councils
     def handle(self, *args, questionnaire: str, **options) -> None:
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow(COLUMNS)

@@ -18,9 +18,10 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from surveys.models import Area, Council, Questionnaire, Response, Survey
+from surveys.models import Area, Council, Membership, Questionnaire, Response, Survey
 from surveys.services import response_record, spec_for
 from surveys.spec import QuestionSpec, SurveySpec
+from surveys.tenancy import across_councils
 
 COUNCIL_NAME = "Demo Borough Council"
 COUNCIL_SLUG = "demo-borough"
@@ -28,6 +29,12 @@ SURVEY_SLUG = "demo-2014"
 QUESTIONNAIRE_SLUG = "collaborative-citizen-2014"
 ADMIN_USERNAME = "admin"
 OFFICER_USERNAME = "officer"
+# One login per role a council gives (surveys.tenancy), besides the platform's admin.
+ROLE_LOGINS = [
+    (OFFICER_USERNAME, Membership.Role.OFFICER),
+    ("research", Membership.Role.RESEARCH_OFFICER),
+    ("fieldwork", Membership.Role.COUNCIL_ADMIN),
+]
 FIELDWORK_DAYS = 28
 
 WARDS = [
@@ -286,16 +293,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2014, help="seed for sample answers")
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
+    @across_councils
     def handle(self, *args, responses: int, seed: int, base_url: str, **options):
         base_url = base_url.rstrip("/")
         council = self.council_ensure()
         survey = self.survey_ensure(council)
-        logins = [
-            self.user_ensure(ADMIN_USERNAME, superuser=True),
-            self.user_ensure(OFFICER_USERNAME, superuser=False),
-        ]
+        logins = [self.user_ensure(ADMIN_USERNAME, superuser=True)]
+        for username, role in ROLE_LOGINS:
+            logins.append(self.user_ensure(username, superuser=False))
+            user = get_user_model().objects.get(username=username)
+            Membership.objects.get_or_create(user=user, council=council, role=role)
         officer = get_user_model().objects.get(username=OFFICER_USERNAME)
-        council.officers.add(officer)
         added = self.responses_top_up(survey, officer, target=responses, seed=seed)
         weighting = self.weighting_ensure(survey)
 
@@ -308,6 +316,7 @@ class Command(BaseCommand):
             out.write(f"  Weighting:      {weighting}")
         out.write(f"  Resident link:  {base_url}{self.survey_url(survey)}")
         out.write(f"  Admin:          {base_url}{reverse('admin:index')}")
+        out.write(f"  Council set-up: {base_url}{reverse('council_admin:index')} (fieldwork login)")
         out.write(f"  Officer login:  {base_url}{self.login_url()}")
         for line in logins:
             out.write(f"  {line}")

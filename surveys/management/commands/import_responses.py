@@ -21,6 +21,7 @@ from surveys.imports import (
     upload_read,
 )
 from surveys.models import Survey
+from surveys.tenancy import across_councils
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("survey_slug")
         parser.add_argument("file", type=Path)
 
+    @across_councils
     def handle(self, *args, survey_slug: str, file: Path, **options) -> None:
         survey = Survey.objects.filter(slug=survey_slug).first()
         if survey is None:

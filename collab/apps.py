@@ -1,0 +1,7 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class PlatformAdminConfig(AdminConfig):
+    """The full Django admin, for platform administrators only (surveys.admin_sites)."""
+
+    default_site = "surveys.admin_sites.PlatformAdminSite"
