@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from collab import accessibility
 from surveys.models import Survey
+from surveys.tenancy import all_councils
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -12,11 +13,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 def accessibility_statement(request: HttpRequest) -> HttpResponse:
     """The accessibility statement, in the structure UK public sector bodies publish."""
-    surveys = [
-        s
-        for s in Survey.objects.filter(status=Survey.Status.LIVE).select_related("council")
-        if s.is_open()
-    ]
+    with all_councils():  # the statement names the contact of every council's open survey
+        surveys = [
+            s
+            for s in Survey.objects.filter(status=Survey.Status.LIVE).select_related("council")
+            if s.is_open()
+        ]
     return render(
         request,
         "accessibility.html",

@@ -66,18 +66,28 @@ def _active(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
+def _roles_by_council(user: User) -> dict[int, frozenset[str]]:
+    """Every role this person holds, by council: one query per request (kept on the user
+    object, which lives as long as the request)."""
+    cached = getattr(user, "_collab_roles", None)
+    if cached is None:
+        roles: dict[int, set[str]] = {}
+        with all_councils():  # a person's own memberships, whichever council is in scope
+            memberships = Membership.objects.filter(user=user).order_by()
+            for council_id, role in memberships.values_list("council_id", "role"):
+                roles.setdefault(council_id, set()).add(role)
+        cached = {council_id: frozenset(held) for council_id, held in roles.items()}
+        user._collab_roles = cached
+    return cached
+
+
 def roles_of(*, user: User, council: Council | int) -> frozenset[str]:
     if not _active(user):
         return frozenset()
-    council_id = council if isinstance(council, int) else council.pk
     if user.is_superuser:
         return _ANY
-    with all_councils():  # a person's own memberships, whichever council is in scope
-        return frozenset(
-            Membership.objects.filter(user=user, council_id=council_id).values_list(
-                "role", flat=True
-            )
-        )
+    council_id = council if isinstance(council, int) else council.pk
+    return _roles_by_council(user).get(council_id, frozenset())
 
 
 def user_has_role(user: User, council: Council | int, *roles: str) -> bool:
@@ -97,15 +107,8 @@ def council_ids_for(*, user: User, permission: str | None = None) -> list[int]:
     """The councils in which this person holds a role (allowing ``permission``, if given)."""
     if not _active(user):
         return []
-    roles = PERMISSIONS[permission] if permission else _ANY
-    with all_councils():  # a person's own memberships
-        return sorted(
-            set(
-                Membership.objects.filter(user=user, role__in=roles).values_list(
-                    "council_id", flat=True
-                )
-            )
-        )
+    allowed = PERMISSIONS[permission] if permission else _ANY
+    return sorted(c for c, held in _roles_by_council(user).items() if held & allowed)
 
 
 def survey_permission_check(*, user: User, survey: Survey, permission: str) -> None:
@@ -130,6 +133,8 @@ def membership_grant(*, actor: User, council: Council, user, role: str) -> Membe
     membership, created = Membership.objects.get_or_create(
         user=user, council=council, role=role, defaults={"granted_by": _or_none(actor)}
     )
+    if hasattr(user, "_collab_roles"):
+        del user._collab_roles
     if created:
         audit_log(
             actor=actor,

@@ -24,7 +24,7 @@ def officer_make(*, survey: Survey) -> User:
     user = User.objects.create_user("riverside-officer", password=PASSWORD)
     # The browser walks every officer page: this officer holds each role a council gives.
     for role in Membership.Role:
-        survey.council.members.add(user, through_defaults={"role": role})
+        Membership.objects.create(user=user, council=survey.council, role=role)
     return user
 
 

@@ -50,7 +50,7 @@ def csv_files(columns: list[str]) -> st.SearchStrategy[bytes]:
 def officer_client(survey) -> Client:
     officer = User.objects.create_user("uploader", password="pw-not-used-here")
     for role in (Membership.Role.OFFICER, Membership.Role.COUNCIL_ADMIN):
-        survey.council.members.add(officer, through_defaults={"role": role})
+        Membership.objects.create(user=officer, council=survey.council, role=role)
     client = Client()
     client.force_login(officer)
     return client

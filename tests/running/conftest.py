@@ -20,5 +20,5 @@ def admin_client(client, db):
 def officer(officer, council):
     """Running a survey's fieldwork (invitations, letters, the residents' group) is a council
     administrator's work: here this council's officer holds that role too."""
-    council.members.add(officer, through_defaults={"role": Membership.Role.COUNCIL_ADMIN})
+    Membership.objects.create(user=officer, council=council, role=Membership.Role.COUNCIL_ADMIN)
     return officer

@@ -70,7 +70,7 @@ def test_demo_run_twice_adds_nothing_and_shows_no_password_again():
     assert Council.objects.count() == 1
     assert Survey.objects.filter(slug="demo-2014").count() == 1
     assert Area.objects.count() == 8
-    assert get_user_model().objects.count() == 2
+    assert get_user_model().objects.count() == 4  # admin and one login per council role
     assert Response.objects.count() == 20
     assert not re.search(r"(admin|officer): password ", second)
     assert "python manage.py changepassword admin" in second

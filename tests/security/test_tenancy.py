@@ -1,0 +1,156 @@
+"""Councils kept apart: what a hostile member of another council's staff tried, step by step,
+and the council scope that every query of a council's data needs."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.urls import reverse
+from django_scopes import ScopeError, scope
+
+from officers.models import Export
+from surveys import tenancy
+from surveys.codes import code_hash
+from surveys.models import (
+    Area,
+    AuditEntry,
+    Invitation,
+    Invitee,
+    Membership,
+    PanelMember,
+    Response,
+    Survey,
+)
+from tests.officers.factories import export_make
+from tests.results.factories import council_make, survey_make
+
+Role = Membership.Role
+
+
+@pytest.fixture
+def council_a(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    survey = survey_make(slug="riverside-2026", council=council_make(slug="riverside"))
+    invitation = Invitation.objects.create(survey=survey, code_hash=code_hash("a-code"))
+    Invitee.objects.create(
+        survey=survey, invitation=invitation, name="Ann Resident", email="ann@example.org"
+    )
+    PanelMember.objects.create(
+        survey=survey, name="Bob Panel", email="bob@example.org", withdrawal_code_hash="b" * 64
+    )
+    officer = User.objects.create_user("riverside-officer", password="x-not-used-1")
+    Membership.objects.create(user=officer, council=survey.council, role=Role.OFFICER)
+    export_make(survey=survey, user=officer)
+    return survey
+
+
+@pytest.fixture
+def hostile(db, council_a):
+    """A council administrator of another council, also given Django staff status and every
+    model permission, as the platform might have done by mistake."""
+    other = survey_make(slug="hilltop-2026", council=council_make(slug="hilltop"))
+    user = User.objects.create_user("hilltop-admin", password="x-not-used-2", is_staff=True)
+    user.user_permissions.set(Permission.objects.all())
+    Membership.objects.create(user=user, council=other.council, role=Role.COUNCIL_ADMIN)
+    return user
+
+
+def test_the_hostile_staff_user_of_another_council_is_refused_at_every_step(
+    client, council_a, hostile
+):
+    client.force_login(hostile)
+    a = council_a
+    secrets = ["Ann Resident", "ann@example.org", "Bob Panel", "bob@example.org"]
+
+    # 1-4. Council A's invitees, panel members, audit trail and exports, on either admin site.
+    for site in ("admin", "council_admin"):
+        for model in ("invitee", "panelmember", "auditentry"):
+            page = client.get(reverse(f"{site}:surveys_{model}_changelist"))
+            body = page.content.decode()
+            assert not any(secret in body for secret in secrets), (site, model)
+            assert "riverside" not in body.lower(), (site, model)
+    invitee = Invitee.objects.get(survey=a)
+    for site in ("admin", "council_admin"):
+        page = client.get(reverse(f"{site}:surveys_invitee_change", args=[invitee.pk]))
+        assert page.status_code in (302, 404)
+        assert "Ann Resident" not in page.content.decode()
+    assert client.get(reverse("admin:officers_export_changelist")).status_code == 302
+
+    # 5. "Close now" on council A's live survey, posted to both sites.
+    for site in ("admin", "council_admin"):
+        client.post(
+            reverse(f"{site}:surveys_survey_changelist"),
+            {"action": "close_now", "_selected_action": [a.pk]},
+        )
+    assert Survey.objects.get(pk=a.pk).status == Survey.Status.LIVE
+
+    # 6. Adding itself to council A's officers.
+    response = client.post(
+        reverse("council_admin:surveys_membership_add"),
+        {"username": hostile.username, "council": a.council_id, "role": Role.OFFICER},
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert "Select a valid choice" in response.content.decode()
+    client.post(
+        reverse("admin:surveys_council_change", args=[a.council_id]),
+        {"name": "x", "slug": "riverside"},
+    )
+    assert not Membership.objects.filter(user=hostile, council=a.council).exists()
+    assert not tenancy.user_has_role(hostile, a.council, *Role)
+
+    # 7. Council A's officer pages and panel export.
+    for name in ("dashboard", "report", "exports", "panel", "panel_export", "invitations"):
+        assert client.get(reverse(f"officers:{name}", args=[a.slug])).status_code == 404, name
+
+    # And nothing of council A changed.
+    assert Invitee.objects.filter(survey=a).count() == 1
+    assert Export.objects.filter(survey=a).count() == 1
+
+
+def test_a_query_of_council_data_without_a_scope_refuses_to_run(council_a):
+    # Tests run across councils by default (tests/conftest.py); a real request or task does not.
+    with scope(), pytest.raises(ScopeError):
+        list(Response.objects.all())
+    with scope(), pytest.raises(ScopeError):
+        Survey.objects.filter(slug="riverside-2026").first()
+
+
+def test_a_scope_shows_only_its_own_councils_rows(council_a):
+    hilltop = survey_make(slug="hilltop-2026", council=council_make(slug="hilltop"))
+
+    with tenancy.council_scope([hilltop.council_id]):
+        assert list(Survey.objects.values_list("slug", flat=True)) == ["hilltop-2026"]
+        assert not Invitee.objects.exists()
+        assert not AuditEntry.objects.filter(survey=council_a).exists()
+        assert set(Area.objects.values_list("council_id", flat=True)) == {hilltop.council_id}
+
+
+def test_a_visitors_request_sees_no_council_until_a_public_page_opens_one(client, council_a):
+    # A resident's page of survey A works (it opens A's scope), the officer's does not.
+    assert client.get(reverse("surveys:landing", args=[council_a.slug])).status_code == 200
+    response = client.get(reverse("officers:report", args=[council_a.slug]))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_a_council_administrator_cannot_give_a_role_in_another_council(council_a, hostile):
+    from surveys.errors import SurveyError
+
+    with pytest.raises(SurveyError):
+        tenancy.membership_grant(
+            actor=hostile, council=council_a.council, user=hostile, role=Role.COUNCIL_ADMIN
+        )
+    assert not Membership.objects.filter(user=hostile, council=council_a.council).exists()
+
+
+def test_granting_a_role_in_ones_own_council_is_audited(council_a):
+    admin = User.objects.create_user("riverside-admin", password="x-not-used-3")
+    Membership.objects.create(user=admin, council=council_a.council, role=Role.COUNCIL_ADMIN)
+    newcomer = User.objects.create_user("newcomer", password="x-not-used-4")
+
+    tenancy.membership_grant(
+        actor=admin, council=council_a.council, user=newcomer, role=Role.RESEARCH_OFFICER
+    )
+
+    assert tenancy.user_has_role(newcomer, council_a.council, Role.OFFICER)  # research implies
+    entry = AuditEntry.objects.get(action="membership.granted")
+    assert entry.actor == admin and entry.detail["role"] == Role.RESEARCH_OFFICER
