@@ -26,9 +26,9 @@ from results.services import targets_import, targets_validate
 from surveys import lifecycle, services
 from surveys.admin_sites import (
     AuditedAdmin,
-    admin_change_audit,
     CouncilScopedAdmin,
     CouncilScopedInline,
+    admin_change_audit,
     council_admin_ids,
     council_site,
 )

@@ -23,49 +23,107 @@ def members_become_officers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveys', '0010_answer_same_half'),
+        ("surveys", "0010_answer_same_half"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='questionnaire',
-            name='council',
-            field=models.ForeignKey(blank=True, help_text='The council whose own version this is. Empty: offered to every council and changed by platform administrators only.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='questionnaires', to='surveys.council'),
+            model_name="questionnaire",
+            name="council",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The council whose own version this is. Empty: offered to every council and changed by platform administrators only.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="questionnaires",
+                to="surveys.council",
+            ),
         ),
         migrations.AlterField(
-            model_name='response',
-            name='area',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='surveys.area'),
+            model_name="response",
+            name="area",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="surveys.area",
+            ),
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('council_admin', 'Council administrator'), ('officer', 'Officer'), ('research_officer', 'Research officer')], default='officer', max_length=20)),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='surveys.council')),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("council_admin", "Council administrator"),
+                            ("officer", "Officer"),
+                            ("research_officer", "Research officer"),
+                        ],
+                        default="officer",
+                        max_length=20,
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="surveys.council",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['council', 'user__username', 'role'],
+                "ordering": ["council", "user__username", "role"],
             },
         ),
         migrations.RunPython(officers_become_members, members_become_officers),
         migrations.RemoveField(
-            model_name='council',
-            name='officers',
+            model_name="council",
+            name="officers",
         ),
         migrations.AddField(
-            model_name='council',
-            name='members',
-            field=models.ManyToManyField(blank=True, related_name='councils', through='surveys.Membership', through_fields=('council', 'user'), to=settings.AUTH_USER_MODEL),
+            model_name="council",
+            name="members",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="councils",
+                through="surveys.Membership",
+                through_fields=("council", "user"),
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'council', 'role'), name='membership_role_once_per_council'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "council", "role"), name="membership_role_once_per_council"
+            ),
         ),
     ]

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.urls import URLPattern, reverse
 
 from officers import urls as officer_urls
-from surveys.models import Survey
+from surveys.models import Membership, Survey
 from tests.officers.factories import export_make
 
 PATTERNS: list[URLPattern] = [p for p in officer_urls.urlpatterns if isinstance(p, URLPattern)]
@@ -29,8 +29,11 @@ def owned(survey, officer):
 
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=[p.name for p in PATTERNS])
-def test_owner_officer_gets_the_page(client, officer, owned, pattern):
+def test_a_member_with_every_role_gets_the_page(client, officer, owned, pattern):
+    # Which role opens which page is tests/security/test_permission_matrix.py's subject.
     survey, export = owned
+    for role in (Membership.Role.COUNCIL_ADMIN, Membership.Role.RESEARCH_OFFICER):
+        Membership.objects.create(user=officer, council=survey.council, role=role)
     client.force_login(officer)
 
     response = client.get(_url(pattern, survey=survey, export_id=export.pk))

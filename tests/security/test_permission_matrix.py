@@ -251,7 +251,7 @@ def test_officer_pages_by_role(client, councils, name, role, own):
     [(n, r) for n in OFFICER_PAGES for r in ROLES if r not in ("superuser", "anonymous")],
 )
 def test_posting_to_another_councils_page_changes_nothing(client, councils, name, role):
-    mine, theirs, users = councils
+    _, theirs, users = councils
     before = _snapshot(theirs)
 
     response = _as(client, users, role).post(_officer_url(name, theirs), {"action": "send"})
@@ -279,7 +279,7 @@ def _snapshot(council: Council) -> tuple:
 
 
 def _admin_cases():
-    for model, model_admin in council_site._registry.items():
+    for model in council_site._registry:
         for page in _ADMIN_PAGES:
             for role in ROLES:
                 yield model._meta.model_name, page, role
