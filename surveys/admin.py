@@ -614,8 +614,27 @@ class CouncilQuestionnaireAdmin(CouncilScopedAdmin, QuestionnaireAdmin):
         return super().has_delete_permission(request, obj) and _council_version_editable(obj)
 
     def copy_council(self, request):
+        """A council's copy is always the council's own, never a shared version: the council
+        of the copied version when it is one of theirs, else the first they administer."""
         ids = council_admin_ids(request)
-        return Council.objects.get(pk=ids[0]) if len(ids) == 1 else None
+        return Council.objects.filter(pk__in=ids).order_by("name").first()
+
+    @admin.action(description="Copy to a new version for your council")
+    def copy_to_new_version(self, request, queryset):
+        ids = council_admin_ids(request)
+        for questionnaire in queryset:
+            council = (
+                questionnaire.council
+                if questionnaire.council_id in ids
+                else self.copy_council(request)
+            )
+            copy = services.questionnaire_copy(questionnaire=questionnaire, council=council)
+            admin_site_audit(request, copy, "added", ["copied from", str(questionnaire.pk)])
+            self.message_user(
+                request,
+                f"Created version {copy.version} of {copy.title} for {council}.",
+                messages.SUCCESS,
+            )
 
 
 class CouncilQuestionAdmin(CouncilScopedAdmin, QuestionAdmin):

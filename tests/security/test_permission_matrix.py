@@ -342,3 +342,18 @@ def test_a_council_version_of_the_questionnaire_is_its_own(client, councils):
 
     assert "Hilltop&#x27;s own" not in listing.content.decode()
     assert _outcome(other) == "missing"
+
+
+def test_a_council_administrators_copy_of_a_shared_version_is_the_councils_own(client, councils):
+    mine, _, users = councils
+    shared = mine.objects["questionnaire"]
+    _as(client, users, "council_admin")
+
+    client.post(
+        reverse("council_admin:surveys_questionnaire_changelist"),
+        {"action": "copy_to_new_version", "_selected_action": [shared.pk]},
+    )
+
+    copy = Questionnaire.objects.get(slug=shared.slug, based_on=shared)
+    assert copy.council == mine.survey.council
+    assert Questionnaire.objects.filter(council__isnull=True).count() == 1
