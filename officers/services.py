@@ -6,6 +6,7 @@ Every export and every publication is recorded (who, when, what).
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import os
@@ -176,7 +177,13 @@ def _lease_kept(*, export_id: int, token: str) -> Iterator[None]:
         finally:
             connections.close_all()
 
-    keeper = threading.Thread(target=renew, name=f"export-{export_id}-lease", daemon=True)
+    # The thread runs in a copy of this context, so it keeps the council scope it was started in.
+    keeper = threading.Thread(
+        target=contextvars.copy_context().run,
+        args=(renew,),
+        name=f"export-{export_id}-lease",
+        daemon=True,
+    )
     keeper.start()
     try:
         yield
