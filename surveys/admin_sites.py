@@ -20,7 +20,7 @@ from django.forms import BaseModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from surveys import tenancy
 from surveys.audit import audit_log
@@ -60,9 +60,26 @@ class CouncilAdminSite(admin.AdminSite):
 
         return scoped
 
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        context = super().each_context(request)
+        from surveys.models import Council
+
+        names = list(
+            Council.objects.filter(pk__in=council_admin_ids(request)).values_list("name", flat=True)
+        )
+        if names:
+            context["site_header"] = f"Set-up of {', '.join(names)}"
+        return context
+
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        # Council administrators sign in where officers do (and are not Django staff).
-        return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+        # Council administrators sign in where officers do (and are not Django staff); once
+        # signed in they go where they were going, or to the set-up's first page.
+        target = request.GET.get("next") or reverse(f"{self.name}:index")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse(f"{self.name}:index")
+        if request.user.is_authenticated and self.has_permission(request):
+            return redirect(target)
+        return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
 
 council_site = CouncilAdminSite(name="council_admin")

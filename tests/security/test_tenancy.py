@@ -154,3 +154,20 @@ def test_granting_a_role_in_ones_own_council_is_audited(council_a):
     assert tenancy.user_has_role(newcomer, council_a.council, Role.OFFICER)  # research implies
     entry = AuditEntry.objects.get(action="membership.granted")
     assert entry.actor == admin and entry.detail["role"] == Role.RESEARCH_OFFICER
+
+
+def test_a_council_administrator_signs_in_and_lands_on_the_council_set_up(client, council_a):
+    user = User.objects.create_user("riverside-setup", password="not-a-real-password-5")
+    Membership.objects.create(user=user, council=council_a.council, role=Role.COUNCIL_ADMIN)
+
+    first = client.get(reverse("council_admin:index"), follow=True)
+    assert first.redirect_chain[-1][0].startswith(reverse("login"))
+    signed_in = client.post(
+        first.redirect_chain[-1][0],
+        {"username": "riverside-setup", "password": "not-a-real-password-5"},
+        follow=True,
+    )
+
+    assert signed_in.status_code == 200
+    assert signed_in.redirect_chain[-1][0] == reverse("council_admin:index")
+    assert "Riverside" in signed_in.content.decode()
