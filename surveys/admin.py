@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -68,11 +68,27 @@ def questionnaires_visible(request: HttpRequest):
     return Questionnaire.objects.all()
 
 
+class AreaFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            area = form.instance
+            if area.pk is None or not form.cleaned_data.get("DELETE"):
+                continue
+            used = area.response_set.count()
+            if used:
+                raise ValidationError(
+                    f"{area.name} is the area of {used} responses, so it cannot be deleted. "
+                    "Rename it instead if its name has changed."
+                )
+
+
 class AreaInline(admin.TabularInline):
     """A council's wards. One that responses name cannot be deleted (Response.area protects
     it): the form says so instead of the responses losing their area."""
 
     model = Area
+    formset = AreaFormSet
     extra = 0
 
 
@@ -312,10 +328,12 @@ class SurveyForm(forms.ModelForm):
         if self.instance.pk is not None:
             questionnaire = data.get("questionnaire")
             try:
+                council = data.get("council")
                 lifecycle.survey_change_check(
                     survey=self.instance,
                     questionnaire_id=questionnaire.pk if questionnaire else None,
                     status=data.get("status"),
+                    council_id=council.pk if council else None,
                 )
             except SurveyError as error:
                 raise ValidationError(str(error)) from None
@@ -496,6 +514,10 @@ class MembershipForm(forms.ModelForm):
         "someone who already has an account.",
     )
 
+    # People who already hold a role in one of the councils of the person giving the role
+    # (set by the admin for each request).
+    known_people = None
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
@@ -508,10 +530,32 @@ class MembershipForm(forms.ModelForm):
 
         data = super().clean()
         if self.instance.pk:
+            changed = {"council": data.get("council"), "role": data.get("role")}
+            duplicate = Membership.objects.filter(user=self.instance.user, **changed).exclude(
+                pk=self.instance.pk
+            )
+            if all(changed.values()) and duplicate.exists():
+                raise ValidationError(
+                    f"{self.instance.user.get_username()} already holds this role in "
+                    f"{changed['council']}."
+                )
             return data
         User = get_user_model()
         username = data.get("username", "").strip()
         user = User.objects.filter(username=username).first()
+        council, role = data.get("council"), data.get("role")
+        if user is not None and not self.known_people.filter(pk=user.pk).exists():
+            # Someone who works for another council is given a role here by the platform's
+            # administrators: a council's administrator never takes over another's account.
+            raise ValidationError(
+                {
+                    "username": "This username is taken. If the person already has an account "
+                    "with another council, ask the platform administrators to add them."
+                }
+            )
+        held = Membership.objects.filter(user=user, council=council, role=role)
+        if user is not None and council and role and held.exists():
+            raise ValidationError(f"{user.get_username()} already holds this role in {council}.")
         if user is None:
             if not data.get("password"):
                 raise ValidationError(
@@ -546,10 +590,39 @@ class CouncilMembershipAdmin(CouncilScopedAdmin):
     list_filter = ["council", "role"]
     fields = ["username", "email", "password", "council", "role"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        form.known_people = (
+            get_user_model()
+            .objects.filter(memberships__council_id__in=council_admin_ids(request))
+            .distinct()
+        )
+        return form
+
     def save_model(self, request, obj, form, change) -> None:
+        if change and "role" in form.changed_data:
+            self._keep_an_administrator(request, obj, leaving=form.initial.get("role"))
         if not change:
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+
+    def _last_administrator(self, obj: Membership) -> bool:
+        others = Membership.objects.filter(
+            council_id=obj.council_id, role=Membership.Role.COUNCIL_ADMIN
+        ).exclude(pk=obj.pk)
+        return not others.exists()
+
+    def _keep_an_administrator(self, request, obj: Membership, *, leaving) -> None:
+        if leaving == Membership.Role.COUNCIL_ADMIN and self._last_administrator(obj):
+            raise PermissionDenied(f"{obj.council} would be left with no administrator.")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        administrator = obj is not None and obj.role == Membership.Role.COUNCIL_ADMIN
+        if administrator and self._last_administrator(obj):
+            return False  # a council always keeps one administrator
+        return super().has_delete_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "council":
@@ -588,7 +661,17 @@ class CouncilPageInline(_QuestionnairePartInline, PageInline):
 
 
 class CouncilQuestionInline(_QuestionnairePartInline, QuestionInline):
-    pass
+    def get_formset(self, request, obj=None, **kwargs):
+        request._collab_questionnaire_id = obj.pk if obj else None
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "page":
+            # Only this questionnaire's pages.
+            kwargs["queryset"] = Page.objects.filter(
+                questionnaire_id=getattr(request, "_collab_questionnaire_id", None)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CouncilItemInline(_QuestionnairePartInline, ItemInline):
@@ -638,8 +721,24 @@ class CouncilQuestionnaireAdmin(CouncilScopedAdmin, QuestionnaireAdmin):
 
 
 class CouncilQuestionAdmin(CouncilScopedAdmin, QuestionAdmin):
+    """A question of the council's own version: it stays in its questionnaire, and its page is
+    one of that questionnaire's pages (never another version's, shared or another council's)."""
+
     council_can = frozenset({"view", "change"})
     inlines = [CouncilItemInline, CouncilOptionInline]
+    list_filter = ["kind"]
+    readonly_fields = ["questionnaire"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._collab_questionnaire_id = obj.questionnaire_id if obj else None
+        return super().get_form(request, obj, change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "page":
+            kwargs["queryset"] = Page.objects.filter(
+                questionnaire_id=getattr(request, "_collab_questionnaire_id", None)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return Question.objects.filter(questionnaire__in=questionnaires_visible(request))
@@ -655,6 +754,7 @@ class CouncilTargetsInline(CouncilScopedInline, PopulationTargetInline):
 
 class CouncilSurveyAdmin(CouncilScopedAdmin, SurveyAdmin):
     council_can = frozenset({"view", "add", "change"})
+    unique_across_councils = True  # a survey's address is unique on the whole installation
     inlines = [CouncilTargetsInline]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

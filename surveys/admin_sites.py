@@ -16,6 +16,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.forms import BaseModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -77,8 +78,10 @@ class CouncilAdminSite(admin.AdminSite):
         target = request.GET.get("next") or reverse(f"{self.name}:index")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
             target = reverse(f"{self.name}:index")
-        if request.user.is_authenticated and self.has_permission(request):
-            return redirect(target)
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return redirect(target)
+            raise PermissionDenied("You are not an administrator of any council.")
         return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
 
@@ -123,6 +126,8 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
+        if change and not form.changed_data:
+            return  # saved as it was: nothing to record
         admin_change_audit(
             request=request,
             obj=obj,
@@ -185,8 +190,14 @@ class CouncilScopedAdmin(AuditedAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return self._allowed(request, "delete")
 
+    # Fields unique on the whole installation, checked against every council's rows (not only
+    # those in scope) so that a clash is a form error, not a database error.
+    unique_across_councils = False
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
+        if not self.unique_across_councils:
+            return form
         return type(form.__name__, (_UniqueAcrossCouncils, form), {})
 
 

@@ -49,7 +49,11 @@ def survey_open(*, survey: Survey, actor=None, now: dt.datetime | None = None) -
 
 
 def survey_change_check(
-    *, survey: Survey, questionnaire_id: int | None = None, status: str | None = None
+    *,
+    survey: Survey,
+    questionnaire_id: int | None = None,
+    status: str | None = None,
+    council_id: int | None = None,
 ) -> None:
     """Refuse the changes that would make a survey's responses mean something else: once it has
     responses, its questionnaire cannot be swapped and it cannot go back to draft (which would
@@ -60,6 +64,11 @@ def survey_change_check(
         raise SurveyError(
             f"“{survey.title}” already has responses to its questionnaire, so it cannot be "
             "switched to another version. Start a new survey for the new version."
+        )
+    if council_id is not None and council_id != survey.council_id:
+        raise SurveyError(
+            f"“{survey.title}” already has responses from {survey.council}'s residents, so it "
+            "cannot move to another council."
         )
     if status == Survey.Status.DRAFT and survey.status != Survey.Status.DRAFT:
         raise SurveyError(

@@ -142,7 +142,9 @@ class Questionnaire(models.Model):
     @property
     def is_locked(self) -> bool:
         """A questionnaire that a survey has left draft for can only be copied, not edited."""
-        return self.surveys.exclude(status=Survey.Status.DRAFT).exists()
+        # Every council's surveys: a version another council has taken live is frozen too.
+        surveys = Survey.objects.with_scopes_disabled().filter(questionnaire=self)
+        return surveys.exclude(status=Survey.Status.DRAFT).exists()
 
 
 class Page(models.Model):

@@ -171,3 +171,111 @@ def test_a_council_administrator_signs_in_and_lands_on_the_council_set_up(client
     assert signed_in.status_code == 200
     assert signed_in.redirect_chain[-1][0] == reverse("council_admin:index")
     assert "Riverside" in signed_in.content.decode()
+
+
+# Found by trying the council set-up as a hostile administrator would.
+
+
+@pytest.fixture
+def setup_client(client, council_a):
+    user = User.objects.create_user("riverside-setup", password="not-a-real-password-6")
+    Membership.objects.create(user=user, council=council_a.council, role=Role.COUNCIL_ADMIN)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_a_question_of_the_councils_version_cannot_move_into_another_version(
+    setup_client, council_a
+):
+    from surveys.models import Page, Question, Questionnaire
+    from surveys.services import questionnaire_copy
+
+    shared = council_a.questionnaire
+    own = questionnaire_copy(questionnaire=shared, council=council_a.council)
+    question = Question.objects.filter(questionnaire=own).first()
+    foreign_page = Page.objects.filter(questionnaire=shared).first()
+    url = reverse("council_admin:surveys_question_change", args=[question.pk])
+
+    form = setup_client.get(url).content.decode()
+    setup_client.post(
+        url,
+        {
+            "questionnaire": shared.pk,
+            "page": foreign_page.pk,
+            "position": 99,
+            "code": "EVIL1",
+            "kind": "text",
+            "text": "Injected",
+            "wording": "report",
+            "items-TOTAL_FORMS": 0,
+            "items-INITIAL_FORMS": 0,
+            "options-TOTAL_FORMS": 0,
+            "options-INITIAL_FORMS": 0,
+        },
+    )
+
+    page_choices = form[
+        form.index('name="page"') : form.index("</select>", form.index('name="page"'))
+    ]
+    assert f'value="{foreign_page.pk}"' not in page_choices
+    assert not Question.objects.filter(questionnaire=shared, code="EVIL1").exists()
+    assert Question.objects.get(pk=question.pk).questionnaire == own
+    assert Questionnaire.objects.filter(council__isnull=True).count() == 1
+
+
+def test_giving_a_role_someone_already_holds_is_a_form_error(setup_client, council_a):
+    officer = User.objects.get(username="riverside-officer")
+
+    response = setup_client.post(
+        reverse("council_admin:surveys_membership_add"),
+        {"username": officer.username, "council": council_a.council_id, "role": Role.OFFICER},
+    )
+
+    assert response.status_code == 200
+    assert "already holds this role" in response.content.decode()
+
+
+def test_a_council_administrator_cannot_take_over_another_councils_account(
+    setup_client, council_a, hostile
+):
+    response = setup_client.post(
+        reverse("council_admin:surveys_membership_add"),
+        {"username": hostile.username, "council": council_a.council_id, "role": Role.OFFICER},
+    )
+
+    assert "ask the platform administrators" in response.content.decode()
+    assert not Membership.objects.filter(user=hostile, council=council_a.council).exists()
+
+
+def test_the_last_administrator_of_a_council_cannot_be_removed(setup_client, council_a):
+    mine = Membership.objects.get(user=setup_client.user, role=Role.COUNCIL_ADMIN)
+
+    response = setup_client.post(
+        reverse("council_admin:surveys_membership_delete", args=[mine.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert Membership.objects.filter(pk=mine.pk).exists()
+
+
+def test_someone_signed_in_without_the_role_is_told_so_not_sent_round_in_circles(client, council_a):
+    client.force_login(User.objects.get(username="riverside-officer"))
+
+    response = client.get(reverse("council_admin:index"), follow=True)
+
+    assert response.status_code == 403
+    assert len(response.redirect_chain) <= 2
+
+
+def test_a_survey_with_responses_cannot_move_to_another_council(council_a):
+    from surveys import lifecycle
+    from surveys.errors import SurveyError
+    from surveys.services import response_record
+    from tests.surveys.conftest import ANSWERS_A
+
+    response_record(survey=council_a, answers=ANSWERS_A, mode="paper", split_arm="A")
+    other = council_make(slug="elsewhere")
+
+    with pytest.raises(SurveyError, match="cannot move to another council"):
+        lifecycle.survey_change_check(survey=council_a, council_id=other.pk)
