@@ -11,7 +11,7 @@ that is how reports phrase the size of a gap.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # qnorm(0.975) in R, written out so that no statistics library is needed at runtime.
@@ -142,6 +142,66 @@ def _normal_two_sided_p(z: float) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
 
 
+def _z_of_alpha(alpha: float) -> float:
+    """The two-sided normal quantile: the z with ``erfc(z / sqrt 2) = alpha``, by bisection
+    (no statistics library at runtime)."""
+    low, high = 0.0, 40.0
+    for _ in range(200):
+        mid = (low + high) / 2
+        if _normal_two_sided_p(mid) > alpha:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def newcombe_interval(
+    *, p1: float, n1: float, p2: float, n2: float, z: float = Z95
+) -> tuple[float, float]:
+    """Newcombe's hybrid score interval for ``p1 - p2`` (Newcombe 1998, method 10).
+
+    Each side's Wilson interval ``(l, u)`` is combined as
+    ``d - sqrt((p1 - l1)^2 + (u2 - p2)^2)`` to ``d + sqrt((u1 - p1)^2 + (p2 - l2)^2)``, so the
+    interval for the difference is wide where either side's interval is wide: a 100% from one
+    response has a Wilson interval from 21% to 100%, and the difference interval inherits it.
+    ``n1`` and ``n2`` may be effective (non-integer) bases.
+    """
+    l1, u1 = wilson_interval(p1 * n1, n1, z=z)
+    l2, u2 = wilson_interval(p2 * n2, n2, z=z)
+    d = p1 - p2
+    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return max(-1.0, low), min(1.0, high)
+
+
+def _newcombe_p(*, p1: float, n1: float, p2: float, n2: float) -> float:
+    """The p-value consistent with the interval: the largest alpha at which the
+    ``1 - alpha`` interval still contains zero, found by bisection on z.
+
+    The bound nearer zero moves monotonically towards zero as z grows (both Wilson intervals
+    widen), so there is one crossing; ``p < alpha`` exactly when the interval at level
+    ``1 - alpha`` excludes zero.
+    """
+    d = p1 - p2
+    if d == 0:
+        return 1.0
+
+    def excludes_zero(z: float) -> bool:
+        low, high = newcombe_interval(p1=p1, n1=n1, p2=p2, n2=n2, z=z)
+        return low > 0 if d > 0 else high < 0
+
+    low, high = 0.0, 40.0
+    if excludes_zero(high):
+        return 0.0  # beyond double precision of the normal tail
+    for _ in range(200):
+        mid = (low + high) / 2
+        if excludes_zero(mid):
+            low = mid
+        else:
+            high = mid
+    return _normal_two_sided_p((low + high) / 2)
+
+
 def difference_test(
     *,
     p_local: float,
@@ -153,18 +213,21 @@ def difference_test(
 ) -> Difference:
     """Test a local proportion against a national one from an independent sample.
 
-    Uses the unpooled (Wald) standard error of a difference of two independent proportions,
-    ``sqrt(p1(1-p1)/n1 + p2(1-p2)/(n2/deff))``: unpooled because the two populations are not
-    assumed to share one rate, so the same SE serves the test and the interval.
+    Newcombe's hybrid score interval (Newcombe 1998, method 10) for the difference, built from
+    the Wilson intervals of the two sides on their effective bases; the difference is
+    significant when the interval excludes zero, and ``p_value`` is the largest alpha at which
+    the interval still contains zero, so the two always agree. Because the local side enters
+    through the Wilson interval printed beside the figure, a national figure inside that
+    interval can never be called significantly different (tests/results/test_stats.py proves
+    it over random counts).
 
-    ``n_local`` is the local Kish effective base (its design effect is already in it).
+    The Wald interval this replaces used ``sqrt(p(1-p)/n)``, which collapses to zero at 0% and
+    100%: one response at 100% was then "significantly higher" than 40%.
+
+    ``n_local`` is the local effective base (its design effect is already in it).
     ``n_national`` is the national base the figure was computed on, the split-sample base where
     the question was asked of part of the sample, and ``national_design_effect`` shrinks it to
-    an effective base.
-
-    When both sides are 0% or 100% the SE is zero and there is nothing to test: the p-value is 1
-    if the two are equal and 0 otherwise (any sample showing a difference from a certainty is
-    evidence against it), z is 0 or plus/minus infinity, and the interval is the point.
+    an effective base. ``z`` is reported as the normal deviate that gives ``p_value``.
     """
     for name, value in (("p_local", p_local), ("p_national", p_national)):
         if not 0 <= value <= 1:
@@ -176,30 +239,244 @@ def difference_test(
         raise ValueError(
             f"national_design_effect must be above zero; got {national_design_effect!r}."
         )
-
     n_national_effective = n_national / national_design_effect
     difference = p_local - p_national
-    se = math.sqrt(
-        p_local * (1 - p_local) / n_local + p_national * (1 - p_national) / n_national_effective
+    low, high = newcombe_interval(
+        p1=p_local, n1=n_local, p2=p_national, n2=n_national_effective, z=z
     )
-    if se == 0:
-        if difference == 0:
-            return Difference(difference=0.0, ci_low=0.0, ci_high=0.0, z=0.0, p_value=1.0)
-        return Difference(
-            difference=difference,
-            ci_low=difference,
-            ci_high=difference,
-            z=math.copysign(math.inf, difference),
-            p_value=0.0,
-        )
-    z_stat = difference / se
+    p_value = _newcombe_p(p1=p_local, n1=n_local, p2=p_national, n2=n_national_effective)
+    z_stat = math.copysign(_z_of_alpha(p_value), difference) if p_value < 1 else 0.0
+    if p_value == 0:
+        z_stat = math.copysign(math.inf, difference)
     return Difference(
-        difference=difference,
-        ci_low=difference - z * se,
-        ci_high=difference + z * se,
-        z=z_stat,
-        p_value=_normal_two_sided_p(z_stat),
+        difference=difference, ci_low=low, ci_high=high, z=z_stat, p_value=p_value
     )
+
+
+def design_effect_tolerance(
+    *,
+    p_local: float,
+    n_local: float,
+    p_national: float,
+    n_national: float,
+    alpha: float = 0.05,
+    limit: float = 100.0,
+) -> float | None:
+    """The largest national design effect at which the difference stays significant.
+
+    None when the difference is not significant with a design effect of 1; ``limit`` when it
+    stays significant up to that (a design effect above 100 means no real survey design). The
+    significance at design effect ``d`` falls as ``d`` grows (the national Wilson interval
+    widens), so bisection on ``log d`` finds the one crossing.
+    """
+
+    def significant(deff: float) -> bool:
+        return (
+            difference_test(
+                p_local=p_local,
+                n_local=n_local,
+                p_national=p_national,
+                n_national=n_national,
+                national_design_effect=deff,
+            ).p_value
+            < alpha
+        )
+
+    if not significant(1.0):
+        return None
+    if significant(limit):
+        return limit
+    low, high = 0.0, math.log(limit)
+    for _ in range(60):
+        mid = (low + high) / 2
+        if significant(math.exp(mid)):
+            low = mid
+        else:
+            high = mid
+    return math.exp(low)
+
+
+# An effective base below this is shown with its interval but not tested: with fewer than 30
+# effective respondents a verdict turns on one or two answers.
+MIN_TEST_BASE = 30
+
+TOO_FEW_TO_TEST = "too few responses to test"
+
+
+def can_test(n_effective: float, *, minimum: float = MIN_TEST_BASE) -> bool:
+    """Whether an effective base is large enough for a significance test at all."""
+    return n_effective >= minimum
+
+
+def p_adjust_holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, as R's ``p.adjust(p, "holm")`` computes them."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, index in enumerate(order, start=1):
+        running = max(running, (m - rank + 1) * p_values[index])
+        adjusted[index] = min(1.0, running)
+    return adjusted
+
+
+def p_adjust_bh(p_values: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg (false discovery rate) adjusted p-values, as R's
+    ``p.adjust(p, "BH")`` computes them: ``min(1, cummin(m / i * p))`` from the largest p down.
+    """
+    m = len(p_values)
+    # R orders decreasingly with ties in their original order (a stable sort).
+    order = sorted(range(m), key=lambda i: -p_values[i])
+    adjusted = [0.0] * m
+    running = math.inf
+    for position, index in enumerate(order):
+        rank = m - position
+        running = min(running, m / rank * p_values[index])
+        adjusted[index] = min(1.0, running)
+    return adjusted
+
+
+class Adjustment:
+    """How the headline verdicts allow for the number of tests in one comparison."""
+
+    NONE = "none"
+    HOLM = "holm"
+    BH = "bh"
+    CHOICES = (NONE, HOLM, BH)
+    WORDS = {
+        NONE: "no adjustment for multiple comparisons",
+        HOLM: "Holm's adjustment (family-wise error rate)",
+        BH: "Benjamini-Hochberg adjustment (false discovery rate)",
+    }
+
+
+def p_adjust(p_values: Sequence[float], method: str) -> list[float]:
+    """Adjusted p-values by ``method`` (one of :attr:`Adjustment.CHOICES`)."""
+    if method == Adjustment.NONE:
+        return [float(p) for p in p_values]
+    if method == Adjustment.HOLM:
+        return p_adjust_holm(p_values)
+    if method == Adjustment.BH:
+        return p_adjust_bh(p_values)
+    raise ValueError(f"Unknown adjustment {method!r}; use one of {', '.join(Adjustment.CHOICES)}.")
+
+
+def expected_by_chance(tests: int, *, alpha: float = 0.05) -> float:
+    """How many significant results chance alone gives in ``tests`` tests with no real
+    difference at all."""
+    return tests * alpha
+
+
+@dataclass(frozen=True)
+class WeightingCell:
+    """The sums one weighting cell (one category on every raking margin) contributes to the
+    design-based variance of a weighted proportion.
+
+    ``categories`` has one entry per raking margin, in a fixed order. ``n``, ``sum_w`` and
+    ``sum_w2`` are over every respondent of the cell; the ``*_d`` sums are over those in the
+    base of the figure (the domain), with ``y`` the figure's yes (0 or 1): ``n_d`` respondents,
+    ``y_d`` of them yes, and the sums of ``w``, ``w*y``, ``w^2`` and ``w^2*y`` over them. All are
+    sums a database computes in one GROUP BY; no respondent's answers are needed one by one.
+    """
+
+    categories: tuple
+    n: int
+    sum_w: float
+    sum_w2: float
+    n_d: int = 0
+    y_d: float = 0
+    sum_w_d: float = 0.0
+    sum_wy_d: float = 0.0
+    sum_w2_d: float = 0.0
+    sum_w2y_d: float = 0.0
+
+
+# svyrecvar (R survey) projects the influence values on the raking margins by ten sweeps of
+# alternating projections; the same ten are made here so that the two agree to 1e-6.
+RAKING_SWEEPS = 10
+
+
+def raked_variance(cells: Sequence[WeightingCell]) -> tuple[float, float]:
+    """Design-based variance of a weighted proportion after raking, by linearisation.
+
+    The estimate is the ratio ``p = sum(w y) / sum(w)`` over the base. Its influence values
+    ``u_i = d_i (y_i - p) / W_d`` (``d_i`` 1 in the base) are replaced by their residuals on the
+    raking margins: for each margin in turn, each category's mean of ``u`` is taken off its
+    members, repeated for :data:`RAKING_SWEEPS` sweeps, as ``svyrecvar`` does for a design from
+    ``rake()``. Within a cell every member gets the same correction, so the sweeps work on
+    cell sums. The variance is then ``N/(N-1) * sum (w_i u_i - mean)^2`` over all ``N``
+    respondents (one-stage design, every respondent their own sampling unit, as
+    ``svydesign(ids = ~1)``), which is what ``svymean`` reports. Returns ``(p, variance)``.
+
+    Reference: Deville & Särndal (1992), calibration estimators; Lumley (2010), *Complex
+    Surveys*, section 7.4. Agrees with ``survey::svymean`` after ``survey::rake`` to 1e-6
+    (tests/results/fixtures/make_score_fixtures.R).
+    """
+    if not cells:
+        raise ValueError("The variance needs at least one weighting cell.")
+    total_w = math.fsum(c.sum_w_d for c in cells)
+    if not total_w > 0:
+        raise ValueError("The base of the figure has no weight.")
+    p = math.fsum(c.sum_wy_d for c in cells) / total_w
+    margins = len(cells[0].categories)
+    # Sum of the initial u over each cell, and the correction each cell has had so far.
+    start = [(c.y_d - c.n_d * p) / total_w for c in cells]
+    shift = [0.0] * len(cells)
+    groups: list[dict[object, list[int]]] = []
+    for m in range(margins):
+        by_category: dict[object, list[int]] = {}
+        for index, cell in enumerate(cells):
+            by_category.setdefault(cell.categories[m], []).append(index)
+        groups.append(by_category)
+    for _ in range(RAKING_SWEEPS):
+        for by_category in groups:
+            for members in by_category.values():
+                count = sum(cells[k].n for k in members)
+                if count == 0:
+                    continue
+                mean = math.fsum(start[k] - cells[k].n * shift[k] for k in members) / count
+                for k in members:
+                    shift[k] += mean
+    n_total = sum(c.n for c in cells)
+    if n_total < 2:
+        raise ValueError("The variance needs at least two respondents.")
+    sum_x = 0.0
+    sum_x2 = 0.0
+    terms_x = []
+    terms_x2 = []
+    for cell, a in zip(cells, shift, strict=True):
+        terms_x.append((cell.sum_wy_d - p * cell.sum_w_d) / total_w - a * cell.sum_w)
+        terms_x2.append(
+            (cell.sum_w2y_d * (1 - 2 * p) + p * p * cell.sum_w2_d) / (total_w * total_w)
+            - 2 * a * (cell.sum_w2y_d - p * cell.sum_w2_d) / total_w
+            + a * a * cell.sum_w2
+        )
+    sum_x = math.fsum(terms_x)
+    sum_x2 = math.fsum(terms_x2)
+    variance = n_total / (n_total - 1) * max(0.0, sum_x2 - sum_x * sum_x / n_total)
+    return p, variance
+
+
+def design_effective_base(p: float, variance: float) -> float | None:
+    """The effective base a variance implies, ``p(1-p)/variance``: the number of equally
+    weighted respondents whose percentage would be as precise. None at 0% or 100%, where the
+    linearised variance is zero and says nothing about precision."""
+    if not 0 < p < 1 or not variance > 0:
+        return None
+    return p * (1 - p) / variance
+
+
+def raked_proportion(cells: Sequence[WeightingCell]) -> Proportion:
+    """Weighted proportion with a Wilson interval on the effective base its design-based
+    (raking) variance implies; falls back to the Kish effective base at 0% or 100%."""
+    p, variance = raked_variance(cells)
+    n_eff = design_effective_base(p, variance)
+    if n_eff is None:
+        sum_w = math.fsum(c.sum_w_d for c in cells)
+        sum_w2 = math.fsum(c.sum_w2_d for c in cells)
+        n_eff = effective_base(sum_w, sum_w2)
+    low, high = wilson_interval(p * n_eff, n_eff)
+    return Proportion(p=p, ci_low=low, ci_high=high, base_effective=n_eff)
 
 
 def verdict(p_value: float, difference: float, *, alpha: float = 0.05) -> str:
