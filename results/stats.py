@@ -248,9 +248,7 @@ def difference_test(
     z_stat = math.copysign(_z_of_alpha(p_value), difference) if p_value < 1 else 0.0
     if p_value == 0:
         z_stat = math.copysign(math.inf, difference)
-    return Difference(
-        difference=difference, ci_low=low, ci_high=high, z=z_stat, p_value=p_value
-    )
+    return Difference(difference=difference, ci_low=low, ci_high=high, z=z_stat, p_value=p_value)
 
 
 def design_effect_tolerance(

@@ -212,8 +212,7 @@ def test_design_effect_tolerance_is_where_significance_ends() -> None:
 
 def test_design_effect_tolerance_of_a_difference_that_is_not_significant_is_none() -> None:
     assert (
-        design_effect_tolerance(p_local=0.42, n_local=100, p_national=0.35, n_national=989)
-        is None
+        design_effect_tolerance(p_local=0.42, n_local=100, p_national=0.35, n_national=989) is None
     )
 
 
@@ -270,9 +269,7 @@ def test_raked_variance_matches_r_survey_svymean_after_rake(
     assert math.sqrt(variance) == pytest.approx(case[outcome]["se"], abs=1e-6)
 
 
-def test_raking_narrows_the_interval_of_a_figure_the_margins_explain_and_kish_misses_it() -> (
-    None
-):
+def test_raking_narrows_the_interval_of_a_figure_the_margins_explain_and_kish_misses_it() -> None:
     capped = R["design"]["cases"][1]
     cells = _cells(capped["w"], DATA["outcome"], [True] * len(capped["w"]))
     raked = raked_proportion(cells)
