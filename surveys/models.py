@@ -7,8 +7,8 @@ a response links to an invitation at most, and the invitation holds only a hash 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
