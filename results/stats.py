@@ -146,7 +146,7 @@ def _z_of_alpha(alpha: float) -> float:
     """The two-sided normal quantile: the z with ``erfc(z / sqrt 2) = alpha``, by bisection
     (no statistics library at runtime)."""
     low, high = 0.0, 40.0
-    for _ in range(200):
+    for _ in range(64):
         mid = (low + high) / 2
         if _normal_two_sided_p(mid) > alpha:
             low = mid
@@ -176,30 +176,47 @@ def newcombe_interval(
 
 def _newcombe_p(*, p1: float, n1: float, p2: float, n2: float) -> float:
     """The p-value consistent with the interval: the largest alpha at which the
-    ``1 - alpha`` interval still contains zero, found by bisection on z.
+    ``1 - alpha`` interval still contains zero.
 
     The bound nearer zero moves monotonically towards zero as z grows (both Wilson intervals
-    widen), so there is one crossing; ``p < alpha`` exactly when the interval at level
+    widen), so there is one crossing, found by the Illinois variant of regula falsi (bisection's
+    certainty, with a bisection step every fourth so that it never stalls); ``p < alpha`` exactly when the interval at level
     ``1 - alpha`` excludes zero.
     """
     d = p1 - p2
     if d == 0:
         return 1.0
 
-    def excludes_zero(z: float) -> bool:
+    def gap(z: float) -> float:
+        # The distance of the bound nearer zero from zero, positive while it excludes zero.
         low, high = newcombe_interval(p1=p1, n1=n1, p2=p2, n2=n2, z=z)
-        return low > 0 if d > 0 else high < 0
+        return low if d > 0 else -high
 
-    low, high = 0.0, 40.0
-    if excludes_zero(high):
+    a, b = 0.0, 40.0
+    fa, fb = abs(d), gap(b)
+    if fb > 0:
         return 0.0  # beyond double precision of the normal tail
-    for _ in range(200):
-        mid = (low + high) / 2
-        if excludes_zero(mid):
-            low = mid
+    side = 0
+    for step in range(400):
+        c = (a * fb - b * fa) / (fb - fa) if fb != fa else a
+        if step % 4 == 3 or not a < c < b:
+            c = (a + b) / 2  # a bisection step now and then: never stuck at one end
+        fc = gap(c)
+        if fc > 0:
+            a, fa = c, fc
+            if side == -1:
+                fb /= 2
+            side = -1
         else:
-            high = mid
-    return _normal_two_sided_p((low + high) / 2)
+            b, fb = c, fc
+            if side == 1:
+                fa /= 2
+            side = 1
+        if fc == 0:
+            return _normal_two_sided_p(c)
+        if b - a < 1e-13:
+            break
+    return _normal_two_sided_p((a + b) / 2)
 
 
 def difference_test(
@@ -292,6 +309,67 @@ def design_effect_tolerance(
         else:
             high = mid
     return math.exp(low)
+
+
+@dataclass(frozen=True)
+class TestInput:
+    """What one difference test needs: the local proportion on its effective base and the
+    national one on its base and design effect."""
+
+    p_local: float
+    n_local: float
+    p_national: float
+    n_national: float
+    national_design_effect: float = 1.0
+
+
+def _adjusted_p_values(tests: Sequence[TestInput], method: str, factor: float) -> list[float]:
+    raw = [
+        difference_test(
+            p_local=t.p_local,
+            n_local=t.n_local,
+            p_national=t.p_national,
+            n_national=t.n_national,
+            national_design_effect=t.national_design_effect * factor,
+        ).p_value
+        for t in tests
+    ]
+    return p_adjust(raw, method)
+
+
+def design_effect_tolerances(
+    tests: Sequence[TestInput], *, method: str, alpha: float = 0.05, limit: float = 100.0
+) -> list[float | None]:
+    """For each test significant after adjustment, the largest national design effect at
+    which it stays significant when every national figure has that design effect (the
+    adjustment recomputed each time, since all p-values move together); None for the others.
+
+    The result is a design effect, not a multiple: with tests at design effect 1.5 and a
+    verdict that holds up to three times that, it is 4.5. Capped at ``limit`` times the
+    current design effect. Adjusted p-values only grow as every national base shrinks, so
+    bisection on the log of the factor finds each test's crossing.
+    """
+    if not tests:
+        return []
+    current = _adjusted_p_values(tests, method, 1.0)
+    at_limit = _adjusted_p_values(tests, method, limit)
+    tolerances: list[float | None] = []
+    for index, test in enumerate(tests):
+        if not current[index] < alpha:
+            tolerances.append(None)
+            continue
+        if at_limit[index] < alpha:
+            tolerances.append(test.national_design_effect * limit)
+            continue
+        low, high = 0.0, math.log(limit)
+        for _ in range(14):
+            mid = (low + high) / 2
+            if _adjusted_p_values(tests, method, math.exp(mid))[index] < alpha:
+                low = mid
+            else:
+                high = mid
+        tolerances.append(test.national_design_effect * math.exp(low))
+    return tolerances
 
 
 # An effective base below this is shown with its interval but not tested: with fewer than 30

@@ -295,3 +295,26 @@ def test_raked_proportion_at_zero_falls_back_to_the_kish_base() -> None:
     assert result.p == 0
     assert result.base_effective == pytest.approx(900 / 50)
     assert result.ci_low == 0 and result.ci_high > 0
+
+
+def test_design_effect_tolerances_move_every_national_figure_and_readjust() -> None:
+    tests = [stats.TestInput(0.30 + 0.01 * i, 200, 0.35, 989) for i in range(27)]
+    tolerances = stats.design_effect_tolerances(tests, method="bh")
+    raw_p = [
+        difference_test(
+            p_local=t.p_local, n_local=t.n_local, p_national=t.p_national, n_national=989
+        ).p_value
+        for t in tests
+    ]
+    adjusted = p_adjust_bh(raw_p)
+
+    assert [t is not None for t in tolerances] == [p < 0.05 for p in adjusted]
+    for index, tolerance in enumerate(tolerances):
+        if tolerance is None:
+            continue
+        just_below = stats._adjusted_p_values(tests, "bh", tolerance * 0.999)[index]
+        just_above = stats._adjusted_p_values(tests, "bh", tolerance * 1.002)[index]
+        assert just_below < 0.05 <= just_above
+    # Adjusting makes every verdict more fragile than the same test on its own.
+    alone = design_effect_tolerance(p_local=0.45, n_local=200, p_national=0.35, n_national=989)
+    assert tolerances[15] < alone
