@@ -179,9 +179,9 @@ def _newcombe_p(*, p1: float, n1: float, p2: float, n2: float) -> float:
     ``1 - alpha`` interval still contains zero.
 
     The bound nearer zero moves monotonically towards zero as z grows (both Wilson intervals
-    widen), so there is one crossing, found by the Illinois variant of regula falsi (bisection's
-    certainty, with a bisection step every fourth so that it never stalls); ``p < alpha`` exactly when the interval at level
-    ``1 - alpha`` excludes zero.
+    widen), so there is one crossing. It is found by the Illinois variant of regula falsi, with
+    a bisection step every fourth step so that it never stalls; ``p < alpha`` exactly when the
+    interval at level ``1 - alpha`` excludes zero.
     """
     d = p1 - p2
     if d == 0:
