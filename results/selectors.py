@@ -142,6 +142,20 @@ def weighting_run_latest(*, survey: Survey) -> WeightingRun | None:
     return WeightingRun.objects.filter(survey=survey).first()
 
 
+def survey_has_targets(*, survey: Survey) -> bool:
+    return PopulationTarget.objects.filter(survey=survey).exists()
+
+
+def area_name(*, survey: Survey, code: str) -> str:
+    """The name of one of the survey's council's areas (the code if it has none)."""
+    name = (
+        Area.objects.filter(council_id=survey.council_id, code=code)
+        .values_list("name", flat=True)
+        .first()
+    )
+    return name or code
+
+
 def questions_by_code(*, survey: Survey) -> dict[str, Question]:
     return {
         q.code: q

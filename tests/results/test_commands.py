@@ -92,7 +92,7 @@ def test_a_survey_without_responses_is_a_clear_command_error(survey):
 
 
 def test_a_question_answered_only_dont_know_prints_everything_and_warns(survey):
-    responses_make(20, survey=survey, answers={"Q2": "equality_opportunity", "Q8": "dont_know"})
+    responses_make(40, survey=survey, answers={"Q2": "equality_opportunity", "Q8": "dont_know"})
     out, err = io.StringIO(), io.StringIO()
     call_command("compare", "riverside-2026", "--format", "csv", stdout=out, stderr=err)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
