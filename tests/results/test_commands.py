@@ -17,7 +17,9 @@ from tests.results.factories import responses_make
 REPO = Path(__file__).resolve().parents[2]
 COLUMNS = (
     "question,item,net,subgroup,local_percent,ci_low,ci_high,base,effective_base,"
-    "national_percent,national_base,difference,p_value,verdict,note"
+    "national_percent,national_base,difference,p_value,p_adjusted,verdict,unadjusted_verdict,"
+    "size,compared,weighted,weighting,national_exact,national_design_effect,"
+    "design_effect_tolerance,test_method,variance,adjustment,tests_run,expected_by_chance,note"
 )
 
 
