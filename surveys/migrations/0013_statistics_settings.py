@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0010_answer_same_half"),
+        ("surveys", "0011_membership_and_council_versions"),
     ]
 
     operations = [
