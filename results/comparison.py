@@ -29,8 +29,10 @@ from results.selectors import (
     filters_resolve,
     questions_by_code,
     resolved_answer_counts,
+    resolved_answer_counts_by_cell,
     resolved_respondents,
     resolved_subgroup_counts,
+    respondents_by_cell,
     survey_has_targets,
     weighting_run_latest,
 )
@@ -247,12 +249,28 @@ def _survey_compare(
     # published subgroup's members at once.
     overall = [f for f in figures if not f.has_subgroup]
     by_subgroup = [f for f in figures if f.has_subgroup]
-    counts = resolved_answer_counts(
-        resolved=resolved,
-        question_codes=sorted({f.question_code for f in overall}),
-        item_codes=sorted({f.item_code for f in overall if f.item_code}),
-        questions=questions,
-    )
+    design = _design_sample(survey=survey, run=run, weighted=weighted, stale=bool(problem))
+    if design is not None:
+        # The same GROUP BY split by weighting cell: the plain counts are its sums.
+        by_cell = resolved_answer_counts_by_cell(
+            resolved=resolved,
+            question_codes=sorted({f.question_code for f in overall}),
+            item_codes=sorted({f.item_code for f in overall if f.item_code}),
+            questions=questions,
+        )
+        counts = {key: sum(cells.values(), Cell()) for key, cells in by_cell.items()}
+        design = dataclasses.replace(
+            design,
+            by_cell=by_cell,
+            selected=respondents_by_cell(survey=survey, resolved=resolved),
+        )
+    else:
+        counts = resolved_answer_counts(
+            resolved=resolved,
+            question_codes=sorted({f.question_code for f in overall}),
+            item_codes=sorted({f.item_code for f in overall if f.item_code}),
+            questions=questions,
+        )
     sub_counts = resolved_subgroup_counts(
         resolved=resolved,
         subgroups=subgroup_keys,
@@ -310,7 +328,13 @@ def _survey_compare(
                 yes = sum(
                     (group.counts.get((question.code, item_code, c), Cell()) for c in net), Cell()
                 )
+            cells = (
+                design.cells_of(figure=figure, question=question, item_code=item_code)
+                if design is not None and key is None
+                else None
+            )
             row, all_dont_know = _figure_row(
+                design_cells=cells,
                 figure=figure,
                 question=question,
                 counts=group.counts,
@@ -424,6 +448,7 @@ def _figure_row(
     own_figure: str | None = None,
     min_base: float = stats.MIN_TEST_BASE,
     national_design_effect: float | None = None,
+    design_cells: list[stats.WeightingCell] | None = None,
 ) -> tuple[ComparisonRow, bool]:
     """The row of one figure, and whether everyone in its base answered "don't know"."""
     national = float(figure.percent)
@@ -488,15 +513,17 @@ def _figure_row(
                 False,
             )
         local = stats.weighted_proportion(sum_w_yes=yes.sum_w, sum_w=base.sum_w, sum_w2=base.sum_w2)
+        variance_method = "Kish effective base"
+        if design_cells is not None and 0 < local.p < 1:
+            local = stats.raked_proportion(design_cells)
+            variance_method = "design-based (raking residuals)"
     else:
         local = stats.proportion(yes.n, base.n)
+        variance_method = "simple random sample of the respondents"
 
     low_base = stats.is_low_base(base.n)
     if low_base:
         notes.append(f"Low base (fewer than {stats.LOW_BASE} respondents): treat with caution.")
-    variance_method = (
-        "Kish effective base" if weighted else "simple random sample of the respondents"
-    )
 
     local_points = local.p * 100
     difference = local_points - national
@@ -611,6 +638,73 @@ def _adjust(
 
 
 SIGNIFICANT = ("significantly higher", "significantly lower")
+
+
+@dataclass(frozen=True)
+class _DesignSample:
+    """What the design-based variance of the weighted figures needs: the weighted sample by
+    weighting cell (everyone the weighting calibrated), the selection by cell, and the answer
+    counts by cell; all from GROUP BYs, with each cell's categories from the weighting run."""
+
+    categories: list[tuple[str, ...]]
+    sample: dict[int | None, Cell]
+    selected: dict[int | None, Cell] = field(default_factory=dict)
+    by_cell: dict[tuple[str, str, str], dict[int | None, Cell]] = field(default_factory=dict)
+
+    def cells_of(
+        self, *, figure: NationalFigure, question: Question, item_code: str
+    ) -> list[stats.WeightingCell] | None:
+        """The figure's sums by weighting cell; None where they cannot come from the counts
+        (a net of several options of a multiple-choice question, or an optional one's base)."""
+        codes = list(figure.net_option_codes)
+        if question.kind == Question.Kind.MULTI:
+            if len(codes) > 1 or not question.required:
+                return None
+            base = self.selected
+        else:
+            base = {}
+            for (q, i, _option), cells in self.by_cell.items():
+                if q == figure.question_code and i == item_code:
+                    for cell, value in cells.items():
+                        base[cell] = base.get(cell, Cell()) + value
+        yes: dict[int | None, Cell] = {}
+        for code in codes:
+            for cell, value in self.by_cell.get(
+                (figure.question_code, item_code, code), {}
+            ).items():
+                yes[cell] = yes.get(cell, Cell()) + value
+        if None in base or None in yes:
+            return None
+        return [
+            stats.WeightingCell(
+                categories=self.categories[cell],
+                n=everyone.n,
+                sum_w=everyone.sum_w,
+                sum_w2=everyone.sum_w2,
+                n_d=base.get(cell, Cell()).n,
+                y_d=yes.get(cell, Cell()).n,
+                sum_w_d=base.get(cell, Cell()).sum_w,
+                sum_wy_d=yes.get(cell, Cell()).sum_w,
+                sum_w2_d=base.get(cell, Cell()).sum_w2,
+                sum_w2y_d=yes.get(cell, Cell()).sum_w2,
+            )
+            for cell, everyone in self.sample.items()
+        ]
+
+
+def _design_sample(
+    *, survey: Survey, run: WeightingRun | None, weighted: bool, stale: bool
+) -> _DesignSample | None:
+    """The weighted sample by cell, when the weights are current raking weights whose cells
+    every response carries; None otherwise (the Kish effective base is used instead)."""
+    if not weighted or stale or run is None or run.status != WeightingRun.Status.OK:
+        return None
+    if not run.cells:
+        return None
+    sample = respondents_by_cell(survey=survey)
+    if None in sample or any(cell is None or cell >= len(run.cells) for cell in sample):
+        return None
+    return _DesignSample(categories=[tuple(c) for c in run.cells], sample=sample)
 
 
 @dataclass(frozen=True)
