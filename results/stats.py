@@ -174,9 +174,10 @@ def newcombe_interval(
     return max(-1.0, low), min(1.0, high)
 
 
-def _newcombe_p(*, p1: float, n1: float, p2: float, n2: float) -> float:
-    """The p-value consistent with the interval: the largest alpha at which the
-    ``1 - alpha`` interval still contains zero.
+def _newcombe_z(*, p1: float, n1: float, p2: float, n2: float) -> float:
+    """The normal deviate of the p-value consistent with the interval: the z at which the
+    bound of the interval nearer zero reaches it, so that ``p = erfc(z / sqrt 2)`` is the
+    largest alpha at which the ``1 - alpha`` interval still contains zero.
 
     The bound nearer zero moves monotonically towards zero as z grows (both Wilson intervals
     widen), so there is one crossing. It is found by the Illinois variant of regula falsi, with
@@ -185,7 +186,7 @@ def _newcombe_p(*, p1: float, n1: float, p2: float, n2: float) -> float:
     """
     d = p1 - p2
     if d == 0:
-        return 1.0
+        return 0.0
 
     def gap(z: float) -> float:
         # The distance of the bound nearer zero from zero, positive while it excludes zero.
@@ -195,7 +196,7 @@ def _newcombe_p(*, p1: float, n1: float, p2: float, n2: float) -> float:
     a, b = 0.0, 40.0
     fa, fb = abs(d), gap(b)
     if fb > 0:
-        return 0.0  # beyond double precision of the normal tail
+        return math.inf  # beyond double precision of the normal tail
     side = 0
     for step in range(400):
         c = (a * fb - b * fa) / (fb - fa) if fb != fa else a
@@ -213,10 +214,16 @@ def _newcombe_p(*, p1: float, n1: float, p2: float, n2: float) -> float:
                 fa /= 2
             side = 1
         if fc == 0:
-            return _normal_two_sided_p(c)
+            return c
         if b - a < 1e-13:
             break
-    return _normal_two_sided_p((a + b) / 2)
+    return (a + b) / 2
+
+
+def _newcombe_p(*, p1: float, n1: float, p2: float, n2: float) -> float:
+    """The p-value consistent with Newcombe's interval (see :func:`_newcombe_z`)."""
+    z = _newcombe_z(p1=p1, n1=n1, p2=p2, n2=n2)
+    return 0.0 if math.isinf(z) else _normal_two_sided_p(z)
 
 
 def difference_test(
@@ -261,10 +268,9 @@ def difference_test(
     low, high = newcombe_interval(
         p1=p_local, n1=n_local, p2=p_national, n2=n_national_effective, z=z
     )
-    p_value = _newcombe_p(p1=p_local, n1=n_local, p2=p_national, n2=n_national_effective)
-    z_stat = math.copysign(_z_of_alpha(p_value), difference) if p_value < 1 else 0.0
-    if p_value == 0:
-        z_stat = math.copysign(math.inf, difference)
+    z_root = _newcombe_z(p1=p_local, n1=n_local, p2=p_national, n2=n_national_effective)
+    p_value = 0.0 if math.isinf(z_root) else _normal_two_sided_p(z_root)
+    z_stat = math.copysign(z_root, difference) if difference != 0 else 0.0
     return Difference(difference=difference, ci_low=low, ci_high=high, z=z_stat, p_value=p_value)
 
 
@@ -325,13 +331,12 @@ class TestInput:
 
 def _adjusted_p_values(tests: Sequence[TestInput], method: str, factor: float) -> list[float]:
     raw = [
-        difference_test(
-            p_local=t.p_local,
-            n_local=t.n_local,
-            p_national=t.p_national,
-            n_national=t.n_national,
-            national_design_effect=t.national_design_effect * factor,
-        ).p_value
+        _newcombe_p(
+            p1=t.p_local,
+            n1=t.n_local,
+            p2=t.p_national,
+            n2=t.n_national / (t.national_design_effect * factor),
+        )
         for t in tests
     ]
     return p_adjust(raw, method)
@@ -495,24 +500,29 @@ def raked_variance(cells: Sequence[WeightingCell]) -> tuple[float, float]:
         raise ValueError("The base of the figure has no weight.")
     p = math.fsum(c.sum_wy_d for c in cells) / total_w
     margins = len(cells[0].categories)
-    # Sum of the initial u over each cell, and the correction each cell has had so far.
-    start = [(c.y_d - c.n_d * p) / total_w for c in cells]
+    # Each cell's sum of u (its residual so far), and the correction each member has had.
+    residual = [(c.y_d - c.n_d * p) / total_w for c in cells]
     shift = [0.0] * len(cells)
-    groups: list[dict[object, list[int]]] = []
+    counts = [c.n for c in cells]
+    groups: list[list[tuple[list[int], int]]] = []
     for m in range(margins):
         by_category: dict[object, list[int]] = {}
         for index, cell in enumerate(cells):
             by_category.setdefault(cell.categories[m], []).append(index)
-        groups.append(by_category)
+        groups.append(
+            [
+                (members, sum(counts[k] for k in members))
+                for members in by_category.values()
+                if sum(counts[k] for k in members) > 0
+            ]
+        )
     for _ in range(RAKING_SWEEPS):
-        for by_category in groups:
-            for members in by_category.values():
-                count = sum(cells[k].n for k in members)
-                if count == 0:
-                    continue
-                mean = math.fsum(start[k] - cells[k].n * shift[k] for k in members) / count
+        for margin_groups in groups:
+            for members, count in margin_groups:
+                mean = math.fsum(residual[k] for k in members) / count
                 for k in members:
                     shift[k] += mean
+                    residual[k] -= counts[k] * mean
     n_total = sum(c.n for c in cells)
     if n_total < 2:
         raise ValueError("The variance needs at least two respondents.")
