@@ -253,8 +253,13 @@ def report_key(
     weighted: bool,
     breakdown: str | None = None,
 ) -> str:
+    # The survey's statistical settings change the verdicts, so a changed setting is a new key.
+    settings = (survey.multiple_comparisons, survey.min_test_base, survey.national_design_effect)
     return cache_key(
-        "report", survey_id=survey.pk, version=version, params=(weighted, filters, breakdown)
+        "report",
+        survey_id=survey.pk,
+        version=version,
+        params=(weighted, filters, breakdown, settings),
     )
 
 

@@ -85,3 +85,15 @@ def test_about_these_figures_links_the_statistical_methods(officer_client, seede
     assert '<h1 class="govuk-heading-l">Statistical methods</h1>' in text
     assert "Newcombe" in text and "Benjamini" in text and "svymean" in text
     assert '<pre class="collab-formula"' in text
+
+
+def test_changing_a_statistical_setting_is_a_new_report_not_a_stale_one(seeded):
+    from officers.cache import survey_data_version
+    from officers.report import report_key
+    from results.selectors import ResponseFilters
+
+    version = survey_data_version(survey_id=seeded.pk)
+    before = report_key(survey=seeded, version=version, filters=ResponseFilters(), weighted=False)
+    seeded.multiple_comparisons = "holm"
+    after = report_key(survey=seeded, version=version, filters=ResponseFilters(), weighted=False)
+    assert before != after
