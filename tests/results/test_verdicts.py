@@ -283,3 +283,38 @@ def test_compare_says_a_failed_weighting_on_stderr_and_in_a_column(survey):
 
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert {r["weighting"] for r in rows} == {"unweighted: weighting failed"}
+
+
+def test_the_compare_csv_carries_the_new_columns(mixed_survey):
+    import csv
+
+    out = io.StringIO()
+    call_command("compare", mixed_survey.slug, "--format", "csv", stdout=out)
+    rows = [r for r in csv.DictReader(io.StringIO(out.getvalue())) if r["net"]]
+    comparison = survey_compare(survey=mixed_survey, weighted=False)
+
+    assert {r["tests_run"] for r in rows} == {str(comparison.tests)}
+    assert {r["expected_by_chance"] for r in rows} == {f"{0.05 * comparison.tests:.2f}"}
+    assert {r["weighted"] for r in rows} == {"no"}
+    assert {r["weighting"] for r in rows} == {"unweighted"}
+    assert {r["adjustment"] for r in rows} == {"bh"}
+    assert {r["national_exact"] for r in rows} == {"exact", "approximate"}
+    tested = [r for r in rows if r["test_method"]]
+    assert len(tested) == comparison.tests
+    for r in tested:
+        assert r["test_method"] == "Newcombe hybrid score (1998, method 10)"
+        assert r["p_value"] and r["p_adjusted"] and r["size"]
+        assert r["compared"] == "all respondents here compared with all adults nationally"
+    for r in rows:
+        if r["verdict"].startswith("significantly"):
+            assert float(r["design_effect_tolerance"]) > 1
+
+
+def test_the_compare_table_states_the_tests_run_and_the_adjustment(mixed_survey):
+    out = io.StringIO()
+    call_command("compare", mixed_survey.slug, stdout=out)
+    text = " ".join(out.getvalue().split())
+    comparison = survey_compare(survey=mixed_survey, weighted=False)
+    assert f"{comparison.tests} figures were tested at the 5% level" in text
+    assert "Benjamini-Hochberg adjustment (false discovery rate)" in text
+    assert "docs/statistics.md" in text
