@@ -30,8 +30,9 @@ SUPPRESS_BELOW = 10
 class Proportion:
     """A (possibly weighted) percentage with its 95% Wilson interval.
 
-    ``base_effective`` is the Kish effective base the interval was computed on; for unweighted
-    data it is the number of respondents.
+    ``base_effective`` is the effective base the interval was computed on: the number of
+    respondents for unweighted data, the Kish effective base, or the base implied by the
+    design-based variance of raked weights (:func:`raked_proportion`).
     """
 
     p: float
