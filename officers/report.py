@@ -254,7 +254,13 @@ def report_key(
     breakdown: str | None = None,
 ) -> str:
     # The survey's statistical settings change the verdicts, so a changed setting is a new key.
-    settings = (survey.multiple_comparisons, survey.min_test_base, survey.national_design_effect)
+    # Plain values: a survey made in memory holds the choice as an enum member, whose repr
+    # differs from the string a loaded one holds.
+    settings = (
+        str(survey.multiple_comparisons),
+        int(survey.min_test_base),
+        None if survey.national_design_effect is None else float(survey.national_design_effect),
+    )
     return cache_key(
         "report",
         survey_id=survey.pk,
