@@ -44,23 +44,59 @@ def methods_html(text: str) -> tuple[str, SafeString]:
         elif all(line.startswith("    ") for line in lines):
             code = escape("\n".join(line[4:] for line in lines))
             html.append(f'<pre class="collab-formula" tabindex="0"><code>{code}</code></pre>')
-        elif lines[0].startswith("- "):
+        elif all(line.startswith("|") for line in lines) and len(lines) > 2:
+            html.append(_table(lines))
+        elif lines[0].startswith("- ") or re.match(r"^\d+\. ", lines[0]):
+            numbered = not lines[0].startswith("- ")
             items: list[str] = []
             for line in lines:
-                if line.startswith("- "):
-                    items.append(line[2:])
+                item = re.match(r"^(?:\d+\.|-) (.*)$", line)
+                if item:
+                    items.append(item.group(1))
                 else:
                     items[-1] += " " + line.strip()
+            tag, style = ("ol", "number") if numbered else ("ul", "bullet")
             html.append(
-                '<ul class="govuk-list govuk-list--bullet">'
+                f'<{tag} class="govuk-list govuk-list--{style}">'
                 + "".join(f"<li>{_inline(item)}</li>" for item in items)
-                + "</ul>"
+                + f"</{tag}>"
             )
         else:
             paragraph = " ".join(line.strip() for line in lines)
             html.append(f'<p class="govuk-body">{_inline(paragraph)}</p>')
     # Safe: every piece of text above went through escape() first.
     return title, mark_safe("\n".join(html))
+
+
+def _table(lines: list[str]) -> str:
+    """A Markdown table (header, separator, rows) as a GOV.UK table."""
+
+    def cells(line: str) -> list[str]:
+        return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+    numeric = [spec.strip().endswith(":") for spec in cells(lines[1])]
+    head = "".join(
+        f'<th scope="col" class="govuk-table__header'
+        f'{" govuk-table__header--numeric" if numeric[i] else ""}">{_inline(text)}</th>'
+        for i, text in enumerate(cells(lines[0]))
+    )
+    body = ""
+    for line in lines[2:]:
+        row = cells(line)
+        body += (
+            '<tr class="govuk-table__row">'
+            f'<th scope="row" class="govuk-table__header">{_inline(row[0])}</th>'
+            + "".join(
+                f'<td class="govuk-table__cell'
+                f'{" govuk-table__cell--numeric" if numeric[i + 1] else ""}">{_inline(text)}</td>'
+                for i, text in enumerate(row[1:])
+            )
+            + "</tr>"
+        )
+    return (
+        '<table class="govuk-table"><thead class="govuk-table__head"><tr class="govuk-table__row">'
+        f'{head}</tr></thead><tbody class="govuk-table__body">{body}</tbody></table>'
+    )
 
 
 @cache

@@ -97,3 +97,20 @@ def test_changing_a_statistical_setting_is_a_new_report_not_a_stale_one(seeded):
     seeded.multiple_comparisons = "holm"
     after = report_key(survey=seeded, version=version, filters=ResponseFilters(), weighted=False)
     assert before != after
+
+
+def test_the_methods_page_escapes_text_and_renders_each_kind_of_block():
+    from officers.methods import methods_html
+
+    title, body = methods_html(
+        "# Methods\n\n## A <b>heading</b>\n\nSome `x < y` and **bold**.\n\n"
+        "    p = x / n\n\n- one\n  more\n- two\n\n1. first\n2. second\n\n"
+        "| What | Count |\n| --- | ---: |\n| tests | 27 |"
+    )
+    assert title == "Methods"
+    assert '<h2 class="govuk-heading-m">A &lt;b&gt;heading&lt;/b&gt;</h2>' in body
+    assert "<code>x &lt; y</code>" in body and "<strong>bold</strong>" in body
+    assert '<pre class="collab-formula" tabindex="0"><code>p = x / n</code></pre>' in body
+    assert "<li>one more</li><li>two</li></ul>" in body
+    assert '<ol class="govuk-list govuk-list--number"><li>first</li>' in body
+    assert 'govuk-table__cell--numeric">27</td>' in body
