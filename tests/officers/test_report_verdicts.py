@@ -114,3 +114,27 @@ def test_the_methods_page_escapes_text_and_renders_each_kind_of_block():
     assert "<li>one more</li><li>two</li></ul>" in body
     assert '<ol class="govuk-list govuk-list--number"><li>first</li>' in body
     assert 'govuk-table__cell--numeric">27</td>' in body
+
+
+def test_exports_state_the_tests_run_and_what_chance_gives(seeded):
+    import io as _io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from officers.exports import pdf_content, xlsx_content
+
+    comparison = survey_compare(survey=seeded, weighted=False)
+    expected = f"{comparison.tests} figures were tested at the 5% level"
+
+    book = load_workbook(
+        _io.BytesIO(xlsx_content(survey=seeded, weighted=False, progress=lambda _: None))
+    )
+    about = [row[0] for row in book["About"].iter_rows(values_only=True) if row and row[0]]
+    assert any(str(line).startswith(expected) for line in about)
+
+    pdf = PdfReader(
+        _io.BytesIO(pdf_content(survey=seeded, weighted=False, progress=lambda _: None))
+    )
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    assert expected in text
