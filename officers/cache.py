@@ -26,7 +26,7 @@ from results.models import WeightingRun
 from surveys.models import AuditEntry, Response, Survey
 
 # Bump when the shape of a cached object changes, so a deploy never reads the old shape.
-FORMAT = 1
+FORMAT = 2  # 2: rows carry adjusted p-values, design-effect tolerance and group wording
 TIMEOUT = 24 * 3600
 
 T = TypeVar("T")

@@ -40,6 +40,7 @@ VERDICT_WORDS = {
     "not tested": "Not tested",
     "suppressed": f"Not shown: {SUPPRESSED_TEXT} respondents",
     "no local answers": "No local answers",
+    stats.TOO_FEW_TO_TEST: "Too few responses to test",
 }
 SIGNIFICANT = ("significantly higher", "significantly lower")
 
@@ -60,6 +61,26 @@ class ReportRow:
     def is_significant(self) -> bool:
         return self.row.verdict in SIGNIFICANT
 
+    @property
+    def p_words(self) -> str:
+        """The p-values beside the verdict: the figure on its own, and after adjustment."""
+        r = self.row
+        if r.p_value is None:
+            return ""
+        text = f"p = {_p(r.p_value)}"
+        if r.p_adjusted is not None and r.p_adjusted != r.p_value:
+            text += f", adjusted {_p(r.p_adjusted)}"
+        return text
+
+    @property
+    def holds_words(self) -> str:
+        tolerance = self.row.design_effect_tolerance
+        if tolerance is None:
+            return ""
+        if tolerance >= 99.9 * (self.row.national_design_effect or 1):
+            return "Holds whatever the 2014 design effect."
+        return f"Holds unless the 2014 design effect exceeds {tolerance:.1f}."
+
     def sentence(self) -> str:
         """The row in words, for the chart's description and the headline."""
         r = self.row
@@ -69,12 +90,15 @@ class ReportRow:
             return f"{self.label}: {SUPPRESSED_TEXT} local respondents, so not shown."
         if r.local_percent is None:
             return f"{self.label}: national {r.national_percent:g}%; no local figure."
+        low_base = f", low base: fewer than {stats.LOW_BASE}" if r.low_base else ""
         text = (
             f"{self.label}: local {r.local_percent:.0f}% (95% interval {r.ci_low:.0f}% to "
-            f"{r.ci_high:.0f}%, base {r.base})"
+            f"{r.ci_high:.0f}%, base {r.base}{low_base})"
         )
         if r.national_percent is not None:
             text += f", national {r.national_percent:g}%"
+        if r.compared and not r.compared.startswith("all respondents here"):
+            text += f" ({r.compared})"
         return f"{text}; {self.verdict_words.lower()}."
 
 
@@ -109,6 +133,10 @@ class Report:
     breakdown: Breakdown | None = None
     weighting: WeightingRun | None = None
     notes: list[str] = field(default_factory=list)
+
+
+def _p(value: float) -> str:
+    return "<0.0001" if value < 0.0001 else f"{value:.4f}"
 
 
 def default_weighted(*, survey: Survey) -> bool:
@@ -225,8 +253,19 @@ def report_key(
     weighted: bool,
     breakdown: str | None = None,
 ) -> str:
+    # The survey's statistical settings change the verdicts, so a changed setting is a new key.
+    # Plain values: a survey made in memory holds the choice as an enum member, whose repr
+    # differs from the string a loaded one holds.
+    settings = (
+        str(survey.multiple_comparisons),
+        int(survey.min_test_base),
+        None if survey.national_design_effect is None else float(survey.national_design_effect),
+    )
     return cache_key(
-        "report", survey_id=survey.pk, version=version, params=(weighted, filters, breakdown)
+        "report",
+        survey_id=survey.pk,
+        version=version,
+        params=(weighted, filters, breakdown, settings),
     )
 
 

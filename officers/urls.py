@@ -8,6 +8,7 @@ from officers import views
 app_name = "officers"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("statistics/", views.statistics, name="statistics"),
     path("surveys/<slug:slug>/", views.dashboard, name="dashboard"),
     path("surveys/<slug:slug>/report/", views.report, name="report"),
     path("surveys/<slug:slug>/exports/", views.exports, name="exports"),

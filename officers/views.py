@@ -184,3 +184,12 @@ def findings_public(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "findings/page.html", {"survey": page.survey, "page": page, "findings": shown}
     )
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    """How the report's figures, intervals and verdicts are worked out (docs/statistics.md)."""
+    from officers.methods import methods_page
+
+    title, body = methods_page()
+    return render(request, "officers/statistics.html", {"title": title, "body": body})

@@ -8,6 +8,7 @@ bears on the comparison.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,13 +23,17 @@ from results.selectors import (
     RespondentSet,
     RespondentSummary,
     ResponseFilters,
+    area_name,
     baseline_figures,
     counting_transaction,
     filters_resolve,
     questions_by_code,
     resolved_answer_counts,
+    resolved_answer_counts_by_cell,
     resolved_respondents,
     resolved_subgroup_counts,
+    respondents_by_cell,
+    survey_has_targets,
     weighting_run_latest,
 )
 from surveys.models import Question, Response, Survey
@@ -67,6 +72,18 @@ class ComparisonRow:
     low_base: bool = False
     suppressed: bool = False
     notes: tuple[str, ...] = ()
+    # What the row compares, in words ("15-24 year olds here compared with all adults
+    # nationally").
+    compared: str = ""
+    # The p-value after the survey's multiple-comparison adjustment, which ``verdict`` uses;
+    # ``p_value`` and ``unadjusted_verdict`` are the figure tested on its own.
+    p_adjusted: float | None = None
+    unadjusted_verdict: str = ""
+    test_method: str = ""
+    variance_method: str = ""
+    national_design_effect: float | None = None
+    # For a significant verdict: the largest national design effect at which it still holds.
+    design_effect_tolerance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,60 @@ class Comparison:
     mode_note: str
     notes: list[str] = field(default_factory=list)
     dont_know_only: list[str] = field(default_factory=list)
+    # The multiple-comparison adjustment of the verdicts (stats.Adjustment), the number of
+    # figures tested and how many of them chance alone would make significant at 5%.
+    adjustment: str = stats.Adjustment.NONE
+    tests: int = 0
+    expected_by_chance: float = 0.0
+    significant: int = 0
+    significant_unadjusted: int = 0
+    min_test_base: float = stats.MIN_TEST_BASE
+    national_design_effect: float = 1.0
+    # "weighted", "weighted, stale", "unweighted", or "unweighted: weighting failed" and the
+    # like; ``weighting_problem`` says in words what went wrong ("" when nothing did).
+    weighting_state: str = "unweighted"
+    weighting_problem: str = ""
+    capped: int | None = None
+    # The local group the filters select, in words ("" for all responses).
+    group: str = ""
+
+    @property
+    def adjustment_words(self) -> str:
+        return stats.Adjustment.WORDS[self.adjustment]
+
+    @property
+    def multiple_comparisons_note(self) -> str:
+        return multiple_comparisons_note(
+            tests=self.tests,
+            adjustment=self.adjustment,
+            significant=self.significant,
+            significant_unadjusted=self.significant_unadjusted,
+        )
+
+
+TEST_METHOD = "Newcombe hybrid score (1998, method 10)"
+
+
+def multiple_comparisons_note(
+    *, tests: int, adjustment: str, significant: int, significant_unadjusted: int
+) -> str:
+    """How many figures were tested, how many significant results chance alone would give, and
+    how the verdicts allow for it."""
+    if tests == 0:
+        return "No figure was tested, so no verdict is given."
+    expected = stats.expected_by_chance(tests)
+    text = (
+        f"{tests} figure{'s were' if tests != 1 else ' was'} tested at the 5% level: even with "
+        f"no real difference anywhere, about {expected:.1f} would look significant by chance "
+        f"alone. {significant_unadjusted} {'are' if significant_unadjusted != 1 else 'is'} "
+        "significant tested one by one"
+    )
+    if adjustment == stats.Adjustment.NONE:
+        return text + "; the verdicts make no adjustment for the number of tests."
+    return (
+        text + f"; {significant} after the {stats.Adjustment.WORDS[adjustment]}, which the "
+        "verdicts use (each figure's unadjusted p-value is shown beside it)."
+    )
 
 
 def survey_compare(
@@ -148,22 +219,58 @@ def _survey_compare(
         respondents[(None, question_code, ())] = summary.cell
     notes: list[str] = []
     run = weighting_run_latest(survey=survey)
+    state, problem = _weighting_state(survey=survey, run=run, summary=summary, weighted=weighted)
     if weighted:
         notes.append(_weighting_note(run=run, summary=summary))
     else:
         notes.append("Unweighted: every response counts once.")
+    capped = run.capped if weighted and run is not None else None
+    if capped:
+        notes.append(
+            f"{capped} respondent{'s' if capped != 1 else ''}' weight{'s' if capped != 1 else ''}"
+            f" reached the cap of {run.cap:g} times the average and "
+            f"{'were' if capped != 1 else 'was'} held there, so the targets are met by raising "
+            "the others."
+        )
+    group = _group_words(survey=survey, filters=filters, questions=questions, figures=figures)
+    own_figures = {
+        (f.question_code, f.item_code, f.net_label): f.subgroup_label
+        for f in figures
+        if f.has_subgroup
+        and (f.subgroup_question_code, f.subgroup_option_code) in filters.subgroups
+    }
+    national_deff = (
+        float(survey.national_design_effect) if survey.national_design_effect is not None else None
+    )
+    min_base = float(survey.min_test_base)
 
     # Then one GROUP BY over the answers to every question (and grid item) with an all-adults
     # figure, and one more over the few items with subgroup figures, that counts every
     # published subgroup's members at once.
     overall = [f for f in figures if not f.has_subgroup]
     by_subgroup = [f for f in figures if f.has_subgroup]
-    counts = resolved_answer_counts(
-        resolved=resolved,
-        question_codes=sorted({f.question_code for f in overall}),
-        item_codes=sorted({f.item_code for f in overall if f.item_code}),
-        questions=questions,
-    )
+    design = _design_sample(survey=survey, run=run, weighted=weighted, stale=bool(problem))
+    if design is not None:
+        # The same GROUP BY split by weighting cell: the plain counts are its sums.
+        by_cell = resolved_answer_counts_by_cell(
+            resolved=resolved,
+            question_codes=sorted({f.question_code for f in overall}),
+            item_codes=sorted({f.item_code for f in overall if f.item_code}),
+            questions=questions,
+        )
+        counts = {key: sum(cells.values(), Cell()) for key, cells in by_cell.items()}
+        design = dataclasses.replace(
+            design,
+            by_cell=by_cell,
+            selected=respondents_by_cell(survey=survey, resolved=resolved),
+        )
+    else:
+        counts = resolved_answer_counts(
+            resolved=resolved,
+            question_codes=sorted({f.question_code for f in overall}),
+            item_codes=sorted({f.item_code for f in overall if f.item_code}),
+            questions=questions,
+        )
     sub_counts = resolved_subgroup_counts(
         resolved=resolved,
         subgroups=subgroup_keys,
@@ -187,6 +294,8 @@ def _survey_compare(
     figures_at = defaultdict(list)
     for f in figures:
         figures_at[(f.question_code, f.item_code)].append(f)
+
+    group_words = group
 
     def add_rows(question: Question, item_code: str) -> None:
         found = figures_at.pop((question.code, item_code), [])
@@ -219,7 +328,13 @@ def _survey_compare(
                 yes = sum(
                     (group.counts.get((question.code, item_code, c), Cell()) for c in net), Cell()
                 )
+            cells = (
+                design.cells_of(figure=figure, question=question, item_code=item_code)
+                if design is not None and key is None
+                else None
+            )
             row, all_dont_know = _figure_row(
+                design_cells=cells,
                 figure=figure,
                 question=question,
                 counts=group.counts,
@@ -228,6 +343,12 @@ def _survey_compare(
                 filters=group.filters,
                 weighted=weighted,
                 mode_note=mode_note,
+                compared=_compared_words(figure, group_words),
+                own_figure=None
+                if figure.has_subgroup
+                else own_figures.get((figure.question_code, figure.item_code, figure.net_label)),
+                min_base=min_base,
+                national_design_effect=national_deff,
             )
             rows.append(row)
             label = f"{question.code} {item_code}".strip()
@@ -252,18 +373,43 @@ def _survey_compare(
         missing = ", ".join(" ".join(k).strip() for k in figures_at)
         raise ResultsError(f"The national baseline names questions this survey lacks: {missing}.")
 
+    adjustment = survey.multiple_comparisons
+    rows, tests, significant, significant_unadjusted = _adjust(rows, adjustment)
+    notes.append(
+        multiple_comparisons_note(
+            tests=tests,
+            adjustment=adjustment,
+            significant=significant,
+            significant_unadjusted=significant_unadjusted,
+        )
+    )
     notes.append(mode_note)
-    deffs = {float(f.design_effect) for f in figures}
+    deffs = (
+        {national_deff} if national_deff is not None else {float(f.design_effect) for f in figures}
+    )
     notes.append(
         "National design effect: "
         + ", ".join(f"{d:g}" for d in sorted(deffs))
-        + " (the report publishes none, so each national figure is tested as if from a simple "
-        "random sample of its base; a larger design effect would widen the tests)."
+        + (
+            " (the report publishes none, so each national figure is tested as if from a "
+            "simple random sample of its base)"
+            if national_deff is None
+            else " (set for this survey; the report publishes none)"
+        )
+        + ". A larger design effect would widen every test: each significant verdict says the "
+        "largest national design effect at which it still holds."
     )
+    if group:
+        notes.append(
+            f"These figures are for {group} here, compared with the national figures for all "
+            "adults unless a row names the report's own figure for a group."
+        )
     notes.append(
         "National base: 989 GB adults 15+ as printed on the report's charts (the report's "
         "acknowledgements say 985 were interviewed); c500 for each split-sample statement."
     )
+    if problem:
+        notes.insert(0, problem)
     return Comparison(
         survey=survey,
         weighted=weighted,
@@ -274,6 +420,17 @@ def _survey_compare(
         mode_note=mode_note,
         notes=notes,
         dont_know_only=dont_know_only,
+        adjustment=adjustment,
+        tests=tests,
+        expected_by_chance=stats.expected_by_chance(tests),
+        significant=significant,
+        significant_unadjusted=significant_unadjusted,
+        min_test_base=min_base,
+        national_design_effect=min(deffs) if len(deffs) == 1 else max(deffs),
+        weighting_state=state,
+        weighting_problem=problem,
+        capped=capped,
+        group=group,
     )
 
 
@@ -287,10 +444,16 @@ def _figure_row(
     filters: ResponseFilters,
     weighted: bool,
     mode_note: str,
+    compared: str = "",
+    own_figure: str | None = None,
+    min_base: float = stats.MIN_TEST_BASE,
+    national_design_effect: float | None = None,
+    design_cells: list[stats.WeightingCell] | None = None,
 ) -> tuple[ComparisonRow, bool]:
     """The row of one figure, and whether everyone in its base answered "don't know"."""
     national = float(figure.percent)
     common = {
+        "compared": compared,
         "question": figure.question_code,
         "item": figure.item_code,
         "net": figure.net_label,
@@ -350,8 +513,13 @@ def _figure_row(
                 False,
             )
         local = stats.weighted_proportion(sum_w_yes=yes.sum_w, sum_w=base.sum_w, sum_w2=base.sum_w2)
+        variance_method = "Kish effective base"
+        if design_cells is not None and 0 < local.p < 1:
+            local = stats.raked_proportion(design_cells)
+            variance_method = "design-based (raking residuals)"
     else:
         local = stats.proportion(yes.n, base.n)
+        variance_method = "simple random sample of the respondents"
 
     low_base = stats.is_low_base(base.n)
     if low_base:
@@ -362,16 +530,33 @@ def _figure_row(
     p_value = None
     tested = False
     size = ""
+    design_effect = (
+        national_design_effect
+        if national_design_effect is not None
+        else float(figure.design_effect)
+    )
     if not figure.exact:
         verdict, difference = "not tested", None
+    elif own_figure is not None:
+        verdict = "not tested"
+        notes.append(
+            f"The report publishes its own figure for {own_figure}: these local answers are "
+            "compared with that one instead of with all adults."
+        )
     elif figure.base is None:
         verdict = "not tested"
         notes.append(
             f"The report does not publish how many {figure.subgroup_label} it interviewed, so no "
             "significance test is possible; the difference is shown for context."
         )
+    elif not stats.can_test(local.base_effective, minimum=min_base):
+        verdict = stats.TOO_FEW_TO_TEST
+        size = stats.size_label(difference)
+        notes.append(
+            f"Effective base {local.base_effective:.0f}, below the {min_base:g} needed for a "
+            "test: too few responses to test. The interval is shown for context."
+        )
     else:
-        design_effect = float(figure.design_effect)
         test = stats.difference_test(
             p_local=local.p,
             n_local=local.base_effective,
@@ -396,13 +581,130 @@ def _figure_row(
             difference=difference,
             p_value=p_value,
             verdict=verdict,
+            unadjusted_verdict=verdict,
             size=size,
             tested=tested,
             low_base=low_base,
             notes=tuple(notes),
+            test_method=TEST_METHOD if tested else "",
+            variance_method=variance_method,
+            national_design_effect=design_effect,
         ),
         False,
     )
+
+
+def _adjust(
+    rows: list[ComparisonRow], adjustment: str
+) -> tuple[list[ComparisonRow], int, int, int]:
+    """The verdicts after the survey's multiple-comparison adjustment, over every tested row,
+    with each significant verdict's design-effect tolerance; and how many were tested, and
+    significant after and before adjusting."""
+    tested = [i for i, r in enumerate(rows) if r.tested]
+    inputs = [
+        stats.TestInput(
+            p_local=rows[i].local_percent / 100,
+            n_local=rows[i].effective_base,
+            p_national=rows[i].national_percent / 100,
+            n_national=rows[i].national_base,
+            national_design_effect=rows[i].national_design_effect,
+        )
+        for i in tested
+    ]
+    adjusted = stats.p_adjust([rows[i].p_value for i in tested], adjustment)
+    tolerances = stats.design_effect_tolerances(inputs, method=adjustment)
+    result = list(rows)
+    significant = 0
+    for i, p_adjusted, tolerance in zip(tested, adjusted, tolerances, strict=True):
+        row = rows[i]
+        verdict = stats.verdict(p_adjusted, row.difference / 100)
+        notes = list(row.notes)
+        if tolerance is not None:
+            significant += 1
+            notes.append(
+                "Holds unless the 2014 design effect exceeds "
+                f"{tolerance:.1f}"
+                + (" (or more)." if tolerance >= 99.9 * row.national_design_effect else ".")
+            )
+        result[i] = dataclasses.replace(
+            row,
+            p_adjusted=p_adjusted,
+            verdict=verdict,
+            design_effect_tolerance=tolerance,
+            notes=tuple(notes),
+        )
+    unadjusted = sum(1 for i in tested if rows[i].unadjusted_verdict in SIGNIFICANT)
+    return result, len(tested), significant, unadjusted
+
+
+SIGNIFICANT = ("significantly higher", "significantly lower")
+
+
+@dataclass(frozen=True)
+class _DesignSample:
+    """What the design-based variance of the weighted figures needs: the weighted sample by
+    weighting cell (everyone the weighting calibrated), the selection by cell, and the answer
+    counts by cell; all from GROUP BYs, with each cell's categories from the weighting run."""
+
+    categories: list[tuple[str, ...]]
+    sample: dict[int | None, Cell]
+    selected: dict[int | None, Cell] = field(default_factory=dict)
+    by_cell: dict[tuple[str, str, str], dict[int | None, Cell]] = field(default_factory=dict)
+
+    def cells_of(
+        self, *, figure: NationalFigure, question: Question, item_code: str
+    ) -> list[stats.WeightingCell] | None:
+        """The figure's sums by weighting cell; None where they cannot come from the counts
+        (a net of several options of a multiple-choice question, or an optional one's base)."""
+        codes = list(figure.net_option_codes)
+        if question.kind == Question.Kind.MULTI:
+            if len(codes) > 1 or not question.required:
+                return None
+            base = self.selected
+        else:
+            base = {}
+            for (q, i, _option), cells in self.by_cell.items():
+                if q == figure.question_code and i == item_code:
+                    for cell, value in cells.items():
+                        base[cell] = base.get(cell, Cell()) + value
+        yes: dict[int | None, Cell] = {}
+        for code in codes:
+            for cell, value in self.by_cell.get(
+                (figure.question_code, item_code, code), {}
+            ).items():
+                yes[cell] = yes.get(cell, Cell()) + value
+        if None in base or None in yes:
+            return None
+        return [
+            stats.WeightingCell(
+                categories=self.categories[cell],
+                n=everyone.n,
+                sum_w=everyone.sum_w,
+                sum_w2=everyone.sum_w2,
+                n_d=base.get(cell, Cell()).n,
+                y_d=yes.get(cell, Cell()).n,
+                sum_w_d=base.get(cell, Cell()).sum_w,
+                sum_wy_d=yes.get(cell, Cell()).sum_w,
+                sum_w2_d=base.get(cell, Cell()).sum_w2,
+                sum_w2y_d=yes.get(cell, Cell()).sum_w2,
+            )
+            for cell, everyone in self.sample.items()
+        ]
+
+
+def _design_sample(
+    *, survey: Survey, run: WeightingRun | None, weighted: bool, stale: bool
+) -> _DesignSample | None:
+    """The weighted sample by cell, when the weights are current raking weights whose cells
+    every response carries; None otherwise (the Kish effective base is used instead)."""
+    if not weighted or stale or run is None or run.status != WeightingRun.Status.OK:
+        return None
+    if not run.cells:
+        return None
+    sample = respondents_by_cell(survey=survey)
+    if None in sample or any(cell is None or cell >= len(run.cells) for cell in sample):
+        return None
+    return _DesignSample(categories=[tuple(c) for c in run.cells], sample=sample)
 
 
 @dataclass(frozen=True)
@@ -461,6 +763,98 @@ def _mode_note(summary: RespondentSummary) -> str:
         f"{base}; these local answers were given by telephone, also to an interviewer, but the "
         "mode of a survey still changes some answers."
     )
+
+
+def _group_words(
+    *,
+    survey: Survey,
+    filters: ResponseFilters,
+    questions: dict[str, Question],
+    figures: list[NationalFigure],
+) -> str:
+    """The local group the filters select, in words ("15-24 year olds answering by
+    telephone"); "" when they select every response."""
+    published = {
+        (f.subgroup_question_code, f.subgroup_option_code): f.subgroup_label
+        for f in figures
+        if f.has_subgroup
+    }
+    parts: list[str] = []
+    for question_code, option_code in filters.subgroups:
+        question = questions.get(question_code)
+        label = (
+            next((o.label for o in question.options.all() if o.code == option_code), option_code)
+            if question
+            else option_code
+        )
+        if question_code == "AGE":
+            parts.append(
+                f"{label.replace(' to ', '-')} year olds"
+                if " to " in label
+                else f"people aged {label}"
+            )
+        elif question_code == "SEX" and option_code in ("female", "male"):
+            parts.append("women" if option_code == "female" else "men")
+        elif (question_code, option_code) in published:
+            parts.append(
+                f"people with {published[(question_code, option_code)]}"
+                if published[(question_code, option_code)].startswith("no ")
+                else published[(question_code, option_code)]
+            )
+        else:
+            parts.append(f"people answering “{label}” to {question_code}")
+    if not parts and (
+        filters.mode or filters.area or filters.submitted_from or filters.submitted_to
+    ):
+        parts.append("respondents")
+    if filters.mode:
+        parts.append(f"answering {Response.Mode(filters.mode).label.lower()}")
+    if filters.area:
+        parts.append(f"in {area_name(survey=survey, code=filters.area)}")
+    if filters.submitted_from:
+        parts.append(f"from {filters.submitted_from:%d %B %Y}")
+    if filters.submitted_to:
+        parts.append(f"to {filters.submitted_to:%d %B %Y}")
+    return " ".join(parts)
+
+
+def _compared_words(figure: NationalFigure, group: str) -> str:
+    local = group or "all respondents"
+    if figure.has_subgroup:
+        local = f"{figure.subgroup_label} among {local}" if group else figure.subgroup_label
+    return f"{local} here compared with {figure.subgroup_label} nationally"
+
+
+def _weighting_state(
+    *, survey: Survey, run: WeightingRun | None, summary: RespondentSummary, weighted: bool
+) -> tuple[str, str]:
+    """Whether the figures are weighted, and what went wrong with the weighting if anything:
+    a failed, missing or out-of-date weighting is said, never passed over."""
+    if not survey_has_targets(survey=survey):
+        return ("weighted" if weighted else "unweighted"), ""
+    if run is None:
+        return (
+            "unweighted: not weighted yet",
+            "This survey has population targets but has not been weighted yet, so these "
+            "figures are unweighted.",
+        )
+    if run.status != WeightingRun.Status.OK:
+        return (
+            "unweighted: weighting failed",
+            f"Weighting failed ({run.created_at:%d %B %Y %H:%M}): {run.message} These figures "
+            "are unweighted until the population targets are fixed.",
+        )
+    latest = summary.latest_submitted_at
+    if not weighted:
+        return "unweighted", ""
+    if latest and latest > run.created_at:
+        return (
+            "weighted: out of date",
+            f"Weighting is out of date: some responses arrived after the weighting of "
+            f"{run.created_at:%d %B %Y %H:%M} and count with weight 1 until the weights are "
+            "recalculated, which happens automatically within minutes.",
+        )
+    return "weighted", ""
 
 
 def _weighting_note(*, run: WeightingRun | None, summary: RespondentSummary) -> str:

@@ -122,6 +122,16 @@ class WeightingRun(models.Model):
     effective_base = models.FloatField(null=True, blank=True)
     iterations = models.PositiveIntegerField(null=True, blank=True)
     cap = models.FloatField(null=True, blank=True)
+    capped = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Respondents whose weight was held at the cap."
+    )
+    margins = models.JSONField(default=list, blank=True, help_text="The margins raked on.")
+    cells = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Each weighting cell's category on every margin, by the cell number stored "
+        "on its responses.",
+    )
 
     objects = ScopedManager(council="survey__council")
 

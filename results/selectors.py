@@ -142,6 +142,20 @@ def weighting_run_latest(*, survey: Survey) -> WeightingRun | None:
     return WeightingRun.objects.filter(survey=survey).first()
 
 
+def survey_has_targets(*, survey: Survey) -> bool:
+    return PopulationTarget.objects.filter(survey=survey).exists()
+
+
+def area_name(*, survey: Survey, code: str) -> str:
+    """The name of one of the survey's council's areas (the code if it has none)."""
+    name = (
+        Area.objects.filter(council_id=survey.council_id, code=code)
+        .values_list("name", flat=True)
+        .first()
+    )
+    return name or code
+
+
 def questions_by_code(*, survey: Survey) -> dict[str, Question]:
     return {
         q.code: q
@@ -429,6 +443,69 @@ def resolved_subgroup_counts(
             row["n"], float(row["sum_w"]), float(row["sum_w2"])
         )
     return by_subgroup
+
+
+# (question code, item code or "", option code) -> weighting cell number -> cell
+CountsByCell = dict[tuple[str, str, str], dict[int | None, Cell]]
+
+
+def resolved_answer_counts_by_cell(
+    *,
+    resolved: ResolvedFilters,
+    question_codes: Iterable[str] | None,
+    item_codes: Iterable[str] | None = None,
+    questions: Mapping[str, Question] | None = None,
+) -> CountsByCell:
+    """The counts of :func:`resolved_answer_counts`, split by the weighting cell of each
+    respondent (``Response.weight_cell``; None for one the last weighting did not see): the
+    same GROUP BY with one more column, so that the design-based variance of a weighted figure
+    needs no answer read one by one. Summing over the cells gives the plain counts."""
+    rows = _answer_rows(
+        resolved, question_codes=question_codes, item_codes=item_codes, questions=questions
+    )
+    grouped = rows.answers.values(
+        "question_id", "item_id", "option_id", cell=F("response__weight_cell")
+    ).annotate(n=Count("*"), **_weight_sums())
+    counts: CountsByCell = {}
+    with counting_transaction():
+        results = list(grouped.order_by())
+    for row in results:
+        if row["option_id"] is None:
+            continue
+        counts.setdefault(rows.key(row), {})[row["cell"]] = Cell(
+            row["n"], float(row["sum_w"]), float(row["sum_w2"])
+        )
+    return counts
+
+
+def respondents_by_cell(
+    *, survey: Survey, resolved: ResolvedFilters | None = None
+) -> dict[int | None, Cell]:
+    """Complete responses by weighting cell: all of the survey's (the sample the weighting
+    calibrated), or those the filters select. One GROUP BY over the responses."""
+    responses = Response.objects.filter(survey=survey)
+    if resolved is None:
+        responses = responses.filter(status=COMPLETE)
+    else:
+        responses = responses.filter(_response_condition(resolved, prefix="", outer="pk"))
+    grouped = (
+        responses.values(cell=F("weight_cell"))
+        .annotate(
+            n=Count("id"),
+            sum_w=Coalesce(Sum("weight"), 0.0, output_field=FloatField()),
+            sum_w2=Coalesce(
+                Sum(F("weight") * F("weight"), output_field=FloatField()),
+                0.0,
+                output_field=FloatField(),
+            ),
+        )
+        .order_by()
+    )
+    with counting_transaction():
+        return {
+            row["cell"]: Cell(row["n"], float(row["sum_w"]), float(row["sum_w2"]))
+            for row in grouped
+        }
 
 
 def _grouped_cells(rows: _AnswerRows) -> Counts:

@@ -254,7 +254,11 @@ def survey_reweight(*, survey_id: int, cap: float | None = DEFAULT_CAP) -> Weigh
         )
         targets = survey_targets(survey=survey)
         if not targets:
-            changed = Response.objects.filter(survey=survey).exclude(weight=1.0).update(weight=1.0)
+            changed = (
+                Response.objects.filter(survey=survey)
+                .exclude(weight=1.0, weight_cell__isnull=True)
+                .update(weight=1.0, weight_cell=None)
+            )
             return _run_record(
                 survey=survey,
                 weights_changed=changed,
@@ -273,6 +277,7 @@ def survey_reweight(*, survey_id: int, cap: float | None = DEFAULT_CAP) -> Weigh
                 survey=survey, response_ids=response_ids, targets=targets
             )
             result = rake(margins, margin_targets, cap=cap, labels=labels)
+            cell_of, cells = _weighting_cells(margins)
         except WeightingError as error:
             return _run_record(
                 survey=survey,
@@ -285,7 +290,7 @@ def survey_reweight(*, survey_id: int, cap: float | None = DEFAULT_CAP) -> Weigh
                 iterations=None,
                 cap=cap,
             )
-        changed = _weights_write(response_ids=response_ids, weights=result.weights)
+        changed = _weights_write(response_ids=response_ids, weights=result.weights, cells=cell_of)
         return _run_record(
             survey=survey,
             weights_changed=changed,
@@ -296,6 +301,9 @@ def survey_reweight(*, survey_id: int, cap: float | None = DEFAULT_CAP) -> Weigh
             effective_base=result.effective_base,
             iterations=result.iterations,
             cap=cap,
+            capped=result.capped,
+            margins=list(margins),
+            cells=cells,
         )
 
 
@@ -310,6 +318,9 @@ def _run_record(
     effective_base: float | None,
     iterations: int | None,
     cap: float | None,
+    capped: int | None = None,
+    margins: list[str] | None = None,
+    cells: list[list[str]] | None = None,
 ) -> WeightingRun:
     """Record a run, unless it repeats the last one: no weight changed, no response was
     submitted since, and the run would say exactly what the last one says (which covers the
@@ -323,6 +334,9 @@ def _run_record(
         "effective_base": effective_base,
         "iterations": iterations,
         "cap": cap,
+        "capped": capped,
+        "margins": margins or [],
+        "cells": cells or [],
     }
     last = WeightingRun.objects.filter(survey=survey).order_by("-created_at", "-id").first()
     if (
@@ -385,34 +399,60 @@ def _margins(
     return margins, margin_targets, labels
 
 
-def _weights_write(*, response_ids: list[int], weights: Iterable[float]) -> int:
-    """Store the weights; returns how many of them changed."""
+def _weighting_cells(margins: Mapping[str, np.ndarray]) -> tuple[list[int], list[list[str]]]:
+    """Each respondent's weighting cell (their category on every margin, in margin order) as a
+    number, and the categories of each numbered cell. Raking gives everyone in a cell the same
+    weight; the design-based variance of weighted figures needs sums by cell."""
+    names = list(margins)
+    numbers: dict[tuple[str, ...], int] = {}
+    cell_of = [
+        numbers.setdefault(key, len(numbers))
+        for key in zip(*(margins[name].tolist() for name in names), strict=True)
+    ]
+    return cell_of, [list(key) for key in numbers]
+
+
+def _weights_write(
+    *, response_ids: list[int], weights: Iterable[float], cells: list[int] | None = None
+) -> int:
+    """Store the weights (and weighting cells); returns how many responses changed."""
     weights = [float(w) for w in weights]
+    cell_list: list[int | None] = list(cells) if cells is not None else [None] * len(weights)
     if connection.vendor == "postgresql":
-        # One statement whatever the size: the arrays travel as two parameters.
+        # One statement whatever the size: the arrays travel as three parameters.
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE surveys_response AS r SET weight = v.w "
-                "FROM unnest(%s::bigint[], %s::double precision[]) AS v(id, w) "
+                "UPDATE surveys_response AS r SET weight = v.w, weight_cell = v.c "
+                "FROM unnest(%s::bigint[], %s::double precision[], %s::integer[]) "
+                "AS v(id, w, c) "
                 # Unchanged weights are not rewritten: a second run of the same weighting
                 # then writes nothing, and PostgreSQL keeps no dead row versions for it.
-                "WHERE r.id = v.id AND r.weight IS DISTINCT FROM v.w",
-                [response_ids, weights],
+                "WHERE r.id = v.id AND (r.weight IS DISTINCT FROM v.w "
+                "OR r.weight_cell IS DISTINCT FROM v.c)",
+                [response_ids, weights, cell_list],
             )
             return cursor.rowcount
     # Elsewhere (SQLite) too, only the weights that changed are written.
     changed: list[Response] = []
     for start in range(0, len(response_ids), WEIGHT_BATCH):
         end = start + WEIGHT_BATCH
-        batch = dict(zip(response_ids[start:end], weights[start:end], strict=True))
+        batch = dict(
+            zip(
+                response_ids[start:end],
+                zip(weights[start:end], cell_list[start:end], strict=True),
+                strict=True,
+            )
+        )
         # response_ids are in order: a range of ids, not a list of thousands of parameters.
         stored = Response.objects.filter(
             pk__gte=response_ids[start], pk__lte=response_ids[start:end][-1]
-        ).values_list("pk", "weight")
+        ).values_list("pk", "weight", "weight_cell")
         changed += [
-            Response(id=i, weight=batch[i]) for i, w in stored if i in batch and w != batch[i]
+            Response(id=i, weight=batch[i][0], weight_cell=batch[i][1])
+            for i, w, c in stored
+            if i in batch and (w, c) != batch[i]
         ]
-    Response.objects.bulk_update(changed, ["weight"], batch_size=WEIGHT_BATCH)
+    Response.objects.bulk_update(changed, ["weight", "weight_cell"], batch_size=WEIGHT_BATCH)
     return len(changed)
 
 

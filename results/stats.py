@@ -11,7 +11,7 @@ that is how reports phrase the size of a gap.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # qnorm(0.975) in R, written out so that no statistics library is needed at runtime.
@@ -30,8 +30,9 @@ SUPPRESS_BELOW = 10
 class Proportion:
     """A (possibly weighted) percentage with its 95% Wilson interval.
 
-    ``base_effective`` is the Kish effective base the interval was computed on; for unweighted
-    data it is the number of respondents.
+    ``base_effective`` is the effective base the interval was computed on: the number of
+    respondents for unweighted data, the Kish effective base, or the base implied by the
+    design-based variance of raked weights (:func:`raked_proportion`).
     """
 
     p: float
@@ -142,6 +143,90 @@ def _normal_two_sided_p(z: float) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
 
 
+def _z_of_alpha(alpha: float) -> float:
+    """The two-sided normal quantile: the z with ``erfc(z / sqrt 2) = alpha``, by bisection
+    (no statistics library at runtime)."""
+    low, high = 0.0, 40.0
+    for _ in range(64):
+        mid = (low + high) / 2
+        if _normal_two_sided_p(mid) > alpha:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def newcombe_interval(
+    *, p1: float, n1: float, p2: float, n2: float, z: float = Z95
+) -> tuple[float, float]:
+    """Newcombe's hybrid score interval for ``p1 - p2`` (Newcombe 1998, method 10).
+
+    Each side's Wilson interval ``(l, u)`` is combined as
+    ``d - sqrt((p1 - l1)^2 + (u2 - p2)^2)`` to ``d + sqrt((u1 - p1)^2 + (p2 - l2)^2)``, so the
+    interval for the difference is wide where either side's interval is wide: a 100% from one
+    response has a Wilson interval from 21% to 100%, and the difference interval inherits it.
+    ``n1`` and ``n2`` may be effective (non-integer) bases.
+    """
+    l1, u1 = wilson_interval(p1 * n1, n1, z=z)
+    l2, u2 = wilson_interval(p2 * n2, n2, z=z)
+    d = p1 - p2
+    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return max(-1.0, low), min(1.0, high)
+
+
+def _newcombe_z(*, p1: float, n1: float, p2: float, n2: float) -> float:
+    """The normal deviate of the p-value consistent with the interval: the z at which the
+    bound of the interval nearer zero reaches it, so that ``p = erfc(z / sqrt 2)`` is the
+    largest alpha at which the ``1 - alpha`` interval still contains zero.
+
+    The bound nearer zero moves monotonically towards zero as z grows (both Wilson intervals
+    widen), so there is one crossing. It is found by the Illinois variant of regula falsi, with
+    a bisection step every fourth step so that it never stalls; ``p < alpha`` exactly when the
+    interval at level ``1 - alpha`` excludes zero.
+    """
+    d = p1 - p2
+    if d == 0:
+        return 0.0
+
+    def gap(z: float) -> float:
+        # The distance of the bound nearer zero from zero, positive while it excludes zero.
+        low, high = newcombe_interval(p1=p1, n1=n1, p2=p2, n2=n2, z=z)
+        return low if d > 0 else -high
+
+    a, b = 0.0, 40.0
+    fa, fb = abs(d), gap(b)
+    if fb > 0:
+        return math.inf  # beyond double precision of the normal tail
+    side = 0
+    for step in range(400):
+        c = (a * fb - b * fa) / (fb - fa) if fb != fa else a
+        if step % 4 == 3 or not a < c < b:
+            c = (a + b) / 2  # a bisection step now and then: never stuck at one end
+        fc = gap(c)
+        if fc > 0:
+            a, fa = c, fc
+            if side == -1:
+                fb /= 2
+            side = -1
+        else:
+            b, fb = c, fc
+            if side == 1:
+                fa /= 2
+            side = 1
+        if fc == 0:
+            return c
+        if b - a < 1e-13:
+            break
+    return (a + b) / 2
+
+
+def _newcombe_p(*, p1: float, n1: float, p2: float, n2: float) -> float:
+    """The p-value consistent with Newcombe's interval (see :func:`_newcombe_z`)."""
+    z = _newcombe_z(p1=p1, n1=n1, p2=p2, n2=n2)
+    return 0.0 if math.isinf(z) else _normal_two_sided_p(z)
+
+
 def difference_test(
     *,
     p_local: float,
@@ -153,18 +238,21 @@ def difference_test(
 ) -> Difference:
     """Test a local proportion against a national one from an independent sample.
 
-    Uses the unpooled (Wald) standard error of a difference of two independent proportions,
-    ``sqrt(p1(1-p1)/n1 + p2(1-p2)/(n2/deff))``: unpooled because the two populations are not
-    assumed to share one rate, so the same SE serves the test and the interval.
+    Newcombe's hybrid score interval (Newcombe 1998, method 10) for the difference, built from
+    the Wilson intervals of the two sides on their effective bases; the difference is
+    significant when the interval excludes zero, and ``p_value`` is the largest alpha at which
+    the interval still contains zero, so the two always agree. Because the local side enters
+    through the Wilson interval printed beside the figure, a national figure inside that
+    interval can never be called significantly different (tests/results/test_stats.py proves
+    it over random counts).
 
-    ``n_local`` is the local Kish effective base (its design effect is already in it).
+    The Wald interval this replaces used ``sqrt(p(1-p)/n)``, which collapses to zero at 0% and
+    100%: one response at 100% was then "significantly higher" than 40%.
+
+    ``n_local`` is the local effective base (its design effect is already in it).
     ``n_national`` is the national base the figure was computed on, the split-sample base where
     the question was asked of part of the sample, and ``national_design_effect`` shrinks it to
-    an effective base.
-
-    When both sides are 0% or 100% the SE is zero and there is nothing to test: the p-value is 1
-    if the two are equal and 0 otherwise (any sample showing a difference from a certainty is
-    evidence against it), z is 0 or plus/minus infinity, and the interval is the point.
+    an effective base. ``z`` is reported as the normal deviate that gives ``p_value``.
     """
     for name, value in (("p_local", p_local), ("p_national", p_national)):
         if not 0 <= value <= 1:
@@ -176,30 +264,306 @@ def difference_test(
         raise ValueError(
             f"national_design_effect must be above zero; got {national_design_effect!r}."
         )
-
     n_national_effective = n_national / national_design_effect
     difference = p_local - p_national
-    se = math.sqrt(
-        p_local * (1 - p_local) / n_local + p_national * (1 - p_national) / n_national_effective
+    low, high = newcombe_interval(
+        p1=p_local, n1=n_local, p2=p_national, n2=n_national_effective, z=z
     )
-    if se == 0:
-        if difference == 0:
-            return Difference(difference=0.0, ci_low=0.0, ci_high=0.0, z=0.0, p_value=1.0)
-        return Difference(
-            difference=difference,
-            ci_low=difference,
-            ci_high=difference,
-            z=math.copysign(math.inf, difference),
-            p_value=0.0,
+    z_root = _newcombe_z(p1=p_local, n1=n_local, p2=p_national, n2=n_national_effective)
+    p_value = 0.0 if math.isinf(z_root) else _normal_two_sided_p(z_root)
+    z_stat = math.copysign(z_root, difference) if difference != 0 else 0.0
+    return Difference(difference=difference, ci_low=low, ci_high=high, z=z_stat, p_value=p_value)
+
+
+def design_effect_tolerance(
+    *,
+    p_local: float,
+    n_local: float,
+    p_national: float,
+    n_national: float,
+    alpha: float = 0.05,
+    limit: float = 100.0,
+) -> float | None:
+    """The largest national design effect at which the difference stays significant.
+
+    None when the difference is not significant with a design effect of 1; ``limit`` when it
+    stays significant up to that (a design effect above 100 means no real survey design). The
+    significance at design effect ``d`` falls as ``d`` grows (the national Wilson interval
+    widens), so bisection on ``log d`` finds the one crossing.
+    """
+
+    def significant(deff: float) -> bool:
+        return (
+            difference_test(
+                p_local=p_local,
+                n_local=n_local,
+                p_national=p_national,
+                n_national=n_national,
+                national_design_effect=deff,
+            ).p_value
+            < alpha
         )
-    z_stat = difference / se
-    return Difference(
-        difference=difference,
-        ci_low=difference - z * se,
-        ci_high=difference + z * se,
-        z=z_stat,
-        p_value=_normal_two_sided_p(z_stat),
-    )
+
+    if not significant(1.0):
+        return None
+    if significant(limit):
+        return limit
+    low, high = 0.0, math.log(limit)
+    for _ in range(60):
+        mid = (low + high) / 2
+        if significant(math.exp(mid)):
+            low = mid
+        else:
+            high = mid
+    return math.exp(low)
+
+
+@dataclass(frozen=True)
+class TestInput:
+    """What one difference test needs: the local proportion on its effective base and the
+    national one on its base and design effect."""
+
+    p_local: float
+    n_local: float
+    p_national: float
+    n_national: float
+    national_design_effect: float = 1.0
+
+
+def _adjusted_p_values(tests: Sequence[TestInput], method: str, factor: float) -> list[float]:
+    raw = [
+        _newcombe_p(
+            p1=t.p_local,
+            n1=t.n_local,
+            p2=t.p_national,
+            n2=t.n_national / (t.national_design_effect * factor),
+        )
+        for t in tests
+    ]
+    return p_adjust(raw, method)
+
+
+def design_effect_tolerances(
+    tests: Sequence[TestInput], *, method: str, alpha: float = 0.05, limit: float = 100.0
+) -> list[float | None]:
+    """For each test significant after adjustment, the largest national design effect at
+    which it stays significant when every national figure has that design effect (the
+    adjustment recomputed each time, since all p-values move together); None for the others.
+
+    The result is a design effect, not a multiple: with tests at design effect 1.5 and a
+    verdict that holds up to three times that, it is 4.5. Capped at ``limit`` times the
+    current design effect. Adjusted p-values only grow as every national base shrinks, so
+    bisection on the log of the factor finds each test's crossing.
+    """
+    if not tests:
+        return []
+    current = _adjusted_p_values(tests, method, 1.0)
+    at_limit = _adjusted_p_values(tests, method, limit)
+    tolerances: list[float | None] = []
+    for index, test in enumerate(tests):
+        if not current[index] < alpha:
+            tolerances.append(None)
+            continue
+        if at_limit[index] < alpha:
+            tolerances.append(test.national_design_effect * limit)
+            continue
+        low, high = 0.0, math.log(limit)
+        for _ in range(14):
+            mid = (low + high) / 2
+            if _adjusted_p_values(tests, method, math.exp(mid))[index] < alpha:
+                low = mid
+            else:
+                high = mid
+        tolerances.append(test.national_design_effect * math.exp(low))
+    return tolerances
+
+
+# An effective base below this is shown with its interval but not tested: with fewer than 30
+# effective respondents a verdict turns on one or two answers.
+MIN_TEST_BASE = 30
+
+TOO_FEW_TO_TEST = "too few responses to test"
+
+
+def can_test(n_effective: float, *, minimum: float = MIN_TEST_BASE) -> bool:
+    """Whether an effective base is large enough for a significance test at all."""
+    return n_effective >= minimum
+
+
+def p_adjust_holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, as R's ``p.adjust(p, "holm")`` computes them."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, index in enumerate(order, start=1):
+        running = max(running, (m - rank + 1) * p_values[index])
+        adjusted[index] = min(1.0, running)
+    return adjusted
+
+
+def p_adjust_bh(p_values: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg (false discovery rate) adjusted p-values, as R's
+    ``p.adjust(p, "BH")`` computes them: ``min(1, cummin(m / i * p))`` from the largest p down.
+    """
+    m = len(p_values)
+    # R orders decreasingly with ties in their original order (a stable sort).
+    order = sorted(range(m), key=lambda i: -p_values[i])
+    adjusted = [0.0] * m
+    running = math.inf
+    for position, index in enumerate(order):
+        rank = m - position
+        running = min(running, m / rank * p_values[index])
+        adjusted[index] = min(1.0, running)
+    return adjusted
+
+
+class Adjustment:
+    """How the headline verdicts allow for the number of tests in one comparison."""
+
+    NONE = "none"
+    HOLM = "holm"
+    BH = "bh"
+    CHOICES = (NONE, HOLM, BH)
+    WORDS = {
+        NONE: "no adjustment for multiple comparisons",
+        HOLM: "Holm's adjustment (family-wise error rate)",
+        BH: "Benjamini-Hochberg adjustment (false discovery rate)",
+    }
+
+
+def p_adjust(p_values: Sequence[float], method: str) -> list[float]:
+    """Adjusted p-values by ``method`` (one of :attr:`Adjustment.CHOICES`)."""
+    if method == Adjustment.NONE:
+        return [float(p) for p in p_values]
+    if method == Adjustment.HOLM:
+        return p_adjust_holm(p_values)
+    if method == Adjustment.BH:
+        return p_adjust_bh(p_values)
+    raise ValueError(f"Unknown adjustment {method!r}; use one of {', '.join(Adjustment.CHOICES)}.")
+
+
+def expected_by_chance(tests: int, *, alpha: float = 0.05) -> float:
+    """How many significant results chance alone gives in ``tests`` tests with no real
+    difference at all."""
+    return tests * alpha
+
+
+@dataclass(frozen=True)
+class WeightingCell:
+    """The sums one weighting cell (one category on every raking margin) contributes to the
+    design-based variance of a weighted proportion.
+
+    ``categories`` has one entry per raking margin, in a fixed order. ``n``, ``sum_w`` and
+    ``sum_w2`` are over every respondent of the cell; the ``*_d`` sums are over those in the
+    base of the figure (the domain), with ``y`` the figure's yes (0 or 1): ``n_d`` respondents,
+    ``y_d`` of them yes, and the sums of ``w``, ``w*y``, ``w^2`` and ``w^2*y`` over them. All are
+    sums a database computes in one GROUP BY; no respondent's answers are needed one by one.
+    """
+
+    categories: tuple
+    n: int
+    sum_w: float
+    sum_w2: float
+    n_d: int = 0
+    y_d: float = 0
+    sum_w_d: float = 0.0
+    sum_wy_d: float = 0.0
+    sum_w2_d: float = 0.0
+    sum_w2y_d: float = 0.0
+
+
+# svyrecvar (R survey) projects the influence values on the raking margins by ten sweeps of
+# alternating projections; the same ten are made here so that the two agree to 1e-6.
+RAKING_SWEEPS = 10
+
+
+def raked_variance(cells: Sequence[WeightingCell]) -> tuple[float, float]:
+    """Design-based variance of a weighted proportion after raking, by linearisation.
+
+    The estimate is the ratio ``p = sum(w y) / sum(w)`` over the base. Its influence values
+    ``u_i = d_i (y_i - p) / W_d`` (``d_i`` 1 in the base) are replaced by their residuals on the
+    raking margins: for each margin in turn, each category's mean of ``u`` is taken off its
+    members, repeated for :data:`RAKING_SWEEPS` sweeps, as ``svyrecvar`` does for a design from
+    ``rake()``. Within a cell every member gets the same correction, so the sweeps work on
+    cell sums. The variance is then ``N/(N-1) * sum (w_i u_i - mean)^2`` over all ``N``
+    respondents (one-stage design, every respondent their own sampling unit, as
+    ``svydesign(ids = ~1)``), which is what ``svymean`` reports. Returns ``(p, variance)``.
+
+    Reference: Deville & Särndal (1992), calibration estimators; Lumley (2010), *Complex
+    Surveys*, section 7.4. Agrees with ``survey::svymean`` after ``survey::rake`` to 1e-6
+    (tests/results/fixtures/make_score_fixtures.R).
+    """
+    if not cells:
+        raise ValueError("The variance needs at least one weighting cell.")
+    total_w = math.fsum(c.sum_w_d for c in cells)
+    if not total_w > 0:
+        raise ValueError("The base of the figure has no weight.")
+    p = math.fsum(c.sum_wy_d for c in cells) / total_w
+    margins = len(cells[0].categories)
+    # Each cell's sum of u (its residual so far), and the correction each member has had.
+    residual = [(c.y_d - c.n_d * p) / total_w for c in cells]
+    shift = [0.0] * len(cells)
+    counts = [c.n for c in cells]
+    groups: list[list[tuple[list[int], int]]] = []
+    for m in range(margins):
+        by_category: dict[object, list[int]] = {}
+        for index, cell in enumerate(cells):
+            by_category.setdefault(cell.categories[m], []).append(index)
+        groups.append(
+            [
+                (members, sum(counts[k] for k in members))
+                for members in by_category.values()
+                if sum(counts[k] for k in members) > 0
+            ]
+        )
+    for _ in range(RAKING_SWEEPS):
+        for margin_groups in groups:
+            for members, count in margin_groups:
+                mean = math.fsum(residual[k] for k in members) / count
+                for k in members:
+                    shift[k] += mean
+                    residual[k] -= counts[k] * mean
+    n_total = sum(c.n for c in cells)
+    if n_total < 2:
+        raise ValueError("The variance needs at least two respondents.")
+    sum_x = 0.0
+    sum_x2 = 0.0
+    terms_x = []
+    terms_x2 = []
+    for cell, a in zip(cells, shift, strict=True):
+        terms_x.append((cell.sum_wy_d - p * cell.sum_w_d) / total_w - a * cell.sum_w)
+        terms_x2.append(
+            (cell.sum_w2y_d * (1 - 2 * p) + p * p * cell.sum_w2_d) / (total_w * total_w)
+            - 2 * a * (cell.sum_w2y_d - p * cell.sum_w2_d) / total_w
+            + a * a * cell.sum_w2
+        )
+    sum_x = math.fsum(terms_x)
+    sum_x2 = math.fsum(terms_x2)
+    variance = n_total / (n_total - 1) * max(0.0, sum_x2 - sum_x * sum_x / n_total)
+    return p, variance
+
+
+def design_effective_base(p: float, variance: float) -> float | None:
+    """The effective base a variance implies, ``p(1-p)/variance``: the number of equally
+    weighted respondents whose percentage would be as precise. None at 0% or 100%, where the
+    linearised variance is zero and says nothing about precision."""
+    if not 0 < p < 1 or not variance > 0:
+        return None
+    return p * (1 - p) / variance
+
+
+def raked_proportion(cells: Sequence[WeightingCell]) -> Proportion:
+    """Weighted proportion with a Wilson interval on the effective base its design-based
+    (raking) variance implies; falls back to the Kish effective base at 0% or 100%."""
+    p, variance = raked_variance(cells)
+    n_eff = design_effective_base(p, variance)
+    if n_eff is None:
+        sum_w = math.fsum(c.sum_w_d for c in cells)
+        sum_w2 = math.fsum(c.sum_w2_d for c in cells)
+        n_eff = effective_base(sum_w, sum_w2)
+    low, high = wilson_interval(p * n_eff, n_eff)
+    return Proportion(p=p, ci_low=low, ci_high=high, base_effective=n_eff)
 
 
 def verdict(p_value: float, difference: float, *, alpha: float = 0.05) -> str:

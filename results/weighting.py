@@ -53,6 +53,7 @@ class RakeResult:
     effective_base: float
     max_weight: float
     min_weight: float
+    capped: int = 0  # respondents whose weight is held at the cap
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,11 @@ def rake(
                 effective_base=n_eff,
                 max_weight=float(weights.max()),
                 min_weight=float(weights.min()),
+                capped=(
+                    0
+                    if cap is None
+                    else int(np.count_nonzero(weights >= cap * weights.mean() * (1 - 1e-9)))
+                ),
             )
 
     gap = _largest_gap(weights, prepared)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -292,6 +293,36 @@ class Survey(models.Model):
         help_text="Days an invitation code works after its e-mail or letter is made (to the end "
         "of the last day). Empty: until the survey closes. Letters and e-mails give the date.",
     )
+
+    class Adjustment(models.TextChoices):
+        """How the headline verdicts allow for the many figures tested at once."""
+
+        NONE = "none", "None: each figure tested on its own at 5%"
+        HOLM = "holm", "Holm: chance of any false verdict held to 5%"
+        BH = "bh", "Benjamini-Hochberg: share of false verdicts held to 5%"
+
+    multiple_comparisons = models.CharField(
+        max_length=4,
+        choices=Adjustment.choices,
+        default=Adjustment.BH,
+        help_text="Adjustment of the verdicts for the number of figures tested in one report. "
+        "The unadjusted p-value is always shown beside the adjusted one.",
+    )
+    min_test_base = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(2)],
+        help_text="Smallest effective base a figure is tested on; below it the figure is shown "
+        'with its interval and "too few responses to test".',
+    )
+    national_design_effect = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.5"))],
+        help_text="Design effect assumed for the 2014 national survey, which publishes none. "
+        "Empty: 1, as if from a simple random sample of its base.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(council="council")
@@ -364,6 +395,10 @@ class Response(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     weight = models.FloatField(default=1.0)
+    # The weighting cell (one category on every raking margin) the last weighting run put this
+    # response in, an index into that run's ``cells``; null when the response was not weighted.
+    # Results sum answers by cell for the design-based variance of weighted figures.
+    weight_cell = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
 

@@ -17,7 +17,9 @@ from tests.results.factories import responses_make
 REPO = Path(__file__).resolve().parents[2]
 COLUMNS = (
     "question,item,net,subgroup,local_percent,ci_low,ci_high,base,effective_base,"
-    "national_percent,national_base,difference,p_value,verdict,note"
+    "national_percent,national_base,difference,p_value,p_adjusted,verdict,unadjusted_verdict,"
+    "size,compared,weighted,weighting,national_exact,national_design_effect,"
+    "design_effect_tolerance,test_method,variance,adjustment,tests_run,expected_by_chance,note"
 )
 
 
@@ -92,7 +94,7 @@ def test_a_survey_without_responses_is_a_clear_command_error(survey):
 
 
 def test_a_question_answered_only_dont_know_prints_everything_and_warns(survey):
-    responses_make(20, survey=survey, answers={"Q2": "equality_opportunity", "Q8": "dont_know"})
+    responses_make(40, survey=survey, answers={"Q2": "equality_opportunity", "Q8": "dont_know"})
     out, err = io.StringIO(), io.StringIO()
     call_command("compare", "riverside-2026", "--format", "csv", stdout=out, stderr=err)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))

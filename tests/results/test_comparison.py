@@ -16,16 +16,29 @@ from tests.results.factories import response_make, responses_make
 Z = 1.959963984540054
 
 
-def _wilson(x: float, n: float) -> tuple[float, float]:
+def _wilson(x: float, n: float, z: float = Z) -> tuple[float, float]:
     p = x / n
-    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
-    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
-    return 100 * (centre - half), 100 * (centre + half)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
 
 
 def _p_value(p1: float, n1: float, p2: float, n2: float) -> float:
-    z = (p1 - p2) / math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    return math.erfc(abs(z) / math.sqrt(2))
+    """Newcombe's method 10 p-value, worked out here independently: the z at which the bound
+    of the hybrid score interval nearer zero reaches it, by bisection."""
+
+    def bound(z: float) -> float:
+        l1, u1 = (v / 100 for v in _wilson(p1 * n1, n1, z))
+        l2, u2 = (v / 100 for v in _wilson(p2 * n2, n2, z))
+        if p1 > p2:
+            return p1 - p2 - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+        return p2 - p1 - math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+    low, high = 0.0, 30.0
+    for _ in range(100):
+        mid = (low + high) / 2
+        low, high = (mid, high) if bound(mid) > 0 else (low, mid)
+    return math.erfc(low / math.sqrt(2))
 
 
 def _row(comparison, question, item="", net=None, subgroup="all adults") -> ComparisonRow:

@@ -146,6 +146,8 @@ def _survey_form(survey: Survey, targets: list[tuple[str, str, str]]) -> dict:
         "privacy_notice": survey.privacy_notice,
         "contact": survey.contact,
         "retention_days": 365,
+        "multiple_comparisons": "bh",
+        "min_test_base": 30,
         "created_at_0": "2026-01-01",
         "created_at_1": "10:00:00",
         "population_targets-TOTAL_FORMS": len(targets),

@@ -28,7 +28,21 @@ COLUMNS = [
     "national_base",
     "difference",
     "p_value",
+    "p_adjusted",
     "verdict",
+    "unadjusted_verdict",
+    "size",
+    "compared",
+    "weighted",
+    "weighting",
+    "national_exact",
+    "national_design_effect",
+    "design_effect_tolerance",
+    "test_method",
+    "variance",
+    "adjustment",
+    "tests_run",
+    "expected_by_chance",
     "note",
 ]
 
@@ -101,6 +115,9 @@ class Command(BaseCommand):
             comparison = survey_compare(survey=survey, weighted=weighted, filters=filters)
         except ResultsError as error:
             raise CommandError(str(error)) from None
+        if comparison.weighting_problem:
+            # Said on stderr too, so that a script reading the CSV cannot miss it.
+            self.stderr.write(f"Warning: {comparison.weighting_problem}")
         if options["format"] == "csv":
             self._csv(comparison)
         else:
@@ -135,7 +152,23 @@ class Command(BaseCommand):
                     "" if row.national_base is None else row.national_base,
                     _fmt(row.difference),
                     _p(row.p_value),
+                    _p(row.p_adjusted),
                     row.verdict,
+                    row.unadjusted_verdict if row.tested else "",
+                    row.size,
+                    row.compared,
+                    "yes" if comparison.weighted else "no",
+                    comparison.weighting_state,
+                    ""
+                    if row.national_exact is None
+                    else ("exact" if row.national_exact else "approximate"),
+                    _fmt(row.national_design_effect, 2),
+                    _fmt(row.design_effect_tolerance, 1),
+                    row.test_method,
+                    row.variance_method,
+                    comparison.adjustment,
+                    comparison.tests,
+                    f"{comparison.expected_by_chance:.2f}",
                     " ".join(row.notes),
                 ]
             )
@@ -146,8 +179,13 @@ class Command(BaseCommand):
         out.write(f"{survey.title} ({survey.council}) compared with the 2014 national figures")
         out.write(
             f"{comparison.respondents} complete responses; {comparison.filters.describe()}; "
-            + ("weighted" if comparison.weighted else "unweighted")
+            + comparison.weighting_state
         )
+        if comparison.weighting_problem:
+            out.write(textwrap.fill(f"Warning: {comparison.weighting_problem}", width=100))
+        if comparison.group:
+            out.write(f"{comparison.group} here, compared with all adults nationally")
+        out.write(textwrap.fill(comparison.multiple_comparisons_note, width=100))
         out.write("")
         header = (
             f"{'question':<32} {'net':<28} {'subgroup':<20} {'local':>6} {'95% CI':>13} "
@@ -161,8 +199,12 @@ class Command(BaseCommand):
         for note in comparison.notes:
             out.write(textwrap.fill(note, width=100))
         out.write(
-            "Verdicts come from a two-sided test at the 5% level; flags: * low base (under 50), "
-            "~ national figure given only in words (not tested)."
+            textwrap.fill(
+                "Verdicts come from a two-sided Newcombe hybrid score test at the 5% level after "
+                f"the {comparison.adjustment_words}; flags: * low base (under 50), "
+                "~ national figure given only in words (not tested). Methods: docs/statistics.md.",
+                width=100,
+            )
         )
 
     @staticmethod
