@@ -232,4 +232,5 @@ class CodeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's form writes the token
         self.helper.layout = Layout(Field.text("code", label_size=Size.LARGE, label_tag="h1"))
