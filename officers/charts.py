@@ -58,7 +58,7 @@ def bar_chart(
         y = height - bottom - bar_h
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.8:.1f}" height="{bar_h:.1f}" '
-            f'{LOCAL}><title>{escape(label)}: {count} {unit}</title></rect>'
+            f"{LOCAL}><title>{escape(label)}: {count} {unit}</title></rect>"
         )
         if n <= 14 or i % max(n // 7, 1) == 0:
             parts.append(

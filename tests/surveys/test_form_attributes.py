@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from tests.running.test_panel import _answered
 from tests.surveys.conftest import ANSWERS_A
-from tests.surveys.test_page_markup import Elements
 
 pytestmark = pytest.mark.django_db
 
