@@ -1,5 +1,7 @@
 """What the forced-colours and zoom passes measure in the page: the colours of chart text
-and of each focus indicator, beside the background they are drawn on."""
+and of each focus indicator, beside the background they are drawn on. "Differs" means a
+contrast ratio of at least 3:1 (WCAG 1.4.11, and 1.4.3 for large text), since ink of a
+slightly different shade of black on black is as invisible as ink of the same colour."""
 
 from __future__ import annotations
 
@@ -17,6 +19,19 @@ const canvas = () => {
   probe.remove();
   return colour;
 };
+const rgb = (c) => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+const luminance = (c) => {
+  const [r, g, b] = rgb(c).map((v) => {
+    const s = v / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const contrast = (a, b) => {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+};
+const MIN_CONTRAST = 3;
 const behind = (el) => {
   for (let a = el; a; a = a.parentElement) {
     const c = getComputedStyle(a).backgroundColor;
@@ -36,11 +51,12 @@ CHART_INK = (
   let looked = 0;
   for (const svg of document.querySelectorAll('svg.collab-chart')) {
     const back = behind(svg);
-    for (const el of svg.querySelectorAll('text, path, line')) {
+    // Grid lines are a light guide, not information: the values are written beside the bars.
+    for (const el of svg.querySelectorAll('text, path, line:not(.collab-chart__grid)')) {
       const style = getComputedStyle(el);
       const ink = el.tagName === 'text' ? style.fill : style.stroke;
       looked += 1;
-      if (ink === back || ink === 'none') {
+      if (ink === 'none' || contrast(ink, back) < MIN_CONTRAST) {
         unseen.push(`${el.outerHTML.slice(0, 120)}: ${ink} on ${back}`);
       }
     }
@@ -60,9 +76,17 @@ FOCUS_RING = (
   const style = getComputedStyle(el);
   const around = behind(el.parentElement || el);
   const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
-    && opaque(style.outlineColor) && style.outlineColor !== around;
-  const shadow = style.boxShadow !== 'none' && !style.boxShadow.includes('inset');
-  const fill = opaque(style.backgroundColor) && style.backgroundColor !== around;
+    && opaque(style.outlineColor) && contrast(style.outlineColor, around) >= MIN_CONTRAST;
+  // A shadow (GOV.UK draws a thick black bar under a focused link, and a thick border inside
+  // a focused box) in some colour that stands out from around the element.
+  const shadow = style.boxShadow !== 'none'
+    && (style.boxShadow.match(/rgba?\\([^)]*\\)/g) || [])
+      .some((c) => opaque(c) && contrast(c, around) >= MIN_CONTRAST);
+  // A fill that stands out; or GOV.UK's yellow highlight, a fill of another colour than
+  // around it whose text stands out from it (the skip link).
+  const filled = opaque(style.backgroundColor) && style.backgroundColor !== around;
+  const fill = filled && (contrast(style.backgroundColor, around) >= MIN_CONTRAST
+    || contrast(style.color, style.backgroundColor) >= 4.5);
   return {
     html: el.outerHTML.slice(0, 120), visible: outline || shadow || fill,
     outline: `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`,
