@@ -57,6 +57,7 @@ RESULTS_WALK = {
     "officers:home",
     "officers:dashboard",
     "officers:report",
+    "officers:statistics",
     "officers:exports",
     "officers:export",
     "officers:download",
@@ -112,7 +113,7 @@ def weighted_survey(survey, settings, tmp_path):
 
 def test_results_pages_pass_axe_and_reflow(new_context, weighted_survey):
     """Signing in, the surveys, the dashboard, the comparison report in each of its states,
-    exports, and choosing, publishing and reading the findings."""
+    the statistical methods, exports, and choosing, publishing and reading the findings."""
     survey = weighted_survey
     user = officer_make(survey=survey)
     report = f"/officer/surveys/{survey.slug}/report/"
@@ -137,6 +138,9 @@ def test_results_pages_pass_axe_and_reflow(new_context, weighted_survey):
     page.goto(report)
     expect(page.locator("#selection")).to_contain_text("weighted.")
     audit("comparison report, weighted")
+    page.locator("#statistics-link").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    audit("statistical methods")
     page.goto(f"{report}?weighting=unweighted")
     expect(page.locator("#selection")).to_contain_text("unweighted.")
     audit("comparison report, unweighted")
@@ -189,7 +193,7 @@ def test_results_pages_pass_axe_and_reflow(new_context, weighted_survey):
     audit("signed out")
 
     assert RESULTS_WALK - audit.visited == set(), "the walk missed pages it names"
-    assert len(audit.checked) == 17
+    assert len(audit.checked) == 18
     audit.assert_clean()
 
 
