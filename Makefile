@@ -38,16 +38,27 @@ demo: install
 # Browser tests (tests/browser/) drive Debian's Chromium, never a browser download.
 # As root, install it from Debian's packages when it is missing, so `make test` needs no
 # manual step; as anyone else, say so, and the browser tests are skipped loudly.
+# Beside axe they run the W3C Nu HTML Checker (with Java: Debian's default-jre-headless,
+# installed the same way) and HTML_CodeSniffer, pinned in tests/browser/package-lock.json
+# and installed with `npm ci` (no install scripts: vnu-jar's would download a Java).
 CHROMIUM ?= /usr/bin/chromium
+BROWSER_DIR := tests/browser
 browsers:
-	@if [ -x "$(CHROMIUM)" ]; then \
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -z "$$missing" ]; then \
 		:; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium for the browser tests"; \
+		echo "Installing Debian's$$missing for the browser tests"; \
 		apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-		echo "$(CHROMIUM) is missing: browser tests will be skipped (as root, make browsers installs it)"; \
+		echo "missing:$$missing: browser tests will be skipped (as root, make browsers installs it)"; \
+	fi
+	@if command -v npm >/dev/null; then \
+		cd $(BROWSER_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
 	fi
 
 lint: install

@@ -11,5 +11,5 @@ from __future__ import annotations
 
 import datetime
 
-STATEMENT_PREPARED = datetime.date(2026, 11, 26)
-LAST_TESTED = datetime.date(2026, 11, 26)
+STATEMENT_PREPARED = datetime.date(2026, 12, 2)
+LAST_TESTED = datetime.date(2026, 12, 2)

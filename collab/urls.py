@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("officers.auth_urls")),
     path("officer/", include("officers.urls")),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("findings/<slug:slug>/", findings_public, name="findings"),
     path("", include("surveys.urls")),
 ]

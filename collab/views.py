@@ -1,4 +1,5 @@
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from collab import accessibility
@@ -28,3 +29,13 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
             "last_tested": accessibility.LAST_TESTED,
         },
     )
+
+
+FAVICON = settings.BASE_DIR / "static" / "favicon.ico"
+
+
+def favicon(request: HttpRequest) -> FileResponse:
+    """/favicon.ico, which browsers ask for whatever the page says: an icon, not a 404."""
+    response = FileResponse(FAVICON.open("rb"), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,7 +1,12 @@
 """Charts drawn on the server as SVG, so they need no JavaScript and no CDN.
 
-Every chart is an ``<svg role="img">`` named by its ``<title>`` and described by a ``<desc>``
-that gives the same figures in words; the page also shows them in a table beside the chart.
+Every chart is an ``<svg role="img">`` named by its ``<title>``. The page gives the same
+figures in a table beside the chart, so the chart's ``<desc>`` says so rather than reading
+every figure out a second time; each bar's figures in words are its tooltip (a ``<title>``
+inside the chart, which assistive technology leaves out of an image's children).
+Text and lines are drawn in ``currentColor`` and the bars take their colours from classes
+that static/css/officers.css styles, so a chart follows the page's colours, including a
+forced-colours (high contrast) theme, light or dark.
 Text in a chart is escaped here, because the markup is marked safe for the template.
 """
 
@@ -13,16 +18,20 @@ from dataclasses import dataclass
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-# GOV.UK Frontend colours: blue for local, dark grey for national, black text.
-LOCAL = "#1d70b8"
-NATIONAL = "#505a5f"
-TEXT = "#0b0c0c"
-GRID = "#b1b4b6"
+# GOV.UK Frontend colours, blue for local and dark grey for national, as presentation
+# attributes that the classes' styles override (forced colours replace them with system
+# colours); text and lines are the colour of the text around the chart.
+LOCAL = 'class="collab-chart__local" fill="#1d70b8"'
+NATIONAL = 'class="collab-chart__national" fill="#505a5f"'
+GRID = 'class="collab-chart__grid" stroke="#b1b4b6"'
+TEXT = "currentColor"
+# Where the figures are read: once, in the table beside the chart.
+DESC = "The figures in this chart are also in the table that follows it."
 
 
 def _svg(*, chart_id: str, width: int, height: int, title: str, desc: str, body: str) -> SafeString:
     return format_html(
-        '<svg class="collab-chart" role="img" aria-labelledby="{0}-title {0}-desc" '
+        '<svg class="collab-chart" role="img" aria-labelledby="{0}-title" '
         'viewBox="0 0 {1} {2}" width="{1}" height="{2}" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{0}-title">{3}</title><desc id="{0}-desc">{4}</desc>{5}</svg>',
         chart_id,
@@ -49,7 +58,7 @@ def bar_chart(
         y = height - bottom - bar_h
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.8:.1f}" height="{bar_h:.1f}" '
-            f'fill="{LOCAL}"><title>{escape(label)}: {count} {unit}</title></rect>'
+            f"{LOCAL}><title>{escape(label)}: {count} {unit}</title></rect>"
         )
         if n <= 14 or i % max(n // 7, 1) == 0:
             parts.append(
@@ -62,9 +71,8 @@ def bar_chart(
         f'<text x="{left - 6}" y="{top + 4}" font-size="11" text-anchor="end" '
         f'fill="{TEXT}">{peak}</text>'
     )
-    desc = "; ".join(f"{label}: {count} {unit}" for label, count in bars) or "No responses yet."
     return _svg(
-        chart_id=chart_id, width=width, height=height, title=title, desc=desc, body="".join(parts)
+        chart_id=chart_id, width=width, height=height, title=title, desc=DESC, body="".join(parts)
     )
 
 
@@ -91,18 +99,20 @@ def comparison_chart(*, chart_id: str, title: str, bars: Sequence[ChartBar]) -> 
 
     parts = [
         # A legend, so colour is never the only way to tell local from national.
-        f'<rect x="{label_w}" y="4" width="12" height="12" fill="{LOCAL}"/>'
+        f'<rect x="{label_w}" y="4" width="12" height="12" {LOCAL}/>'
         f'<text x="{label_w + 16}" y="14" font-size="12" fill="{TEXT}">Local (95% interval)</text>'
-        f'<rect x="{label_w + 170}" y="4" width="12" height="12" fill="{NATIONAL}"/>'
+        f'<rect x="{label_w + 170}" y="4" width="12" height="12" {NATIONAL}/>'
         f'<text x="{label_w + 186}" y="14" font-size="12" fill="{TEXT}">National 2014</text>'
     ]
     for tick in (0, 25, 50, 75, 100):
         parts.append(
             f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{height - 10}" '
-            f'stroke="{GRID}" stroke-width="1"/>'
+            f'{GRID} stroke-width="1"/>'
         )
     for i, bar in enumerate(bars):
         y = top + i * row_h
+        # The row's figures in words, as a tooltip: an image's children are not read out.
+        parts.append(f"<g><title>{escape(bar.description)}</title>")
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 24}" font-size="12" text-anchor="end" '
             f'fill="{TEXT}">{escape(bar.label[:38])}</text>'
@@ -110,7 +120,7 @@ def comparison_chart(*, chart_id: str, title: str, bars: Sequence[ChartBar]) -> 
         if bar.local is not None:
             parts.append(
                 f'<rect x="{label_w}" y="{y + 6}" width="{x(bar.local) - label_w:.1f}" '
-                f'height="16" fill="{LOCAL}"/>'
+                f'height="16" {LOCAL}/>'
                 f'<text x="{x(bar.local) + 4:.1f}" y="{y + 18}" font-size="12" '
                 f'fill="{TEXT}">{bar.local:.0f}%</text>'
             )
@@ -124,11 +134,11 @@ def comparison_chart(*, chart_id: str, title: str, bars: Sequence[ChartBar]) -> 
         if bar.national is not None:
             parts.append(
                 f'<rect x="{label_w}" y="{y + 28}" width="{x(bar.national) - label_w:.1f}" '
-                f'height="16" fill="{NATIONAL}"/>'
+                f'height="16" {NATIONAL}/>'
                 f'<text x="{x(bar.national) + 4:.1f}" y="{y + 40}" font-size="12" '
                 f'fill="{TEXT}">{bar.national:.0f}%</text>'
             )
-    desc = " ".join(bar.description for bar in bars)
+        parts.append("</g>")
     return _svg(
-        chart_id=chart_id, width=width, height=height, title=title, desc=desc, body="".join(parts)
+        chart_id=chart_id, width=width, height=height, title=title, desc=DESC, body="".join(parts)
     )

@@ -4,6 +4,7 @@ JavaScript. Choices come from the survey, so an unknown code is a form error, no
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 from officers.models import Export
 from results.selectors import ResponseFilters
@@ -207,3 +208,13 @@ class FindingsForm(forms.Form):
             )
             for c in self.candidates
         ]
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with errors that name their box, so the error summary's links
+    say which box to fix ("Enter your username", not "This field is required." twice)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
@@ -55,6 +55,8 @@ class QuestionView:
     hint: str
     size: str  # of the legend: "m" for a question, "s" for a row of a grid
     heading: bool  # the legend is the question's h2
+    stem: str  # a grid's question, read at the start of each row's legend
+    hint_id: str
     max_length: int | None
     fields: list[FieldView]
 
@@ -137,6 +139,17 @@ class PageForm(forms.Form):
         no logic of their own, which cost a fraction of a generic form layout."""
         views = []
         for q in self.page.questions:
+            fields = [
+                self._field_view(name, counted=bool(q.max_length))
+                for name in self.question_fields[q.code]
+            ]
+            hint_id = f"id_{q.code}_hint" if q.hint and q.kind == "grid" else ""
+            if hint_id:
+                # A grid's hint is the question's, above the rows: each row is described by it.
+                fields = [
+                    replace(f, describedby=" ".join([hint_id, f.describedby]).strip())
+                    for f in fields
+                ]
             views.append(
                 QuestionView(
                     template=_template(q),
@@ -144,11 +157,10 @@ class PageForm(forms.Form):
                     hint=q.hint,
                     size="s" if q.kind == "grid" else "m",
                     heading=q.kind != "grid",
+                    stem=q.text if q.kind == "grid" else "",
+                    hint_id=hint_id,
                     max_length=q.max_length if q.kind == "text" else None,
-                    fields=[
-                        self._field_view(name, counted=bool(q.max_length))
-                        for name in self.question_fields[q.code]
-                    ],
+                    fields=fields,
                 )
             )
         return views
@@ -220,4 +232,5 @@ class CodeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's form writes the token
         self.helper.layout = Layout(Field.text("code", label_size=Size.LARGE, label_tag="h1"))

@@ -18,6 +18,10 @@ from surveys.views import _current, _survey
 JOINED_SESSION_KEY = "collab_panel_joined"
 
 
+class TelInput(forms.TextInput):
+    input_type = "tel"
+
+
 class PanelForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=200, required=False)
     email = forms.EmailField(
@@ -26,6 +30,9 @@ class PanelForm(forms.Form):
         error_messages={"invalid": "Enter an e-mail address like name@example.com"},
     )
     phone = forms.CharField(
+        # type="tel" once: a TextInput given type in its attrs writes two type attributes,
+        # and browsers keep the first ("text"), so phones never showed the number pad.
+        widget=TelInput,
         label="Phone number",
         max_length=40,
         required=False,
@@ -55,9 +62,10 @@ class PanelForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
-        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's form writes the token
         self.helper.layout = Layout(
             Field.text("name", label_size=Size.SMALL),
             Field.text("email", label_size=Size.SMALL),
@@ -81,6 +89,7 @@ class WithdrawForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the page's form writes the token
         self.helper.layout = Layout(Field.text("code", label_size=Size.LARGE, label_tag="h1"))
 
 

@@ -8,11 +8,29 @@ from typing import Any
 from django import forms
 
 from surveys.kinds.base import AnswerError, AnswerRow, choice_field, option_code
-from surveys.spec import QuestionSpec
+from surveys.spec import ItemSpec, QuestionSpec
+
+ELLIPSES = ("...", "\u2026")
 
 
 def field_name(q: QuestionSpec, item_code: str) -> str:
     return f"{q.code}__{item_code}"
+
+
+def row_prompt(q: QuestionSpec, item: ItemSpec) -> str:
+    """A row's statement as a whole question, for the error summary and check your answers.
+
+    A row that ends its question's stem ("How often ... public services..." and
+    "...understand your needs?") is a fragment on its own, so the two are joined into one
+    sentence; a row that is a statement in its own right is shown as it is.
+    """
+    stem, text = q.text.strip(), item.text.strip()
+    if not (stem.endswith(ELLIPSES) and text.startswith(ELLIPSES)):
+        return text
+    for dots in ELLIPSES:
+        stem = stem.removesuffix(dots)
+        text = text.removeprefix(dots)
+    return f"{stem.rstrip()} {text.lstrip()}"
 
 
 def form_fields(q: QuestionSpec, arm: str) -> dict[str, forms.Field]:
@@ -50,7 +68,7 @@ def validate(q: QuestionSpec, arm: str, value: Any) -> Any:
     cleaned: dict[str, str] = {}
     for code, item in asked.items():
         try:
-            chosen = option_code(q, value.get(code), field_name(q, code), label=item.text)
+            chosen = option_code(q, value.get(code), field_name(q, code), label=row_prompt(q, item))
         except AnswerError as e:
             errors.extend(e.errors)
             continue
@@ -75,5 +93,5 @@ def display(q: QuestionSpec, arm: str, value: Any) -> list[tuple[str, str]]:
     rows = []
     for item in q.items_for(arm):
         option = q.option(value.get(item.code, ""))
-        rows.append((item.text, option.label if option else "Not answered"))
+        rows.append((row_prompt(q, item), option.label if option else "Not answered"))
     return rows

@@ -55,9 +55,26 @@ def kind_of(el: dict[str, Any]) -> str:
 def assert_focus_visible(page: Page, el: dict[str, Any]) -> None:
     page.evaluate(MARK_FOCUS_AREA)
     area = page.locator("[data-focus-area]")
-    with_focus = area.screenshot(animations="disabled", caret="hide")
+    area.scroll_into_view_if_needed()
+    # The area and a margin round it: a focus ring may be drawn outside the element, as a
+    # table box's is, so that it covers none of the table.
+    box = area.bounding_box()
+    assert box is not None, f"the focused {el} is not drawn"
+    # In the document's coordinates, so the clip stays put if Shift+Tab scrolls the page.
+    scroll_x, scroll_y = page.evaluate("() => [window.scrollX, window.scrollY]")
+    box = {**box, "x": box["x"] + scroll_x, "y": box["y"] + scroll_y}
+    margin = 8
+    x, y = max(box["x"] - margin, 0), max(box["y"] - margin, 0)
+    clip = {
+        "x": x,
+        "y": y,
+        "width": box["x"] + box["width"] + margin - x,
+        "height": box["y"] + box["height"] + margin - y,
+    }
+    shot = {"clip": clip, "full_page": True, "animations": "disabled", "caret": "hide"}
+    with_focus = page.screenshot(**shot)
     page.keyboard.press("Shift+Tab")
-    without_focus = area.screenshot(animations="disabled", caret="hide")
+    without_focus = page.screenshot(**shot)
     # Back with Tab; from the first control of a page Shift+Tab leaves the document,
     # and the way back in may take more than one Tab.
     for _ in range(3):

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
+from tests.browser.axe import REFLOW_SIZE, resize
 from tests.browser.conftest import DESKTOP
 from tests.browser.keyboard import (
     choose_in_select,
@@ -122,7 +123,9 @@ def test_officer_filters_the_report_and_exports_with_the_keyboard_alone(
     expect(page).to_have_url(re.compile(r"area=north"))
     expect(page.locator("#selection")).to_contain_text("10 complete responses")
 
-    # A wide table scrolls in its own box on a narrow screen, so the box takes focus.
+    # A wide table scrolls in its own box on a narrow screen, so the box takes focus there
+    # (and only there: where it does not scroll it is no tab stop).
+    resize(page, REFLOW_SIZE)
     region = tab_until(
         page,
         lambda el: "collab-table-scroll" in el["cls"],
@@ -130,6 +133,7 @@ def test_officer_filters_the_report_and_exports_with_the_keyboard_alone(
         checked_kinds=seen,
     )
     assert region["tag"] == "div", region
+    resize(page, DESKTOP["viewport"])
 
     tab_to_link(page, "Exports", checked_kinds=seen, backwards=True)
     expect(page.get_by_role("heading", level=1)).to_have_text("Exports")

@@ -52,3 +52,26 @@ def test_statement_gives_the_dates_kept_in_collab_accessibility(client, monkeypa
 
     assert "This statement was prepared on 1 March 2027." in html
     assert "The website was last tested on 14 February 2027," in html
+
+
+def test_statement_covers_the_officers_pages_and_lists_what_does_not_comply(client):
+    html = client.get(reverse("accessibility")).content.decode()
+    scope = html[html.find("This accessibility statement applies") :]
+    scope = scope[: scope.find("</p>")]
+    assert "council officers use" in scope and "not covered by this statement" not in html
+
+    non_accessible = html[html.find('id="non-accessible"') : html.find("Preparation of this")]
+    assert "Non-compliance with the accessibility regulations" in non_accessible
+    assert non_accessible.count("WCAG ") >= 2  # each non-compliance names its criterion
+    assert "We know of no content" not in html
+
+
+def test_statement_says_how_and_when_each_check_was_last_made(client):
+    html = client.get(reverse("accessibility")).content.decode()
+    tested = html[html.find('id="how-tested"') : html.find('id="not-tested"')]
+    for checker in ("axe-core", "HTML_CodeSniffer", "W3C Nu HTML Checker", "forced colours"):
+        assert checker in tested, checker
+    assert "officers' pages" in tested and "400% zoom" in tested
+    assert "How we tested, each on" in tested
+    not_tested = html[html.find('id="not-tested"') :]
+    assert "with high contrast (forced colours) modes" not in not_tested

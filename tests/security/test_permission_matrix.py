@@ -57,11 +57,13 @@ OFFICER_PAGES: dict[str, set[str]] = {
     "officers:responses_template": {"officer", "research", "council_admin"},
     "officers:responses_codes": {"officer", "research", "council_admin"},
 }
-# Pages anyone may open: residents' pages, sign-in, the statement and published findings.
+# Pages anyone may open: residents' pages, sign-in, the statement, published findings and
+# the site's icon.
 PUBLIC = {
     "login",
     "logout",
     "accessibility",
+    "favicon",
     "findings",
     "surveys:home",
     "surveys:code",
