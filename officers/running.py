@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from officers.selectors import survey_for_officer
@@ -68,6 +69,23 @@ class LettersForm(forms.Form):
     )
 
 
+class ReminderScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(
+        label="Send reminder e-mails on",
+        help_text="Day and time, UK time. Reminders go to everyone e-mailed who has not "
+        "responded by then.",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "class": "govuk-input govuk-input--width-20"},
+            format="%Y-%m-%dT%H:%M",
+        ),
+        error_messages={
+            "required": "Enter the day and time to send the reminders",
+            "invalid": "Enter the day and time like 2026-03-14 09:30",
+        },
+    )
+
+
 class PaperStartForm(forms.Form):
     mode = forms.ChoiceField(
         label="How did this resident answer?",
@@ -116,15 +134,49 @@ def _upload_page(request, template: str, context: dict, form: UploadForm) -> Htt
 @require_http_methods(["GET", "POST"])
 def invitations_page(request: HttpRequest, slug: str) -> HttpResponse:
     survey = survey_for_officer(user=request.user, slug=slug, permission="fieldwork.run")
+    schedule = ReminderScheduleForm()
+    problems: list[tuple[str, str]] = []
     if request.method == "POST":
         action = request.POST.get("action")
-        if action in ("send", "remind"):
-            count = invitations.invitations_queue(
-                survey=survey, actor=request.user, reminders=action == "remind"
-            )
-            what = "reminders" if action == "remind" else "invitations"
-            messages.success(request, f"{count} e-mail {what} queued to be sent.")
-        return redirect("officers:invitations", slug=slug)
+        try:
+            if action in ("send", "remind"):
+                count = invitations.invitations_queue(
+                    survey=survey, actor=request.user, reminders=action == "remind"
+                )
+                what = "reminders" if action == "remind" else "invitations"
+                messages.success(request, f"{count} e-mail {what} queued to be sent.")
+                return redirect("officers:invitations", slug=slug)
+            if action == "schedule":
+                schedule = ReminderScheduleForm(request.POST)
+                if schedule.is_valid():
+                    reminder = invitations.reminder_schedule(
+                        survey=survey, send_at=schedule.cleaned_data["send_at"], actor=request.user
+                    )
+                    messages.success(
+                        request,
+                        "Reminder e-mails will be sent on "
+                        f"{timezone.localtime(reminder.send_at):%d %B %Y at %H:%M}.",
+                    )
+                    return redirect("officers:invitations", slug=slug)
+            if action == "cancel":
+                chosen = request.POST.get("reminder", "")
+                reminder = (
+                    survey.scheduled_reminders.filter(pk=int(chosen)).first()
+                    if chosen.isdigit()
+                    else None
+                )
+                if reminder is not None and invitations.reminder_cancel(
+                    reminder=reminder, actor=request.user
+                ):
+                    messages.success(request, "Those scheduled reminders were cancelled.")
+                else:
+                    messages.error(request, "Those reminders were already sent or cancelled.")
+                return redirect("officers:invitations", slug=slug)
+        except SurveyError as error:
+            if action == "schedule":
+                schedule.add_error("send_at", str(error))
+            else:
+                problems.append(("main-content", str(error)))
     return render(
         request,
         "officers/running/invitations.html",
@@ -133,7 +185,12 @@ def invitations_page(request: HttpRequest, slug: str) -> HttpResponse:
             "section": "invitations",
             "counts": invitations.invitee_counts(survey=survey),
             "rates": invitations.response_rates_by_area(survey=survey),
+            "closed": survey.availability() == "closed",
+            "schedule": schedule,
+            "scheduled": survey.scheduled_reminders.order_by("-send_at")[:20],
+            "problems": problems,
         },
+        status=400 if problems or schedule.errors else 200,
     )
 
 
@@ -150,6 +207,9 @@ def invitations_upload(request: HttpRequest, slug: str) -> HttpResponse:
             count = invitations.invitees_import(survey=survey, text=text, actor=request.user)
         except UploadRejected as error:
             form.rejected = error  # type: ignore[attr-defined]
+        except SurveyError as error:
+            form.rejected = UploadRejected([])  # type: ignore[attr-defined]
+            form.add_error("file", str(error))
         else:
             messages.success(request, f"{count} invitees added. Nothing has been sent yet.")
             return redirect("officers:invitations", slug=slug)
@@ -159,8 +219,8 @@ def invitations_upload(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def letters(request: HttpRequest, slug: str) -> HttpResponse:
-    """Printing letters issues their codes: each POST makes new codes and invalidates the
-    ones printed before, so the page says so before the button."""
+    """Printing letters gives each invitee's one code (the same on every letter and e-mail),
+    so a batch can be printed again at any time."""
     survey = survey_for_officer(user=request.user, slug=slug, permission="fieldwork.run")
     form = LettersForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
