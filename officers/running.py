@@ -40,6 +40,8 @@ from surveys.spec import SurveySpec
 from surveys.views import check_answers_context
 
 PAPER_SESSION_KEY = "collab_paper_entries"
+# The letter's reference or code an entry came with, by response id, kept until it is stored.
+PAPER_REFERENCE_KEY = "collab_paper_references"
 # Room for the multipart envelope around a file of the largest size accepted.
 MULTIPART_SLACK = 64 * 1024
 
@@ -95,6 +97,14 @@ class PaperStartForm(forms.Form):
         ],
         widget=forms.RadioSelect,
         error_messages={"required": "Choose paper or telephone"},
+    )
+    reference = forms.CharField(
+        label="Reference or code from the letter (optional)",
+        help_text="The REF written on the form, such as R000123, or the code from the "
+        "resident's letter. The invitee is then marked as responded and sent no reminders.",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}),
     )
 
 
@@ -308,6 +318,9 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
                 start.add_error(None, str(error))
             else:
                 _entry_remember(request, survey, response)
+                references = dict(request.session.get(PAPER_REFERENCE_KEY, {}))
+                references[str(response.pk)] = start.cleaned_data["reference"].strip()
+                request.session[PAPER_REFERENCE_KEY] = references
                 return redirect(f"{url}?page=1")
         return render(
             request,
@@ -392,11 +405,27 @@ def _paper_check(
                 response=str(response.public_id),
             )
             _entry_remember(request, survey, None)
-            messages.success(
-                request,
-                f"The {response.get_mode_display().lower()} response was stored. "
-                "Enter the next one below.",
-            )
+            references = dict(request.session.get(PAPER_REFERENCE_KEY, {}))
+            reference = references.pop(str(response.pk), "")
+            request.session[PAPER_REFERENCE_KEY] = references
+            stored = f"The {response.get_mode_display().lower()} response was stored."
+            if reference:
+                # A code looks like XXXX-XXXX-XXXX; anything else is taken as a reference.
+                by_code = len(reference.replace("-", "").replace(" ", "")) >= 12
+                found = invitations.paper_return_record(
+                    survey=survey,
+                    reference="" if by_code else reference,
+                    code=reference if by_code else "",
+                )
+                if found is None:
+                    messages.warning(
+                        request,
+                        f"{stored} No invitee has the reference or code ‘{reference}’, so "
+                        "nobody was marked as responded.",
+                    )
+                    return redirect(url)
+                stored += " Its invitee is marked as responded."
+            messages.success(request, f"{stored} Enter the next one below.")
             return redirect(url)
     context = check_answers_context(
         spec=spec,

@@ -425,3 +425,30 @@ def test_the_command_exits_non_zero_for_an_unknown_survey(db, tmp_path):
         ).returncode
         != 0
     )
+
+
+def test_a_paper_form_entered_with_its_letters_reference_marks_the_invitee_responded(
+    officer_client, survey
+):
+    from surveys import invitations
+    from surveys.models import Invitee
+
+    invitations.invitees_import(
+        survey=survey, text='name,email,postal_address,area\nEve,,"3 Hill Road\nRV3",north\n'
+    )
+    [letter] = invitations.letters_issue(survey=survey, which="new")
+    url = reverse("officers:paper", args=[survey.slug])
+    officer_client.post(url, {"action": "start", "mode": "paper", "reference": letter.reference})
+    response = Response.objects.get()
+    answers = ANSWERS_A if response.split_arm == "A" else ANSWERS_B
+    for page in spec_for(survey).pages:
+        officer_client.post(
+            f"{url}?page={page.position}",
+            {"action": "continue", **post_data(answers, [q.code for q in page.questions])},
+        )
+
+    stored = officer_client.post(f"{url}?page=check", {"action": "store"}, follow=True)
+
+    assert "Its invitee is marked as responded" in stored.content.decode()
+    assert Invitee.objects.get().status == Invitee.Status.RESPONDED
+    assert invitations.letters_candidates(survey=survey, which="reminder").count() == 0
