@@ -25,13 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import mail
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
@@ -43,6 +42,9 @@ from surveys.codes import ALPHABET, CODE_LENGTH, code_generate, code_hash
 from surveys.errors import SurveyClosed, SurveyError
 from surveys.imports import Problem, UploadRejected, csv_rows
 from surveys.models import Area, Invitation, Invitee, ScheduledReminder, Survey, invitation_secret
+
+# A UK postcode anywhere in an address (the outward and inward codes, the space optional).
+POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|GIR ?0AA)\b", re.IGNORECASE)
 
 INVITEE_COLUMNS = ("name", "email", "postal_address", "area")
 REQUIRED_COLUMNS = ("email", "postal_address", "area")
@@ -98,7 +100,10 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
     if problems:
         raise UploadRejected(problems)
 
-    areas = {a.code: a for a in Area.objects.filter(council_id=survey.council_id)}
+    council_areas = list(Area.objects.filter(council_id=survey.council_id))
+    # An area is given by its code or its name, in any case: "NORTH", "north", "North ward".
+    areas: dict[str, Area] = {a.name.strip().lower(): a for a in council_areas}
+    areas.update({a.code.lower(): a for a in council_areas})
     invited = {
         e.lower()
         for e in Invitee.objects.filter(survey=survey)
@@ -128,12 +133,20 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
             problems.append(
                 Problem(n, "email", "Give an e-mail address or a postal address (or both).")
             )
+        if address and not POSTCODE.search(address):
+            problems.append(
+                Problem(
+                    n,
+                    "postal_address",
+                    "The address has no postcode: letters need one (such as RV1 1AA).",
+                )
+            )
         if email:
-            try:
-                validate_email(email)
-            except ValidationError:
+            checked = email_check(email)
+            if checked is None:
                 problems.append(Problem(n, "email", f"‘{email}’ is not a valid e-mail address."))
             else:
+                row["email"] = email = checked
                 lowered = email.lower()
                 if lowered in seen_emails:
                     problems.append(
@@ -164,13 +177,19 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
                     )
                 )
             seen_addresses.setdefault(who, n)
-        if row["area"] and row["area"] not in areas:
+        row["area_found"] = areas.get(row["area"].lower()) if row["area"] else None
+        if row["area"] and row["area_found"] is None:
             problems.append(
                 Problem(
                     n,
                     "area",
-                    f"‘{row['area']}’ is not one of this council's areas. Use: "
-                    f"{', '.join(areas) or '(no areas are set up)'}.",
+                    f"‘{row['area']}’ is not one of this council's areas. Use a code or a "
+                    "name: "
+                    + (
+                        ", ".join(f"{a.code} ({a.name})" for a in council_areas)
+                        or "(no areas are set up)"
+                    )
+                    + ".",
                 )
             )
         clean.append(row)
@@ -185,7 +204,7 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
                 Invitation(
                     survey=survey,
                     code_hash=code_hash(code_generate()),
-                    area=areas.get(row["area"]),
+                    area=row["area_found"],
                 )
                 for row in clean
             ],
@@ -199,7 +218,7 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
                     name=row["name"],
                     email=row["email"],
                     postal_address=row["postal_address"],
-                    area=areas.get(row["area"]),
+                    area=row["area_found"],
                 )
                 for invitation, row in zip(invitations, clean, strict=True)
             ],
@@ -207,6 +226,17 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
         )
         audit_log(actor=actor, action="invitees_uploaded", survey=survey, count=len(clean))
     return len(clean)
+
+
+def email_check(email: str) -> str | None:
+    """The address in its normal form, or None when it is not a valid e-mail address.
+    Internationalised addresses (accented letters before or after the @) are accepted."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
 
 
 def code_expires_at(*, survey: Survey, now: dt.datetime) -> dt.datetime | None:

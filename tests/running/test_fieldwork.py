@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import pytest
 from django.core import mail
@@ -17,6 +17,7 @@ from django.utils import timezone
 from surveys import invitations
 from surveys.codes import ALPHABET, code_hash
 from surveys.errors import CodeRejected, SurveyClosed, SurveyError
+from surveys.imports import UploadRejected
 from surveys.lifecycle import survey_close
 from surveys.models import AuditEntry, Invitation, Invitee, ScheduledReminder, Survey
 from surveys.services import code_open
@@ -70,7 +71,9 @@ def test_a_letter_then_an_email_campaign_leaves_both_codes_working(
 def test_a_later_letter_never_shortens_an_earlier_codes_life(survey, monkeypatch):
     survey.invitation_code_days = 14
     survey.save()
-    invitations.invitees_import(survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRV3",north\n')
+    invitations.invitees_import(
+        survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRiverside RV3 3CC",north\n'
+    )
     [first] = invitations.letters_issue(survey=survey, which="new")
     expires = Invitation.objects.get().expires_at
     later = timezone.now() + dt.timedelta(days=5)
@@ -83,7 +86,9 @@ def test_a_later_letter_never_shortens_an_earlier_codes_life(survey, monkeypatch
 
 
 def test_codes_are_derived_with_the_installation_key_and_never_stored(survey, settings):
-    invitations.invitees_import(survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRV3",north\n')
+    invitations.invitees_import(
+        survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRiverside RV3 3CC",north\n'
+    )
     [letter] = invitations.letters_issue(survey=survey, which="new")
     invitation = Invitation.objects.get()
 
@@ -95,7 +100,9 @@ def test_codes_are_derived_with_the_installation_key_and_never_stored(survey, se
 
 
 def test_replacing_a_lost_letters_code_stops_it_and_the_next_letter_has_a_new_one(survey):
-    invitations.invitees_import(survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRV3",north\n')
+    invitations.invitees_import(
+        survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRiverside RV3 3CC",north\n'
+    )
     [lost] = invitations.letters_issue(survey=survey, which="new")
 
     invitations.invitation_code_replace(invitee=Invitee.objects.get())
@@ -117,7 +124,9 @@ def council_details(survey):
     council = survey.council
     council.return_address = "Freepost RIVERSIDE SURVEY\nTown Hall\nRiverside RV1 9ZZ"
     council.save()
-    invitations.invitees_import(survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRV3",north\n')
+    invitations.invitees_import(
+        survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRiverside RV3 3CC",north\n'
+    )
     return survey
 
 
@@ -197,7 +206,9 @@ def test_emails_come_from_the_councils_sender_name_with_its_reply_to(
 
 @pytest.mark.parametrize("by", ["reference", "code"])
 def test_a_returned_paper_form_marks_its_invitee_responded(survey, by):
-    invitations.invitees_import(survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRV3",north\n')
+    invitations.invitees_import(
+        survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRiverside RV3 3CC",north\n'
+    )
     [letter] = invitations.letters_issue(survey=survey, which="new")
 
     found = invitations.paper_return_record(survey=survey, **{by: getattr(letter, by)})
@@ -213,7 +224,9 @@ def test_a_reference_from_another_survey_marks_nobody(survey, council, questionn
         council=council, questionnaire=questionnaire, title="Other", slug="other",
         status=Survey.Status.LIVE, privacy_notice="p", contact="c",
     )  # fmt: skip
-    invitations.invitees_import(survey=other, text=HEADER + 'Eve,,"3 Hill Road\nRV3",north\n')
+    invitations.invitees_import(
+        survey=other, text=HEADER + 'Eve,,"3 Hill Road\nRiverside RV3 3CC",north\n'
+    )
     [letter] = invitations.letters_issue(survey=other, which="new")
 
     assert invitations.paper_return_record(survey=survey, reference=letter.reference) is None
@@ -398,3 +411,69 @@ def test_scheduling_in_the_past_on_the_page_shows_the_error(officer_client, surv
     assert response.status_code == 400
     assert "Choose a time in the future" in response.content.decode()
     assert not ScheduledReminder.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Uploads and links
+
+
+def test_an_address_without_a_postcode_is_refused_for_letters(survey):
+    with pytest.raises(UploadRejected) as raised:
+        invitations.invitees_import(survey=survey, text=HEADER + 'Eve,,"3 Hill Road",north\n')
+
+    assert "has no postcode" in str(raised.value.problems[0].message)
+    assert not Invitee.objects.exists()
+
+
+@pytest.mark.parametrize("area", ["NORTH", "North", "north ward", "North Ward"])
+def test_areas_are_matched_by_code_or_ward_name_in_any_case(survey, area):
+    invitations.invitees_import(survey=survey, text=HEADER + f"Ann,ann@example.org,,{area}\n")
+
+    assert Invitee.objects.get().area.code == "north"
+    assert Invitation.objects.get().area.code == "north"
+
+
+def test_an_unknown_area_lists_the_codes_and_names_to_use(survey):
+    with pytest.raises(UploadRejected) as raised:
+        invitations.invitees_import(survey=survey, text=HEADER + "Ann,ann@example.org,,narnia\n")
+
+    assert "north (North ward)" in str(raised.value.problems[0].message)
+
+
+@pytest.mark.parametrize("email", ["josé@example.org", "ann@exämple.org", "zoë.ğ@例え.jp"])
+def test_internationalised_email_addresses_are_accepted(survey, email):
+    invitations.invitees_import(survey=survey, text=HEADER + f"Ann,{email},,north\n")
+
+    assert Invitee.objects.get().email == email
+
+
+def test_a_resident_arriving_with_a_code_sees_the_privacy_notice_first(client, survey):
+    invitations.invitees_import(
+        survey=survey, text=HEADER + 'Eve,,"3 Hill Road\nRiverside RV3 3CC",north\n'
+    )
+    [letter] = invitations.letters_issue(survey=survey, which="new")
+
+    arrived = client.post(reverse("surveys:code"), {"code": letter.code}, follow=True)
+
+    body = arrived.content.decode()
+    assert arrived.redirect_chain[-1][0].startswith(reverse("surveys:landing", args=[survey.slug]))
+    assert survey.privacy_notice in body
+    assert "Start now" in body
+    # Starting goes on with the invitation's own response, not a new public one.
+    client.post(reverse("surveys:start", args=[survey.slug]))
+    assert Invitation.objects.get().response.survey == survey
+
+
+def test_demo_setup_sets_the_address_letters_and_emails_link_to(db):
+    from django.core.management import call_command
+
+    from surveys.models import Council
+
+    call_command("demo_setup", "--responses", "0", "--base-url", "http://demo.example:8123/",
+                 stdout=StringIO())  # fmt: skip
+
+    council = Council.objects.get(slug="demo-borough")
+    assert council.base_url == "http://demo.example:8123"
+    survey = council.surveys.get()
+    assert invitations.survey_link(survey) == "http://demo.example:8123/code/"
+    assert invitations.POSTCODE.search(council.return_address)

@@ -434,7 +434,8 @@ def test_a_paper_form_entered_with_its_letters_reference_marks_the_invitee_respo
     from surveys.models import Invitee
 
     invitations.invitees_import(
-        survey=survey, text='name,email,postal_address,area\nEve,,"3 Hill Road\nRV3",north\n'
+        survey=survey,
+        text='name,email,postal_address,area\nEve,,"3 Hill Road\nRiverside RV3 3CC",north\n',
     )
     [letter] = invitations.letters_issue(survey=survey, which="new")
     url = reverse("officers:paper", args=[survey.slug])
