@@ -169,13 +169,21 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@collab.example")
 # outside any request (a Celery task), so the address cannot come from the request.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
-# Run by `celery -A collab beat` next to the workers.
+# The scheduled jobs (collab/schedule.py): run by `celery -A collab beat` next to the workers
+# when there is a broker; with none, by a thread of `runserver` (SCHEDULE_IN_PROCESS) or by
+# `manage.py run_scheduled_jobs` (cron). Each is also a command of its own.
 CELERY_BEAT_SCHEDULE = {
     "close-due-surveys": {"task": "surveys.tasks.survey_close_due", "schedule": 300.0},
+    "send-scheduled-reminders": {
+        "task": "surveys.tasks.send_scheduled_reminders",
+        "schedule": 60.0,
+    },
     "apply-retention": {"task": "surveys.tasks.apply_retention", "schedule": 24 * 3600.0},
     "reweight-stale-surveys": {"task": "results.reweight_stale_surveys", "schedule": 600.0},
     "tidy-exports": {"task": "officers.tidy_exports", "schedule": 3600.0},
 }
+
+SCHEDULE_IN_PROCESS = env_bool("SCHEDULE_IN_PROCESS", default=DEBUG and not _BROKER)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
