@@ -163,8 +163,32 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # default it is left to the officer's next page view, which computes what it needs.
 OFFICER_REPORT_PREWARM = env_bool("OFFICER_REPORT_PREWARM", default=bool(_BROKER))
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail: "console" (the default: printed, nothing sent), "smtp" (EMAIL_HOST and the rest)
+# or "notify" (GOV.UK Notify: NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID, see surveys/mail.py),
+# or any backend's dotted path.
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "notify": "surveys.mail.NotifyEmailBackend",
+}
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "console")
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(EMAIL_BACKEND, EMAIL_BACKEND)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+NOTIFY_API_KEY = env_str("NOTIFY_API_KEY", "")
+NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID", "")
+NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "")
+NOTIFY_REPLY_TO_IDS = env_str("NOTIFY_REPLY_TO_IDS", "")
+# The address e-mails come from; the council's sender name is put before it.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@collab.example")
+# The key invitation codes are derived with (surveys/invitations.py). Changing it changes every
+# code not yet used, so set it once; empty: SECRET_KEY.
+INVITATION_CODE_KEY = env_str("INVITATION_CODE_KEY", "")
 # Where residents answer: printed on letters and in invitation e-mails, which are built
 # outside any request (a Celery task), so the address cannot come from the request.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

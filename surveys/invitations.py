@@ -22,6 +22,7 @@ A closed survey sends nothing
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -475,7 +476,11 @@ def invitation_emails_send(*, invitee_ids: list[int]) -> list[int]:
     same code). Sending at most once would mean sometimes never.
     """
     retry: list[int] = []
-    with mail.get_connection() as connection:
+    connection = mail.get_connection()
+    # A mail server that is down now: each e-mail below tries again and records the failure.
+    with contextlib.suppress(Exception):
+        connection.open()
+    try:
         for invitee_id in invitee_ids:
             token = _email_claim(invitee_id, now=timezone.now())
             if token is None:
@@ -521,6 +526,8 @@ def invitation_emails_send(*, invitee_ids: list[int]) -> list[int]:
                 claim_token=None,
                 claimed_at=None,
             )
+    finally:
+        connection.close()
     return retry
 
 
