@@ -412,25 +412,77 @@ def _email_message(
     invitee: Invitee, code: str, expires_at: dt.datetime | None, connection
 ) -> mail.EmailMessage:
     survey = invitee.survey
-    context = {
-        "invitee": invitee,
-        "survey": survey,
-        "code": code,
-        "use_by": code_use_by(survey=survey, expires_at=expires_at),
-        "link": survey_link(survey),
-        "reminder": invitee.reminders > 0,
-        "reference": invitation_reference(invitee.invitation_id),
-    }
-    subject = ("Reminder: " if invitee.reminders else "") + f"{survey.council.name}: {survey.title}"
     council = survey.council
+    subject, body = email_text(
+        survey=survey,
+        name=invitee.name,
+        code=code,
+        use_by=code_use_by(survey=survey, expires_at=expires_at),
+        reference=invitation_reference(invitee.invitation_id),
+        reminder=invitee.reminders > 0,
+    )
     return mail.EmailMessage(
         subject=subject,
-        body=render_to_string("surveys/invitations/email.txt", context),
+        body=body,
         from_email=email_sender(council),
         to=[invitee.email],
         reply_to=[council.email_reply_to] if council.email_reply_to else None,
         connection=connection,
     )
+
+
+REMINDER_EMAIL_LINE = (
+    "We wrote to you recently about our survey and have not yet heard from you. Your code is "
+    "the same as before, in this e-mail and in any letter we sent you. If you have already "
+    "started, it takes you back to where you stopped."
+)
+
+
+def _wording_values(*, survey: Survey, name: str, code: str, use_by: str, reference: str):
+    return {
+        "name": name or "resident",
+        "council": survey.council.name,
+        "survey": survey.title,
+        "link": survey_link(survey),
+        "code": code,
+        "use_by": use_by,
+        "reference": reference,
+        "contact": survey.contact,
+    }
+
+
+def email_text(
+    *, survey: Survey, name: str, code: str, use_by: str, reference: str, reminder: bool
+) -> tuple[str, str]:
+    """The subject and body of one invitation or reminder e-mail: the council's own wording
+    (surveys.wording) when it has one, else the standard one."""
+    from surveys.wording import wording_render
+
+    council = survey.council
+    values = _wording_values(
+        survey=survey, name=name, code=code, use_by=use_by, reference=reference
+    )
+    subject = wording_render(council.email_subject or "((council)): ((survey))", values)
+    if reminder:
+        subject = f"Reminder: {subject}"
+    if council.email_body:
+        body = wording_render(council.email_body, values)
+        if reminder:
+            body = f"{REMINDER_EMAIL_LINE}\n\n{body}"
+    else:
+        body = render_to_string(
+            "surveys/invitations/email.txt",
+            {
+                "invitee": {"name": name},
+                "survey": survey,
+                "code": code,
+                "use_by": use_by,
+                "link": values["link"],
+                "reminder": reminder,
+                "reference": reference,
+            },
+        )
+    return " ".join(subject.split()), body
 
 
 def email_sender(council) -> str:
@@ -800,6 +852,8 @@ def _logo_reader(council):
 
 
 def _letter_lines(survey: Survey, letter: Letter, link: str) -> list[str]:
+    from surveys.wording import wording_render
+
     opening = f"Dear {letter.name}," if letter.name else "Dear resident,"
     lines = [opening, ""]
     if letter.reminder:
@@ -807,6 +861,20 @@ def _letter_lines(survey: Survey, letter: Letter, link: str) -> list[str]:
             "We wrote to you recently about our survey and have not yet heard from you.",
             "Your code is the same as before, in this letter and in any e-mail we sent you.",
             "",
+        ]
+    if survey.council.letter_body:
+        values = _wording_values(
+            survey=survey,
+            name=letter.name,
+            code=letter.code,
+            use_by=letter.use_by,
+            reference=letter.reference,
+        )
+        text = wording_render(survey.council.letter_body, values)
+        return lines + [
+            wrapped
+            for paragraph in text.splitlines()
+            for wrapped in (_wrap(paragraph, 90) if paragraph.strip() else [""])
         ]
     lines += [
         f"We would like to hear your views in our survey, “{survey.title}”.",
@@ -822,6 +890,28 @@ def _letter_lines(survey: Survey, letter: Letter, link: str) -> list[str]:
 def letters_lines_for_html(*, survey: Survey, letters: list[Letter]) -> list[dict]:
     link = survey_link(survey)
     return [{"letter": letter, "lines": _letter_lines(survey, letter, link)} for letter in letters]
+
+
+def wording_preview(*, council) -> dict[str, str]:
+    """The council's e-mail and letter as a resident would get them, with a sample invitee,
+    for the preview beside the wording in the council set-up."""
+    from types import SimpleNamespace
+
+    survey = council.surveys.order_by("-created_at").first() or SimpleNamespace(
+        council=council, title="Your views of public services", contact="(the survey's contact)"
+    )
+    sample = {"name": "Alex Example", "code": "ABCD-EFGH-JKMN", "reference": "R000123"}
+    use_by = "14 March 2026"
+    subject, body = email_text(survey=survey, use_by=use_by, reminder=False, **sample)
+    letter = Letter(
+        name=sample["name"], postal_address="", code=sample["code"], reminder=False,
+        use_by=use_by, reference=sample["reference"],
+    )  # fmt: skip
+    lines = _letter_lines(survey, letter, survey_link(survey))
+    return {
+        "email": f"Subject: {subject}\n\n{body}",
+        "letter": "\n".join([*lines, "", sample["code"], f"Your reference: {sample['reference']}"]),
+    }
 
 
 # ---------------------------------------------------------------------------------------------

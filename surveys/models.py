@@ -46,6 +46,25 @@ class Council(models.Model):
         blank=True,
         help_text="Where residents' replies to invitation e-mails go. Empty: no reply address.",
     )
+    email_subject = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The invitation e-mail's subject, with placeholders such as ((survey)). "
+        "Empty: “((council)): ((survey))”. Reminders start with “Reminder: ”.",
+    )
+    email_body = models.TextField(
+        blank=True,
+        help_text="Your own wording of the invitation e-mail. Placeholders: ((name)), "
+        "((council)), ((survey)), ((link)), ((code)), ((use_by)), ((reference)), ((contact)); "
+        "((link)) and ((code)) must be there. Reminders add a line saying so. Empty: the "
+        "standard wording.",
+    )
+    letter_body = models.TextField(
+        blank=True,
+        help_text="Your own wording of the letter, between “Dear …” and the printed code, "
+        "with the same placeholders. The date, addresses, code, reference and contact line "
+        "are placed by the layout. Empty: the standard wording.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Membership",
@@ -65,10 +84,23 @@ class Council(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        from surveys.wording import EMAIL_NEEDS, wording_problems
+
+        errors: dict[str, list[str]] = {}
         try:
             accent_colour_check(self.accent_colour)
         except ValidationError as error:
-            raise ValidationError({"accent_colour": error.messages}) from None
+            errors["accent_colour"] = error.messages
+        for field, needs in [
+            ("email_subject", ()),
+            ("email_body", EMAIL_NEEDS),
+            ("letter_body", ()),
+        ]:
+            text = getattr(self, field)
+            if text and (problems := wording_problems(text, needs=needs)):
+                errors[field] = problems
+        if errors:
+            raise ValidationError(errors)
 
 
 class Membership(models.Model):
