@@ -330,8 +330,22 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
     if action == "cancel":
+        # Discarding loses what was typed: ask first, on a page of its own.
+        back = request.GET.get("page", "")
+        return render(
+            request,
+            "officers/running/paper_discard.html",
+            {
+                "survey": survey,
+                "section": "paper",
+                "response": response,
+                "back": f"{url}?page={back}" if back else url,
+            },
+        )
+    if action == "discard":
         response.delete()
         _entry_remember(request, survey, None)
+        audit_log(actor=request.user, action="paper_entry_discarded", survey=survey)
         messages.success(request, "That entry was discarded; nothing was stored.")
         return redirect(url)
 

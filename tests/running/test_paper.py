@@ -157,9 +157,14 @@ def test_storing_twice_stores_once(officer_client, survey):
 def test_discarding_from_the_check_stores_nothing(officer_client, survey):
     url, _ = _entered_to_the_check(officer_client, survey)
 
-    officer_client.post(f"{url}?page=check", {"action": "cancel"})
+    confirm = officer_client.post(f"{url}?page=check", {"action": "cancel"})
 
+    assert "Discard this entry?" in confirm.content.decode()
+    assert f'href="{url}?page=check"' in confirm.content.decode()
+    assert Response.objects.exists()  # nothing lost before the officer confirms
+    officer_client.post(url, {"action": "discard"})
     assert not Response.objects.exists()
+    assert AuditEntry.objects.filter(action="paper_entry_discarded").exists()
 
 
 def test_paper_entry_shows_the_residents_errors_and_stores_nothing(officer_client, survey):
@@ -179,6 +184,8 @@ def test_discarding_an_entry_removes_it(officer_client, survey):
     officer_client.post(url, {"action": "start", "mode": "paper"})
 
     officer_client.post(f"{url}?page=1", {"action": "cancel"})
+    assert Response.objects.exists()
+    officer_client.post(url, {"action": "discard"})
 
     assert not Response.objects.exists()
 
