@@ -44,17 +44,12 @@ def jobs() -> dict[str, tuple[str, float]]:
 def job_run(name: str):
     """Run one job now, in this process, and return what its task returned. The task runs
     across council scopes (collab.celery.PlatformTask), as under a worker."""
-    from django.db import close_old_connections
-
     from collab.celery import app
 
     task_name, _ = jobs()[name]
     if task_name not in app.tasks:
         app.loader.import_default_modules()  # the apps' tasks modules, as a worker loads them
-    try:
-        return app.tasks[task_name]()
-    finally:
-        close_old_connections()
+    return app.tasks[task_name]()
 
 
 def jobs_run_due(last_run: dict[str, float], *, now: float, run: Callable = job_run) -> list[str]:
@@ -84,9 +79,15 @@ def in_process_wanted(argv: list[str], environ=os.environ) -> bool:
 
 
 def _loop() -> None:
+    from django.db import close_old_connections
+
     last_run: dict[str, float] = {}
     while True:
-        jobs_run_due(last_run, now=time.monotonic())
+        try:
+            jobs_run_due(last_run, now=time.monotonic())
+        finally:
+            # The thread's own connections, as a request's are closed when it ends.
+            close_old_connections()
         time.sleep(TICK_SECONDS)
 
 
