@@ -10,7 +10,7 @@ import surveys.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0011_membership_and_council_versions"),
+        ("surveys", "0013_statistics_settings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
