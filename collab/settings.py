@@ -163,19 +163,51 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # default it is left to the officer's next page view, which computes what it needs.
 OFFICER_REPORT_PREWARM = env_bool("OFFICER_REPORT_PREWARM", default=bool(_BROKER))
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail: "console" (the default: printed, nothing sent), "smtp" (EMAIL_HOST and the rest)
+# or "notify" (GOV.UK Notify: NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID, see surveys/mail.py),
+# or any backend's dotted path.
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "notify": "surveys.mail.NotifyEmailBackend",
+}
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "console")
+EMAIL_BACKEND = _EMAIL_BACKENDS.get(EMAIL_BACKEND, EMAIL_BACKEND)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+NOTIFY_API_KEY = env_str("NOTIFY_API_KEY", "")
+NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID", "")
+NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "")
+NOTIFY_REPLY_TO_IDS = env_str("NOTIFY_REPLY_TO_IDS", "")
+# The address e-mails come from; the council's sender name is put before it.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@collab.example")
+# The key invitation codes are derived with (surveys/invitations.py). Changing it changes every
+# code not yet used, so set it once; empty: SECRET_KEY.
+INVITATION_CODE_KEY = env_str("INVITATION_CODE_KEY", "")
 # Where residents answer: printed on letters and in invitation e-mails, which are built
 # outside any request (a Celery task), so the address cannot come from the request.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
-# Run by `celery -A collab beat` next to the workers.
+# The scheduled jobs (collab/schedule.py): run by `celery -A collab beat` next to the workers
+# when there is a broker; with none, by a thread of `runserver` (SCHEDULE_IN_PROCESS) or by
+# `manage.py run_scheduled_jobs` (cron). Each is also a command of its own.
 CELERY_BEAT_SCHEDULE = {
     "close-due-surveys": {"task": "surveys.tasks.survey_close_due", "schedule": 300.0},
+    "send-scheduled-reminders": {
+        "task": "surveys.tasks.send_scheduled_reminders",
+        "schedule": 60.0,
+    },
     "apply-retention": {"task": "surveys.tasks.apply_retention", "schedule": 24 * 3600.0},
     "reweight-stale-surveys": {"task": "results.reweight_stale_surveys", "schedule": 600.0},
     "tidy-exports": {"task": "officers.tidy_exports", "schedule": 3600.0},
 }
+
+SCHEDULE_IN_PROCESS = env_bool("SCHEDULE_IN_PROCESS", default=DEBUG and not _BROKER)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

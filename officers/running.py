@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from officers.selectors import survey_for_officer
@@ -39,6 +40,8 @@ from surveys.spec import SurveySpec
 from surveys.views import check_answers_context
 
 PAPER_SESSION_KEY = "collab_paper_entries"
+# The letter's reference or code an entry came with, by response id, kept until it is stored.
+PAPER_REFERENCE_KEY = "collab_paper_references"
 # Room for the multipart envelope around a file of the largest size accepted.
 MULTIPART_SLACK = 64 * 1024
 
@@ -68,6 +71,23 @@ class LettersForm(forms.Form):
     )
 
 
+class ReminderScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(
+        label="Send reminder e-mails on",
+        help_text="Day and time, UK time. Reminders go to everyone e-mailed who has not "
+        "responded by then.",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "class": "govuk-input govuk-input--width-20"},
+            format="%Y-%m-%dT%H:%M",
+        ),
+        error_messages={
+            "required": "Enter the day and time to send the reminders",
+            "invalid": "Enter the day and time like 2026-03-14 09:30",
+        },
+    )
+
+
 class PaperStartForm(forms.Form):
     mode = forms.ChoiceField(
         label="How did this resident answer?",
@@ -77,6 +97,14 @@ class PaperStartForm(forms.Form):
         ],
         widget=forms.RadioSelect,
         error_messages={"required": "Choose paper or telephone"},
+    )
+    reference = forms.CharField(
+        label="Reference or code from the letter (optional)",
+        help_text="The REF written on the form, such as R000123, or the code from the "
+        "resident's letter. The invitee is then marked as responded and sent no reminders.",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}),
     )
 
 
@@ -116,15 +144,49 @@ def _upload_page(request, template: str, context: dict, form: UploadForm) -> Htt
 @require_http_methods(["GET", "POST"])
 def invitations_page(request: HttpRequest, slug: str) -> HttpResponse:
     survey = survey_for_officer(user=request.user, slug=slug, permission="fieldwork.run")
+    schedule = ReminderScheduleForm()
+    problems: list[tuple[str, str]] = []
     if request.method == "POST":
         action = request.POST.get("action")
-        if action in ("send", "remind"):
-            count = invitations.invitations_queue(
-                survey=survey, actor=request.user, reminders=action == "remind"
-            )
-            what = "reminders" if action == "remind" else "invitations"
-            messages.success(request, f"{count} e-mail {what} queued to be sent.")
-        return redirect("officers:invitations", slug=slug)
+        try:
+            if action in ("send", "remind"):
+                count = invitations.invitations_queue(
+                    survey=survey, actor=request.user, reminders=action == "remind"
+                )
+                what = "reminders" if action == "remind" else "invitations"
+                messages.success(request, f"{count} e-mail {what} queued to be sent.")
+                return redirect("officers:invitations", slug=slug)
+            if action == "schedule":
+                schedule = ReminderScheduleForm(request.POST)
+                if schedule.is_valid():
+                    reminder = invitations.reminder_schedule(
+                        survey=survey, send_at=schedule.cleaned_data["send_at"], actor=request.user
+                    )
+                    messages.success(
+                        request,
+                        "Reminder e-mails will be sent on "
+                        f"{timezone.localtime(reminder.send_at):%d %B %Y at %H:%M}.",
+                    )
+                    return redirect("officers:invitations", slug=slug)
+            if action == "cancel":
+                chosen = request.POST.get("reminder", "")
+                reminder = (
+                    survey.scheduled_reminders.filter(pk=int(chosen)).first()
+                    if chosen.isdigit()
+                    else None
+                )
+                if reminder is not None and invitations.reminder_cancel(
+                    reminder=reminder, actor=request.user
+                ):
+                    messages.success(request, "Those scheduled reminders were cancelled.")
+                else:
+                    messages.error(request, "Those reminders were already sent or cancelled.")
+                return redirect("officers:invitations", slug=slug)
+        except SurveyError as error:
+            if action == "schedule":
+                schedule.add_error("send_at", str(error))
+            else:
+                problems.append(("main-content", str(error)))
     return render(
         request,
         "officers/running/invitations.html",
@@ -133,7 +195,12 @@ def invitations_page(request: HttpRequest, slug: str) -> HttpResponse:
             "section": "invitations",
             "counts": invitations.invitee_counts(survey=survey),
             "rates": invitations.response_rates_by_area(survey=survey),
+            "closed": survey.availability() == "closed",
+            "schedule": schedule,
+            "scheduled": survey.scheduled_reminders.order_by("-send_at")[:20],
+            "problems": problems,
         },
+        status=400 if problems or schedule.errors else 200,
     )
 
 
@@ -150,6 +217,9 @@ def invitations_upload(request: HttpRequest, slug: str) -> HttpResponse:
             count = invitations.invitees_import(survey=survey, text=text, actor=request.user)
         except UploadRejected as error:
             form.rejected = error  # type: ignore[attr-defined]
+        except SurveyError as error:
+            form.rejected = UploadRejected([])  # type: ignore[attr-defined]
+            form.add_error("file", str(error))
         else:
             messages.success(request, f"{count} invitees added. Nothing has been sent yet.")
             return redirect("officers:invitations", slug=slug)
@@ -159,8 +229,8 @@ def invitations_upload(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def letters(request: HttpRequest, slug: str) -> HttpResponse:
-    """Printing letters issues their codes: each POST makes new codes and invalidates the
-    ones printed before, so the page says so before the button."""
+    """Printing letters gives each invitee's one code (the same on every letter and e-mail),
+    so a batch can be printed again at any time."""
     survey = survey_for_officer(user=request.user, slug=slug, permission="fieldwork.run")
     form = LettersForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -248,6 +318,9 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
                 start.add_error(None, str(error))
             else:
                 _entry_remember(request, survey, response)
+                references = dict(request.session.get(PAPER_REFERENCE_KEY, {}))
+                references[str(response.pk)] = start.cleaned_data["reference"].strip()
+                request.session[PAPER_REFERENCE_KEY] = references
                 return redirect(f"{url}?page=1")
         return render(
             request,
@@ -257,8 +330,22 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
     if action == "cancel":
+        # Discarding loses what was typed: ask first, on a page of its own.
+        back = request.GET.get("page", "")
+        return render(
+            request,
+            "officers/running/paper_discard.html",
+            {
+                "survey": survey,
+                "section": "paper",
+                "response": response,
+                "back": f"{url}?page={back}" if back else url,
+            },
+        )
+    if action == "discard":
         response.delete()
         _entry_remember(request, survey, None)
+        audit_log(actor=request.user, action="paper_entry_discarded", survey=survey)
         messages.success(request, "That entry was discarded; nothing was stored.")
         return redirect(url)
 
@@ -332,11 +419,27 @@ def _paper_check(
                 response=str(response.public_id),
             )
             _entry_remember(request, survey, None)
-            messages.success(
-                request,
-                f"The {response.get_mode_display().lower()} response was stored. "
-                "Enter the next one below.",
-            )
+            references = dict(request.session.get(PAPER_REFERENCE_KEY, {}))
+            reference = references.pop(str(response.pk), "")
+            request.session[PAPER_REFERENCE_KEY] = references
+            stored = f"The {response.get_mode_display().lower()} response was stored."
+            if reference:
+                # A code looks like XXXX-XXXX-XXXX; anything else is taken as a reference.
+                by_code = len(reference.replace("-", "").replace(" ", "")) >= 12
+                found = invitations.paper_return_record(
+                    survey=survey,
+                    reference="" if by_code else reference,
+                    code=reference if by_code else "",
+                )
+                if found is None:
+                    messages.warning(
+                        request,
+                        f"{stored} No invitee has the reference or code ‘{reference}’, so "
+                        "nobody was marked as responded.",
+                    )
+                    return redirect(url)
+                stored += " Its invitee is marked as responded."
+            messages.success(request, f"{stored} Enter the next one below.")
             return redirect(url)
     context = check_answers_context(
         spec=spec,

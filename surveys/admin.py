@@ -10,6 +10,7 @@ population targets are checked by results.services before they are saved.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -103,7 +104,20 @@ class MembershipInline(admin.TabularInline):
 class CouncilForm(forms.ModelForm):
     class Meta:
         model = Council
-        fields = ["name", "slug", "logo", "accent_colour"]
+        fields = [
+            "name",
+            "slug",
+            "logo",
+            "accent_colour",
+            "return_address",
+            "base_url",
+            "email_sender_name",
+            "email_reply_to",
+            "email_subject",
+            "email_body",
+            "letter_body",
+        ]
+        field_classes = {"base_url": partial(forms.URLField, assume_scheme="https")}
 
     def clean_accent_colour(self) -> str:
         colour = self.cleaned_data["accent_colour"]
@@ -117,6 +131,28 @@ class CouncilAdmin(AuditedAdmin):
     list_display = ["name", "slug", "accent_colour"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [AreaInline, MembershipInline]
+    readonly_fields = ["email_preview", "letter_preview"]
+
+    @admin.display(description="Preview of the e-mail")
+    def email_preview(self, obj):
+        return _wording_preview(obj, "email")
+
+    @admin.display(description="Preview of the letter")
+    def letter_preview(self, obj):
+        return _wording_preview(obj, "letter")
+
+
+def _wording_preview(council, which: str):
+    """The saved wording as a resident gets it (a sample invitee and code); save to see a
+    change."""
+    from django.utils.html import format_html
+
+    from surveys.invitations import wording_preview
+
+    if council is None or council.pk is None:
+        return "Save the council to see a preview."
+    text = wording_preview(council=council)[which]
+    return format_html('<pre style="white-space: pre-wrap; max-width: 45em">{}</pre>', text)
 
 
 class LockedWhenLiveMixin:
@@ -637,7 +673,7 @@ class CouncilCouncilAdmin(CouncilScopedAdmin, CouncilAdmin):
     prepopulated_fields = {}
 
     def get_readonly_fields(self, request, obj=None):
-        return ["slug"]
+        return ["slug", "email_preview", "letter_preview"]
 
 
 def _council_version_editable(questionnaire) -> bool:

@@ -36,6 +36,49 @@ class PlatformAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and user.is_superuser)
 
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "retention/run/",
+                self.admin_view(self.retention_run_view),
+                name="retention_run",
+            ),
+            *super().get_urls(),
+        ]
+
+    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "retention_run": True}
+        return super().index(request, extra_context)
+
+    def retention_run_view(self, request: HttpRequest) -> HttpResponse:
+        """“Run now” for the retention job: a confirmation page, then the same job the
+        schedule runs, across every council, with what it deleted shown and audited."""
+        from django.contrib import messages
+        from django.template.response import TemplateResponse
+
+        from surveys.lifecycle import survey_retention_apply, surveys_retention_due
+
+        if request.method == "POST":
+            with tenancy.all_councils():  # the platform's job: every council's surveys
+                deleted = survey_retention_apply()
+            audit_log(actor=request.user, action="retention_run_now", **deleted)
+            messages.success(
+                request,
+                f"Retention applied: personal data deleted for {deleted['surveys']} survey(s), "
+                f"{deleted['invitees']} invitee(s) and {deleted['panel_members']} panel "
+                "member(s).",
+            )
+            return redirect(f"{self.name}:index")
+        with tenancy.all_councils():  # listing what the job would delete, in every council
+            due = surveys_retention_due()
+        return TemplateResponse(
+            request,
+            "admin/retention_run.html",
+            {**self.each_context(request), "title": "Apply retention now", "due": due},
+        )
+
 
 def council_admin_ids(request: HttpRequest) -> list[int]:
     return tenancy.council_ids_for(user=request.user, permission="council.set_up")

@@ -28,3 +28,7 @@ class ResponsesInvalid(SurveyError):
     def __init__(self, errors: dict[int, dict[str, list[tuple[str, str]]]]):
         self.errors = errors
         super().__init__(f"{len(errors)} response{'s' if len(errors) != 1 else ''} not valid")
+
+
+class SurveyClosed(SurveyError):
+    """Fieldwork asked of a survey that has closed: nothing more is sent to residents."""

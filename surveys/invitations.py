@@ -3,28 +3,35 @@
 Codes and personal data
     An Invitee (name, e-mail, postal address) is kept apart from its Invitation (a code hash
     and an area), and responses link to the invitation only. A code is never stored: it is
-    generated at the moment an e-mail is sent or a letter is printed, its sha256 replaces the
-    invitation's hash, and the plain code lives only in that e-mail or that letter. Until then
-    the invitation holds the hash of a code nobody was ever shown.
+    derived, each time a letter or e-mail needs it, as an HMAC of the invitation's id and its
+    own secret under the installation's key (INVITATION_CODE_KEY, by default SECRET_KEY), and
+    only its sha256 is kept. The database alone therefore never gives a code away, while the
+    same code can be printed again at any time. Until its first letter or e-mail the
+    invitation holds the hash of a code nobody was ever shown.
 
-Reissuing and reminders
-    Every e-mail, letter and reminder carries a fresh code and so invalidates the earlier one
-    (the reminder says so). A resident who already started with the old code loses nothing:
-    the new code opens the same invitation, and so the same response in progress. Keeping one
-    valid hash per invitation means no extra storage and nothing to revoke by hand when a
-    letter is lost: print it again.
+One code on every channel
+    A letter, an e-mail, a reminder of either and a reprint all carry the same code, so a
+    letter and an e-mail never cancel each other. Each one issued moves the code's expiry
+    later (never earlier). A lost letter's code is withdrawn by giving the invitation a new
+    secret (invitation_code_replace), which changes the code of every later letter or e-mail.
+
+A closed survey sends nothing
+    E-mails, reminders, letters and invitee uploads are refused once a survey has closed
+    (SurveyClosed), and a batch of e-mails still queued when it closes is not sent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import hmac
+import re
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import mail
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
@@ -32,10 +39,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from surveys.audit import audit_log
-from surveys.codes import code_generate, code_hash
-from surveys.errors import SurveyError
+from surveys.codes import ALPHABET, CODE_LENGTH, code_generate, code_hash
+from surveys.errors import SurveyClosed, SurveyError
 from surveys.imports import Problem, UploadRejected, csv_rows
-from surveys.models import Area, Invitation, Invitee, Survey
+from surveys.models import Area, Invitation, Invitee, ScheduledReminder, Survey, invitation_secret
+
+# A UK postcode anywhere in an address (the outward and inward codes, the space optional).
+POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|GIR ?0AA)\b", re.IGNORECASE)
 
 INVITEE_COLUMNS = ("name", "email", "postal_address", "area")
 REQUIRED_COLUMNS = ("email", "postal_address", "area")
@@ -44,6 +54,25 @@ MAX_ATTEMPTS = 3
 # A worker holds its claim on an invitee only while it sends one e-mail; a claim this old was
 # left by a worker that died, and another worker may take it over.
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+
+
+# ---------------------------------------------------------------------------------------------
+# A closed survey sends nothing
+
+
+def fieldwork_check_open(*, survey: Survey, what: str, now: dt.datetime | None = None) -> None:
+    """Refuse fieldwork (``what``: "send reminders", "print letters"...) once the survey has
+    closed, by its status or its closing time, with the words an officer can act on."""
+    if survey.availability(now) != "closed":
+        return
+    when = ""
+    if survey.closes_at:
+        local = timezone.localtime(survey.closes_at)
+        when = f" on {_day(local.date())} at {local:%H:%M}"
+    raise SurveyClosed(
+        f"“{survey.title}” closed{when}, so you cannot {what}: residents could no longer "
+        "use the codes. To carry on, move its closing time later and open it again."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -58,6 +87,7 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
     invited to this survey. Returns how many invitees were added (their e-mails are queued
     separately, by invitations_queue).
     """
+    fieldwork_check_open(survey=survey, what="add invitees")
     header, rows = csv_rows(text)
     problems = [
         Problem(1, name, f"Unknown column. Use: {', '.join(INVITEE_COLUMNS)}.")
@@ -71,7 +101,10 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
     if problems:
         raise UploadRejected(problems)
 
-    areas = {a.code: a for a in Area.objects.filter(council_id=survey.council_id)}
+    council_areas = list(Area.objects.filter(council_id=survey.council_id))
+    # An area is given by its code or its name, in any case: "NORTH", "north", "North ward".
+    areas: dict[str, Area] = {a.name.strip().lower(): a for a in council_areas}
+    areas.update({a.code.lower(): a for a in council_areas})
     invited = {
         e.lower()
         for e in Invitee.objects.filter(survey=survey)
@@ -101,12 +134,20 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
             problems.append(
                 Problem(n, "email", "Give an e-mail address or a postal address (or both).")
             )
+        if address and not POSTCODE.search(address):
+            problems.append(
+                Problem(
+                    n,
+                    "postal_address",
+                    "The address has no postcode: letters need one (such as RV1 1AA).",
+                )
+            )
         if email:
-            try:
-                validate_email(email)
-            except ValidationError:
+            checked = email_check(email)
+            if checked is None:
                 problems.append(Problem(n, "email", f"‘{email}’ is not a valid e-mail address."))
             else:
+                row["email"] = email = checked
                 lowered = email.lower()
                 if lowered in seen_emails:
                     problems.append(
@@ -137,13 +178,19 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
                     )
                 )
             seen_addresses.setdefault(who, n)
-        if row["area"] and row["area"] not in areas:
+        row["area_found"] = areas.get(row["area"].lower()) if row["area"] else None
+        if row["area"] and row["area_found"] is None:
             problems.append(
                 Problem(
                     n,
                     "area",
-                    f"‘{row['area']}’ is not one of this council's areas. Use: "
-                    f"{', '.join(areas) or '(no areas are set up)'}.",
+                    f"‘{row['area']}’ is not one of this council's areas. Use a code or a "
+                    "name: "
+                    + (
+                        ", ".join(f"{a.code} ({a.name})" for a in council_areas)
+                        or "(no areas are set up)"
+                    )
+                    + ".",
                 )
             )
         clean.append(row)
@@ -158,7 +205,7 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
                 Invitation(
                     survey=survey,
                     code_hash=code_hash(code_generate()),
-                    area=areas.get(row["area"]),
+                    area=row["area_found"],
                 )
                 for row in clean
             ],
@@ -172,7 +219,7 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
                     name=row["name"],
                     email=row["email"],
                     postal_address=row["postal_address"],
-                    area=areas.get(row["area"]),
+                    area=row["area_found"],
                 )
                 for invitation, row in zip(invitations, clean, strict=True)
             ],
@@ -180,6 +227,17 @@ def invitees_import(*, survey: Survey, text: str, actor=None) -> int:
         )
         audit_log(actor=actor, action="invitees_uploaded", survey=survey, count=len(clean))
     return len(clean)
+
+
+def email_check(email: str) -> str | None:
+    """The address in its normal form, or None when it is not a valid e-mail address.
+    Internationalised addresses (accented letters before or after the @) are accepted."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
 
 
 def code_expires_at(*, survey: Survey, now: dt.datetime) -> dt.datetime | None:
@@ -208,19 +266,97 @@ def _day(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def invitation_code(*, invitation_id: int, secret: str) -> str:
+    """The code of one invitation, the same every time: an HMAC of its id and secret under
+    the installation's key, written in the code alphabet as XXXX-XXXX-XXXX."""
+    key = (getattr(settings, "INVITATION_CODE_KEY", "") or settings.SECRET_KEY).encode()
+    digest = hmac.new(
+        key, f"collab-invitation:{invitation_id}:{secret}".encode(), hashlib.sha256
+    ).digest()
+    number = int.from_bytes(digest, "big")
+    chars = []
+    for _ in range(CODE_LENGTH):
+        number, index = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[index])
+    raw = "".join(chars)
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def _later(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    """The later expiry of two, where None (until the survey closes) is the latest."""
+    if a is None or b is None:
+        return None
+    return max(a, b)
+
+
 def _code_issue(invitee: Invitee) -> tuple[str, dt.datetime | None]:
-    """A fresh code for this invitee's invitation, and when it expires: the previous code
-    stops working."""
-    code = code_generate()
+    """This invitee's code, issued again by an e-mail or a letter, and when it now expires:
+    the code is the one every earlier letter and e-mail gave, and its expiry only moves
+    later."""
+    invitation = Invitation.objects.only("pk", "code_secret", "expires_at", "code_hash").get(
+        pk=invitee.invitation_id
+    )
+    code = invitation_code(invitation_id=invitation.pk, secret=invitation.code_secret)
     expires_at = code_expires_at(survey=invitee.survey, now=timezone.now())
-    Invitation.objects.filter(pk=invitee.invitation_id).update(
+    if invitation.code_hash == code_hash(code):  # issued before: keep the longer life
+        expires_at = _later(expires_at, invitation.expires_at)
+    Invitation.objects.filter(pk=invitation.pk).update(
         code_hash=code_hash(code), expires_at=expires_at
     )
     return code, expires_at
 
 
-def survey_link() -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("surveys:code")
+def invitation_code_replace(*, invitee: Invitee, actor=None) -> None:
+    """Withdraw an invitee's code (a letter lost or sent to the wrong address): the
+    invitation gets a new secret, so the old code stops working and the next letter or
+    e-mail carries a new one."""
+    Invitation.objects.filter(pk=invitee.invitation_id).update(
+        code_secret=invitation_secret(), code_hash=code_hash(code_generate())
+    )
+    audit_log(actor=actor, action="invitation_code_replaced", survey=invitee.survey)
+
+
+def invitation_reference(invitation_id: int) -> str:
+    """The reference printed on letters and written in a paper form's REF box: it names the
+    invitation (never the resident) so a returned form marks its invitee as responded."""
+    return f"R{invitation_id:06d}"
+
+
+def invitation_from_reference(*, survey: Survey, reference: str) -> Invitation | None:
+    """The invitation a letter's reference (R000123, or 123) names in this survey."""
+    digits = reference.strip().upper().removeprefix("R")
+    if not digits.isdigit():
+        return None
+    return Invitation.objects.filter(survey=survey, pk=int(digits)).first()
+
+
+def paper_return_record(
+    *, survey: Survey, reference: str = "", code: str = "", now: dt.datetime | None = None
+) -> Invitation | None:
+    """A paper questionnaire came back carrying a letter's reference or code: its invitation
+    is used and its invitee responded, as when a resident answers online. Returns the
+    invitation, or None when the reference or code names none of this survey's."""
+    invitation = None
+    if code.strip():
+        invitation = Invitation.objects.filter(survey=survey, code_hash=code_hash(code)).first()
+    if invitation is None and reference.strip():
+        invitation = invitation_from_reference(survey=survey, reference=reference)
+    if invitation is None:
+        return None
+    now = now or timezone.now()
+    Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=now)
+    Invitee.objects.filter(invitation_id=invitation.pk).update(status=Invitee.Status.RESPONDED)
+    return invitation
+
+
+def site_url(survey: Survey) -> str:
+    """Where residents answer: the council's own address when it has one (set by an
+    administrator or demo_setup --base-url), else the installation's SITE_URL."""
+    return (survey.council.base_url or settings.SITE_URL).rstrip("/")
+
+
+def survey_link(survey: Survey) -> str:
+    return site_url(survey) + reverse("surveys:code")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,6 +369,9 @@ def invitations_queue(*, survey: Survey, actor=None, reminders: bool = False) ->
     after this transaction commits. Returns how many were queued."""
     from surveys.tasks import send_invitation_emails
 
+    fieldwork_check_open(
+        survey=survey, what="send reminders" if reminders else "send invitation e-mails"
+    )
     invitees = Invitee.objects.filter(survey=survey).exclude(email="")
     with transaction.atomic():
         if reminders:
@@ -273,21 +412,86 @@ def _email_message(
     invitee: Invitee, code: str, expires_at: dt.datetime | None, connection
 ) -> mail.EmailMessage:
     survey = invitee.survey
-    context = {
-        "invitee": invitee,
-        "survey": survey,
-        "code": code,
-        "use_by": code_use_by(survey=survey, expires_at=expires_at),
-        "link": survey_link(),
-        "reminder": invitee.reminders > 0,
-    }
-    subject = ("Reminder: " if invitee.reminders else "") + f"{survey.council.name}: {survey.title}"
+    council = survey.council
+    subject, body = email_text(
+        survey=survey,
+        name=invitee.name,
+        code=code,
+        use_by=code_use_by(survey=survey, expires_at=expires_at),
+        reference=invitation_reference(invitee.invitation_id),
+        reminder=invitee.reminders > 0,
+    )
     return mail.EmailMessage(
         subject=subject,
-        body=render_to_string("surveys/invitations/email.txt", context),
+        body=body,
+        from_email=email_sender(council),
         to=[invitee.email],
+        reply_to=[council.email_reply_to] if council.email_reply_to else None,
         connection=connection,
     )
+
+
+REMINDER_EMAIL_LINE = (
+    "We wrote to you recently about our survey and have not yet heard from you. Your code is "
+    "the same as before, in this e-mail and in any letter we sent you. If you have already "
+    "started, it takes you back to where you stopped."
+)
+
+
+def _wording_values(*, survey: Survey, name: str, code: str, use_by: str, reference: str):
+    return {
+        "name": name or "resident",
+        "council": survey.council.name,
+        "survey": survey.title,
+        "link": survey_link(survey),
+        "code": code,
+        "use_by": use_by,
+        "reference": reference,
+        "contact": survey.contact,
+    }
+
+
+def email_text(
+    *, survey: Survey, name: str, code: str, use_by: str, reference: str, reminder: bool
+) -> tuple[str, str]:
+    """The subject and body of one invitation or reminder e-mail: the council's own wording
+    (surveys.wording) when it has one, else the standard one."""
+    from surveys.wording import wording_render
+
+    council = survey.council
+    values = _wording_values(
+        survey=survey, name=name, code=code, use_by=use_by, reference=reference
+    )
+    subject = wording_render(council.email_subject or "((council)): ((survey))", values)
+    if reminder:
+        subject = f"Reminder: {subject}"
+    if council.email_body:
+        body = wording_render(council.email_body, values)
+        if reminder:
+            body = f"{REMINDER_EMAIL_LINE}\n\n{body}"
+    else:
+        body = render_to_string(
+            "surveys/invitations/email.txt",
+            {
+                "invitee": {"name": name},
+                "survey": survey,
+                "code": code,
+                "use_by": use_by,
+                "link": values["link"],
+                "reminder": reminder,
+                "reference": reference,
+            },
+        )
+    return " ".join(subject.split()), body
+
+
+def email_sender(council) -> str:
+    """“Sender name <address>”: the council's sender name (or its name) on the
+    installation's DEFAULT_FROM_EMAIL address, so SPF and DKIM still hold."""
+    from email.utils import formataddr, parseaddr
+
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((council.email_sender_name or council.name, address))
 
 
 def _email_claim(invitee_id: int, *, now: dt.datetime) -> uuid.UUID | None:
@@ -312,18 +516,23 @@ def _email_claim(invitee_id: int, *, now: dt.datetime) -> uuid.UUID | None:
 def invitation_emails_send(*, invitee_ids: list[int]) -> list[int]:
     """Send the queued e-mails among these invitees; returns the ids to try again later.
 
-    Each e-mail carries a new code. Safe to run twice, even at the same moment: each invitee
-    is claimed (see _email_claim) before its code is issued and its e-mail sent, and only the
-    claim's holder records the outcome. An invitee already sent, being sent by another
-    worker, or who responded meanwhile is skipped. A failure is recorded on the invitee;
-    after MAX_ATTEMPTS it is marked failed and left for an officer to look at.
+    Each e-mail carries the invitee's code (the same as on any letter). Safe to run twice,
+    even at the same moment: each invitee is claimed (see _email_claim) before its code is
+    issued and its e-mail sent, and only the claim's holder records the outcome. An invitee
+    already sent, being sent by another worker, or who responded meanwhile is skipped. A
+    failure is recorded on the invitee; after MAX_ATTEMPTS it is marked failed and left for
+    an officer to look at.
 
     The one window left is a worker that dies after the mail server accepted an e-mail and
-    before it is recorded as sent: after CLAIM_TIMEOUT that e-mail is sent again (with a new
-    code, so only the second one works). Sending at most once would mean sometimes never.
+    before it is recorded as sent: after CLAIM_TIMEOUT that e-mail is sent again (with the
+    same code). Sending at most once would mean sometimes never.
     """
     retry: list[int] = []
-    with mail.get_connection() as connection:
+    connection = mail.get_connection()
+    # A mail server that is down now: each e-mail below tries again and records the failure.
+    with contextlib.suppress(Exception):
+        connection.open()
+    try:
         for invitee_id in invitee_ids:
             token = _email_claim(invitee_id, now=timezone.now())
             if token is None:
@@ -336,6 +545,15 @@ def invitation_emails_send(*, invitee_ids: list[int]) -> list[int]:
             mine = Invitee.objects.filter(
                 pk=invitee_id, status=Invitee.Status.SENDING, claim_token=token
             )
+            if invitee.survey.availability() == "closed":
+                # Queued before the survey closed: a code that no longer works is not sent.
+                mine.update(
+                    status=Invitee.Status.SENT if invitee.sent_at else Invitee.Status.QUEUED,
+                    last_error="Not sent: the survey had closed.",
+                    claim_token=None,
+                    claimed_at=None,
+                )
+                continue
             code, expires_at = _code_issue(invitee)
             try:
                 _email_message(invitee, code, expires_at, connection).send()
@@ -360,11 +578,99 @@ def invitation_emails_send(*, invitee_ids: list[int]) -> list[int]:
                 claim_token=None,
                 claimed_at=None,
             )
+    finally:
+        connection.close()
     return retry
 
 
 # ---------------------------------------------------------------------------------------------
+# Scheduled reminders
+
+
+def reminder_schedule(
+    *, survey: Survey, send_at: dt.datetime, actor=None, now: dt.datetime | None = None
+) -> ScheduledReminder:
+    """Ask for reminder e-mails at a later time, while the survey is live; the scheduled job
+    (reminders_send_due) sends them then, unless the survey has closed by that time."""
+    now = now or timezone.now()
+    fieldwork_check_open(survey=survey, what="schedule reminders", now=now)
+    if send_at <= now:
+        raise SurveyError("Choose a time in the future for the reminders.")
+    if survey.closes_at and send_at >= survey.closes_at:
+        local = timezone.localtime(survey.closes_at)
+        raise SurveyError(
+            f"The survey closes on {_day(local.date())} at {local:%H:%M}: choose an earlier "
+            "time for the reminders."
+        )
+    with transaction.atomic():
+        reminder = ScheduledReminder.objects.create(
+            survey=survey, send_at=send_at, created_by=actor if actor and actor.pk else None
+        )
+        audit_log(
+            actor=actor, action="reminders_scheduled", survey=survey, send_at=send_at.isoformat()
+        )
+    return reminder
+
+
+def reminder_cancel(*, reminder: ScheduledReminder, actor=None) -> bool:
+    """Cancel reminders not sent yet; False when they were already sent (or cancelled)."""
+    with transaction.atomic():
+        cancelled = ScheduledReminder.objects.filter(
+            pk=reminder.pk, status=ScheduledReminder.Status.SCHEDULED
+        ).update(status=ScheduledReminder.Status.CANCELLED, done_at=timezone.now())
+        if cancelled:
+            audit_log(
+                actor=actor,
+                action="scheduled_reminders_cancelled",
+                survey=reminder.survey,
+                send_at=reminder.send_at.isoformat(),
+            )
+    return bool(cancelled)
+
+
+def reminders_send_due(*, now: dt.datetime | None = None) -> int:
+    """Queue the reminders whose time has come; returns how many e-mails were queued.
+
+    Safe to run at any interval and twice at once: each scheduled reminder is claimed by a
+    conditional UPDATE before its e-mails are queued, so it is sent once. A survey that
+    closed before the time sends nothing: the reminder is marked as not sent, and audited.
+    """
+    now = now or timezone.now()
+    queued = 0
+    due = ScheduledReminder.objects.filter(
+        status=ScheduledReminder.Status.SCHEDULED, send_at__lte=now
+    ).select_related("survey__council")
+    for reminder in due.order_by("send_at", "id"):
+        with transaction.atomic():
+            claimed = ScheduledReminder.objects.filter(
+                pk=reminder.pk, status=ScheduledReminder.Status.SCHEDULED
+            ).update(status=ScheduledReminder.Status.SENT, done_at=now)
+            if not claimed:
+                continue
+            try:
+                count = invitations_queue(survey=reminder.survey, reminders=True)
+            except SurveyClosed:
+                ScheduledReminder.objects.filter(pk=reminder.pk).update(
+                    status=ScheduledReminder.Status.SKIPPED, count=0
+                )
+                audit_log(
+                    actor=None,
+                    action="scheduled_reminders_skipped",
+                    survey=reminder.survey,
+                    reason="survey closed",
+                )
+                continue
+            ScheduledReminder.objects.filter(pk=reminder.pk).update(count=count)
+        queued += count
+    return queued
+
+
+# ---------------------------------------------------------------------------------------------
 # Letters
+#
+# A letter carries the invitee's one code (see the module's docstring), so letters can be
+# printed again at any time, after a printer jam or a lost batch, and still work beside any
+# e-mail the invitee was sent.
 
 
 @dataclass(frozen=True)
@@ -374,11 +680,15 @@ class Letter:
     code: str
     reminder: bool
     use_by: str = ""
+    reference: str = ""
+    date: str = ""
 
 
 LETTER_CHOICES = {
-    "new": "Letters to invitees with no e-mail address who have not had one yet",
+    "new": "First letters to invitees with no e-mail address who have not had one yet",
     "reminder": "Reminder letters to everyone with a postal address who has not responded",
+    "reprint": "The letters already printed, again, with the same codes (nothing is counted "
+    "as sent twice)",
 }
 
 
@@ -388,93 +698,183 @@ def letters_candidates(*, survey: Survey, which: str):
         return invitees.filter(email="", status=Invitee.Status.QUEUED)
     if which == "reminder":
         return invitees.filter(status__in=[Invitee.Status.SENT, Invitee.Status.FAILED])
+    if which == "reprint":
+        # Everyone a letter (or an e-mail, for those who have both) already went to.
+        return invitees.filter(sent_at__isnull=False).exclude(status=Invitee.Status.RESPONDED)
     raise SurveyError(f"‘{which}’ is not a kind of letter.")
 
 
 def letters_issue(*, survey: Survey, which: str, actor=None) -> list[Letter]:
-    """Letters with fresh codes, for printing now. The codes are in the returned letters
-    only: print them in this request (the HTML print view or the PDF), or print again,
-    which issues new codes and invalidates these."""
+    """Letters for printing now, each with its invitee's code (the same on every letter and
+    e-mail). First letters mark their invitees sent, reminders count a reminder; a reprint
+    changes nothing but the audit trail and the codes' expiry, which only moves later."""
+    fieldwork_check_open(survey=survey, what="print letters")
     with transaction.atomic():
         invitees = list(
-            letters_candidates(survey=survey, which=which).select_for_update().order_by("id")
+            letters_candidates(survey=survey, which=which)
+            .select_for_update()
+            .select_related("invitation", "survey__council")
+            .order_by("id")
         )
         if not invitees:
             raise SurveyError("There is nobody to write to: no letters were made.")
         now = timezone.now()
-        expires_at = code_expires_at(survey=survey, now=now)
-        use_by = code_use_by(survey=survey, expires_at=expires_at)
+        new_expiry = code_expires_at(survey=survey, now=now)
+        date = _day(timezone.localdate(now))
         letters: list[Letter] = []
         invitations: list[Invitation] = []
         for invitee in invitees:
-            code = code_generate()
-            invitations.append(
-                Invitation(
-                    pk=invitee.invitation_id, code_hash=code_hash(code), expires_at=expires_at
-                )
+            invitation = invitee.invitation
+            code = invitation_code(invitation_id=invitation.pk, secret=invitation.code_secret)
+            hashed = code_hash(code)
+            expires_at = (
+                _later(new_expiry, invitation.expires_at)
+                if invitation.code_hash == hashed
+                else new_expiry
             )
+            invitation.code_hash, invitation.expires_at = hashed, expires_at
+            invitations.append(invitation)
             letters.append(
                 Letter(
                     name=invitee.name,
                     postal_address=invitee.postal_address,
                     code=code,
-                    reminder=which == "reminder",
-                    use_by=use_by,
+                    reminder=which == "reminder" or (which == "reprint" and invitee.reminders > 0),
+                    use_by=code_use_by(survey=survey, expires_at=expires_at),
+                    reference=invitation_reference(invitation.pk),
+                    date=date,
                 )
             )
         Invitation.objects.bulk_update(invitations, ["code_hash", "expires_at"], batch_size=1000)
         sent = Invitee.objects.filter(pk__in=[i.pk for i in invitees])
         if which == "reminder":
             sent.update(reminders=F("reminders") + 1, sent_at=now, attempts=F("attempts") + 1)
-        else:
+        elif which == "new":
             sent.update(status=Invitee.Status.SENT, sent_at=now, attempts=F("attempts") + 1)
         audit_log(actor=actor, action=f"letters_issued_{which}", survey=survey, count=len(letters))
     return letters
 
 
+def _hex_colour(value: str):
+    from reportlab.lib.colors import HexColor
+
+    try:
+        return HexColor(value)
+    except (ValueError, TypeError):
+        return HexColor("#1d70b8")
+
+
 def letters_pdf(*, survey: Survey, letters: list[Letter]) -> bytes:
-    """One A4 page per letter, the address placed for a DL window envelope."""
+    """One A4 page per letter: the council's name, logo and colour at the top, its return
+    address and the date on the right, the resident's address placed for a DL window
+    envelope, the letter, the code and reference, and the contact line at the foot."""
     import io
 
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
+    council = survey.council
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(f"Letters: {survey.title}")
-    _, height = A4
-    link = survey_link()
+    width, height = A4
+    link = survey_link(survey)
+    logo = _logo_reader(council)
+    accent = _hex_colour(council.accent_colour)
     for letter in letters:
-        y = height - 50 * mm
-        pdf.setFont("Helvetica", 11)
-        for line in [letter.name, *letter.postal_address.splitlines()]:
-            if line.strip():
-                pdf.drawString(25 * mm, y, line.strip())
-                y -= 5 * mm
+        pdf.setFillColor(accent)
+        pdf.rect(0, height - 8 * mm, width, 8 * mm, stroke=0, fill=1)
+        pdf.setFillColorRGB(0, 0, 0)
+        top = height - 22 * mm
+        if logo is not None:
+            pdf.drawImage(
+                logo, 25 * mm, top - 12 * mm, width=40 * mm, height=15 * mm,
+                preserveAspectRatio=True, anchor="sw", mask="auto",
+            )  # fmt: skip
         pdf.setFont("Helvetica-Bold", 14)
-        pdf.drawString(25 * mm, height - 100 * mm, survey.council.name)
-        text = pdf.beginText(25 * mm, height - 112 * mm)
+        pdf.drawString(25 * mm, top - 18 * mm if logo else top, council.name)
+        pdf.setFont("Helvetica", 10)
+        y = top
+        for line in [*_lines(council.return_address), "", letter.date]:
+            pdf.drawRightString(width - 25 * mm, y, line)
+            y -= 4.5 * mm
+        y = height - 55 * mm
+        pdf.setFont("Helvetica", 11)
+        for line in [letter.name, *_lines(letter.postal_address)]:
+            if line:
+                pdf.drawString(25 * mm, y, line)
+                y -= 5 * mm
+        text = pdf.beginText(25 * mm, height - 105 * mm)
         text.setFont("Helvetica", 11)
         text.setLeading(15)
         for line in _letter_lines(survey, letter, link):
             text.textLine(line)
         pdf.drawText(text)
         pdf.setFont("Courier-Bold", 20)
-        pdf.drawString(25 * mm, height - 185 * mm, letter.code)
+        pdf.drawString(25 * mm, height - 190 * mm, letter.code)
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(25 * mm, height - 198 * mm, f"Your reference: {letter.reference}")
+        foot = pdf.beginText(25 * mm, 30 * mm)
+        foot.setFont("Helvetica", 10)
+        foot.setLeading(13)
+        for line in _wrap(f"Questions about this survey? Contact {survey.contact}.", 95):
+            foot.textLine(line)
+        pdf.drawText(foot)
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width) or [""]
+
+
+def _logo_reader(council):
+    """The council's logo for the PDF, or None when it has none or the file cannot be read."""
+    if not council.logo:
+        return None
+    from reportlab.lib.utils import ImageReader
+
+    try:
+        with council.logo.open("rb") as handle:
+            import io
+
+            return ImageReader(io.BytesIO(handle.read()))
+    except (OSError, ValueError):
+        return None
+
+
 def _letter_lines(survey: Survey, letter: Letter, link: str) -> list[str]:
+    from surveys.wording import wording_render
+
     opening = f"Dear {letter.name}," if letter.name else "Dear resident,"
     lines = [opening, ""]
     if letter.reminder:
         lines += [
             "We wrote to you recently about our survey and have not yet heard from you.",
-            "This letter has a new code: any code we sent you before no longer works.",
+            "Your code is the same as before, in this letter and in any e-mail we sent you.",
             "",
+        ]
+    if survey.council.letter_body:
+        values = _wording_values(
+            survey=survey,
+            name=letter.name,
+            code=letter.code,
+            use_by=letter.use_by,
+            reference=letter.reference,
+        )
+        text = wording_render(survey.council.letter_body, values)
+        return lines + [
+            wrapped
+            for paragraph in text.splitlines()
+            for wrapped in (_wrap(paragraph, 90) if paragraph.strip() else [""])
         ]
     lines += [
         f"We would like to hear your views in our survey, “{survey.title}”.",
@@ -488,8 +888,30 @@ def _letter_lines(survey: Survey, letter: Letter, link: str) -> list[str]:
 
 
 def letters_lines_for_html(*, survey: Survey, letters: list[Letter]) -> list[dict]:
-    link = survey_link()
+    link = survey_link(survey)
     return [{"letter": letter, "lines": _letter_lines(survey, letter, link)} for letter in letters]
+
+
+def wording_preview(*, council) -> dict[str, str]:
+    """The council's e-mail and letter as a resident would get them, with a sample invitee,
+    for the preview beside the wording in the council set-up."""
+    from types import SimpleNamespace
+
+    survey = council.surveys.order_by("-created_at").first() or SimpleNamespace(
+        council=council, title="Your views of public services", contact="(the survey's contact)"
+    )
+    sample = {"name": "Alex Example", "code": "ABCD-EFGH-JKMN", "reference": "R000123"}
+    use_by = "14 March 2026"
+    subject, body = email_text(survey=survey, use_by=use_by, reminder=False, **sample)
+    letter = Letter(
+        name=sample["name"], postal_address="", code=sample["code"], reminder=False,
+        use_by=use_by, reference=sample["reference"],
+    )  # fmt: skip
+    lines = _letter_lines(survey, letter, survey_link(survey))
+    return {
+        "email": f"Subject: {subject}\n\n{body}",
+        "letter": "\n".join([*lines, "", sample["code"], f"Your reference: {sample['reference']}"]),
+    }
 
 
 # ---------------------------------------------------------------------------------------------

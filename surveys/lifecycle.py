@@ -123,6 +123,19 @@ def surveys_close_due(*, now: dt.datetime | None = None) -> int:
     return closed
 
 
+def surveys_retention_due(*, now: dt.datetime | None = None) -> list[Survey]:
+    """The closed surveys past their retention that still hold invitees' or panel members'
+    personal data: what survey_retention_apply would erase now."""
+    now = now or timezone.now()
+    closed = Survey.objects.filter(status=Survey.Status.CLOSED, closes_at__isnull=False)
+    return [
+        survey
+        for survey in closed.select_related("council").order_by("closes_at")
+        if survey.closes_at + dt.timedelta(days=survey.retention_days) <= now
+        and (survey.invitees.exists() or survey.panel_members.exists())
+    ]
+
+
 def survey_retention_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Delete invitees' and panel members' personal data of every survey closed for longer
     than its retention_days. Answers, invitations (code hashes, areas) and the audit trail stay.

@@ -27,6 +27,44 @@ class Council(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1d70b8.")],
         help_text="Shown on residents' pages; it must contrast with white text.",
     )
+    return_address = models.TextField(
+        blank=True,
+        help_text="Printed at the top of letters: where residents post paper questionnaires "
+        "back to. One line per line of the address.",
+    )
+    base_url = models.URLField(
+        blank=True,
+        help_text="The web address residents are sent to in letters and e-mails, such as "
+        "https://survey.example-council.gov.uk. Empty: the installation's SITE_URL.",
+    )
+    email_sender_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The name invitation e-mails come from. Empty: the council's name.",
+    )
+    email_reply_to = models.EmailField(
+        blank=True,
+        help_text="Where residents' replies to invitation e-mails go. Empty: no reply address.",
+    )
+    email_subject = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The invitation e-mail's subject, with placeholders such as ((survey)). "
+        "Empty: “((council)): ((survey))”. Reminders start with “Reminder: ”.",
+    )
+    email_body = models.TextField(
+        blank=True,
+        help_text="Your own wording of the invitation e-mail. Placeholders: ((name)), "
+        "((council)), ((survey)), ((link)), ((code)), ((use_by)), ((reference)), ((contact)); "
+        "((link)) and ((code)) must be there. Reminders add a line saying so. Empty: the "
+        "standard wording.",
+    )
+    letter_body = models.TextField(
+        blank=True,
+        help_text="Your own wording of the letter, between “Dear …” and the printed code, "
+        "with the same placeholders. The date, addresses, code, reference and contact line "
+        "are placed by the layout. Empty: the standard wording.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Membership",
@@ -46,10 +84,23 @@ class Council(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
+        from surveys.wording import EMAIL_NEEDS, wording_problems
+
+        errors: dict[str, list[str]] = {}
         try:
             accent_colour_check(self.accent_colour)
         except ValidationError as error:
-            raise ValidationError({"accent_colour": error.messages}) from None
+            errors["accent_colour"] = error.messages
+        for field, needs in [
+            ("email_subject", ()),
+            ("email_body", EMAIL_NEEDS),
+            ("letter_body", ()),
+        ]:
+            text = getattr(self, field)
+            if text and (problems := wording_problems(text, needs=needs)):
+                errors[field] = problems
+        if errors:
+            raise ValidationError(errors)
 
 
 class Membership(models.Model):
@@ -346,11 +397,20 @@ class Survey(models.Model):
         return "open"
 
 
+def invitation_secret() -> str:
+    import secrets
+
+    return secrets.token_hex(16)
+
+
 class Invitation(models.Model):
-    """A personal code for one resident. Only the hash of the code is stored."""
+    """A personal code for one resident. Only the hash of the code is stored: the code itself
+    is derived again, when a letter or e-mail needs it, from this invitation's secret and the
+    installation's key (surveys.invitations.invitation_code)."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
     code_hash = models.CharField(max_length=64, unique=True)
+    code_secret = models.CharField(max_length=32, default=invitation_secret, editable=False)
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL)
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -586,3 +646,33 @@ class PanelMember(models.Model):
 
     def __str__(self) -> str:
         return f"Panel member {self.pk} of {self.survey_id}"
+
+
+class ScheduledReminder(models.Model):
+    """Reminder e-mails (and the reminder count on letters) an officer asked for at a later
+    time while the survey is live; sent by the scheduled job `send_scheduled_reminders`."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+        SKIPPED = "skipped", "Not sent: the survey had closed"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="scheduled_reminders")
+    send_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    count = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = ScopedManager(council="survey__council")
+
+    class Meta:
+        ordering = ["send_at", "id"]
+        indexes = [models.Index(fields=["status", "send_at"])]
+
+    def __str__(self) -> str:
+        return f"Reminders for {self.survey} at {self.send_at:%d %B %Y %H:%M}"

@@ -41,3 +41,11 @@ def apply_retention() -> dict[str, int]:
     from surveys.lifecycle import survey_retention_apply
 
     return survey_retention_apply()
+
+
+@shared_task
+def send_scheduled_reminders() -> int:
+    """Queue the reminders officers scheduled whose time has come; run every minute."""
+    from surveys.invitations import reminders_send_due
+
+    return reminders_send_due()

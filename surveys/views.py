@@ -111,6 +111,9 @@ def code_enter(request: HttpRequest) -> HttpResponse:
         else:
             _remember(request, response)
             slug, number = response.survey.slug, response.furthest_page
+            if number == 1 and not response.draft:
+                # Someone starting with a code reads how their answers are used first.
+                return redirect(f"{reverse('surveys:landing', args=[slug])}#privacy")
             return redirect("surveys:page", slug=slug, number=number)
     return render(request, "surveys/code.html", {"form": form}, status=400 if form.errors else 200)
 

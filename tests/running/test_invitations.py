@@ -239,7 +239,7 @@ def test_an_invitee_who_answers_is_marked_responded_and_counted_by_area(
     assert rates == {"North ward": (1, 1), "South ward": (1, 0), "East ward": (1, 0)}
 
 
-def test_a_reminder_carries_a_new_code_and_the_old_one_stops_working(
+def test_a_reminder_carries_the_same_code_and_carries_on_the_response_begun(
     survey, django_capture_on_commit_callbacks
 ):
     invitations.invitees_import(survey=survey, text=HEADER + "Ann,ann@example.org,,north\n")
@@ -254,10 +254,8 @@ def test_a_reminder_carries_a_new_code_and_the_old_one_stops_working(
     reminder = mail.outbox[1]
     [second] = _codes_in(reminder.body)
     assert reminder.subject.startswith("Reminder")
-    assert "no longer works" in reminder.body
-    assert second != first
-    assert not Invitation.objects.filter(code_hash=code_hash(first)).exists()
-    # The new code carries on with the response already begun.
+    assert "Your code is the same as before" in reminder.body
+    assert second == first
     assert code_open(code=second).pk == started.pk
     ann = Invitee.objects.get()
     assert (ann.status, ann.reminders) == ("sent", 1)
@@ -299,19 +297,21 @@ def test_printing_letters_issues_codes_in_the_pdf_and_marks_them_sent(officer_cl
     assert AuditEntry.objects.filter(action="letters_issued_new").exists()
 
 
-def test_reprinting_letters_invalidates_the_codes_printed_before(officer_client, survey):
+def test_reprinting_letters_gives_the_same_codes_and_both_keep_working(officer_client, survey):
     invitations.invitees_import(survey=survey, text=GOOD)
     url = reverse("officers:letters", args=[survey.slug])
     first = officer_client.post(url, {"which": "new", "format": "html"}).content.decode()
 
     again = officer_client.post(url, {"which": "reminder", "format": "html"}).content.decode()
+    reprint = officer_client.post(url, {"which": "reprint", "format": "html"}).content.decode()
 
     [old] = _codes_in(first)
-    new_codes = _codes_in(again)
-    assert len(new_codes) == 1
-    assert not Invitation.objects.filter(code_hash=code_hash(old)).exists()
-    assert Invitation.objects.filter(code_hash=code_hash(new_codes[0])).exists()
-    assert "no longer works" in again
+    assert _codes_in(again) == [old]
+    assert _codes_in(reprint) == [old]
+    assert Invitation.objects.filter(code_hash=code_hash(old)).exists()
+    assert "Your code is the same as before" in again
+    # A reprint is not another letter sent: the reminder count stays at one.
+    assert Invitee.objects.get(name="Cat Example").reminders == 1
 
 
 def test_letters_with_nobody_to_write_to_say_so(officer_client, survey):

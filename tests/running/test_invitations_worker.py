@@ -16,7 +16,7 @@ from tests.surveys.conftest import answers_for
 
 INVITEES = (
     "name,email,postal_address,area\n"
-    'Ann Example,ann@example.org,"1 High Street, Riverside",north\n'
+    'Ann Example,ann@example.org,"1 High Street, Riverside RV1 1AA",north\n'
     "Bob Example,bob@example.org,,south\n"
 )
 
@@ -48,10 +48,12 @@ def test_invitations_go_from_queued_to_sent_by_the_worker_then_to_responded(
         ("sent", 1),
     ]
     assert all(i.sent_at for i in Invitee.objects.all())
-    # The worker issued new codes: every invitation's hash changed.
+    # The worker issued the invitees' codes: every invitation's hash changed from the
+    # never-shown one it was created with.
     assert not hashes_before & set(Invitation.objects.values_list("code_hash", flat=True))
 
-    # A reminder letter, printed here, carries a fresh code that the resident answers with.
+    # A reminder letter, printed here, carries the same code as the e-mail, and the resident
+    # answers with it.
     [letter] = invitations.letters_issue(survey=survey, which="reminder")
     response = code_open(code=letter.code)
     response_save_page(response=response, values=answers_for(response.split_arm))

@@ -157,9 +157,14 @@ def test_storing_twice_stores_once(officer_client, survey):
 def test_discarding_from_the_check_stores_nothing(officer_client, survey):
     url, _ = _entered_to_the_check(officer_client, survey)
 
-    officer_client.post(f"{url}?page=check", {"action": "cancel"})
+    confirm = officer_client.post(f"{url}?page=check", {"action": "cancel"})
 
+    assert "Discard this entry?" in confirm.content.decode()
+    assert f'href="{url}?page=check"' in confirm.content.decode()
+    assert Response.objects.exists()  # nothing lost before the officer confirms
+    officer_client.post(url, {"action": "discard"})
     assert not Response.objects.exists()
+    assert AuditEntry.objects.filter(action="paper_entry_discarded").exists()
 
 
 def test_paper_entry_shows_the_residents_errors_and_stores_nothing(officer_client, survey):
@@ -179,6 +184,8 @@ def test_discarding_an_entry_removes_it(officer_client, survey):
     officer_client.post(url, {"action": "start", "mode": "paper"})
 
     officer_client.post(f"{url}?page=1", {"action": "cancel"})
+    assert Response.objects.exists()
+    officer_client.post(url, {"action": "discard"})
 
     assert not Response.objects.exists()
 
@@ -425,3 +432,31 @@ def test_the_command_exits_non_zero_for_an_unknown_survey(db, tmp_path):
         ).returncode
         != 0
     )
+
+
+def test_a_paper_form_entered_with_its_letters_reference_marks_the_invitee_responded(
+    officer_client, survey
+):
+    from surveys import invitations
+    from surveys.models import Invitee
+
+    invitations.invitees_import(
+        survey=survey,
+        text='name,email,postal_address,area\nEve,,"3 Hill Road\nRiverside RV3 3CC",north\n',
+    )
+    [letter] = invitations.letters_issue(survey=survey, which="new")
+    url = reverse("officers:paper", args=[survey.slug])
+    officer_client.post(url, {"action": "start", "mode": "paper", "reference": letter.reference})
+    response = Response.objects.get()
+    answers = ANSWERS_A if response.split_arm == "A" else ANSWERS_B
+    for page in spec_for(survey).pages:
+        officer_client.post(
+            f"{url}?page={page.position}",
+            {"action": "continue", **post_data(answers, [q.code for q in page.questions])},
+        )
+
+    stored = officer_client.post(f"{url}?page=check", {"action": "store"}, follow=True)
+
+    assert "Its invitee is marked as responded" in stored.content.decode()
+    assert Invitee.objects.get().status == Invitee.Status.RESPONDED
+    assert invitations.letters_candidates(survey=survey, which="reminder").count() == 0

@@ -91,6 +91,8 @@ COUNCIL_SITE: dict[str, set[str]] = {
     "auditentry": {"changelist", "change", "history"},
 }
 SITE_PAGES = {"index", "login", "logout", "password_change", "password_change_done"}
+# Pages of the platform's own admin beyond its models: platform administrators only.
+PLATFORM_PAGES = {"admin:retention_run"}
 SITE_PAGES |= {"autocomplete", "jsi18n", "view_on_site", "app_list", ""}
 
 
@@ -201,7 +203,10 @@ def test_every_url_has_an_expected_outcome():
     unexplained = [
         name
         for name, _ in ALL_URLS
-        if name not in OFFICER_PAGES and name not in PUBLIC and name not in admin_names
+        if name not in OFFICER_PAGES
+        and name not in PUBLIC
+        and name not in admin_names
+        and name not in PLATFORM_PAGES
     ]
     assert not unexplained, f"give these URLs their expected outcome: {unexplained}"
     registered = {model._meta.model_name for model in council_site._registry}
@@ -209,6 +214,15 @@ def test_every_url_has_an_expected_outcome():
 
 
 _ADMIN_PAGES = ("changelist", "add", "change", "delete", "history")
+
+
+@pytest.mark.parametrize("name", sorted(PLATFORM_PAGES))
+@pytest.mark.parametrize("role", ROLES)
+def test_platform_pages_open_to_platform_administrators_only(client, councils, name, role):
+    _, _, users = councils
+    response = _as(client, users, role).get(reverse(name))
+
+    assert _outcome(response) == ("ok" if role == "superuser" else "login")
 
 
 def _extra_admin_urls(model_admin) -> set[str]:

@@ -36,6 +36,7 @@ ROLE_LOGINS = [
     ("fieldwork", Membership.Role.COUNCIL_ADMIN),
 ]
 FIELDWORK_DAYS = 28
+RETURN_ADDRESS = "Freepost DEMO BOROUGH SURVEY\nTown Hall, High Street\nDemo Town DB1 1AA"
 
 WARDS = [
     ("abbey", "Abbey"),
@@ -291,12 +292,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--responses", type=int, default=300, help="complete responses")
         parser.add_argument("--seed", type=int, default=2014, help="seed for sample answers")
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="the address the demo is served on: letters and e-mails link to it",
+        )
 
     @across_councils
     def handle(self, *args, responses: int, seed: int, base_url: str, **options):
         base_url = base_url.rstrip("/")
         council = self.council_ensure()
+        # Letters and e-mails are made outside any request: they link to this address.
+        council.base_url = base_url
+        if not council.return_address:
+            council.return_address = RETURN_ADDRESS
+        council.save(update_fields=["base_url", "return_address"])
         survey = self.survey_ensure(council)
         logins = [self.user_ensure(ADMIN_USERNAME, superuser=True)]
         for username, role in ROLE_LOGINS:
