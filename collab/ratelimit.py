@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -180,7 +181,7 @@ def _backoff_keys(backoff: Backoff, ident: str) -> tuple[str, str]:
 def locked_for(backoff: Backoff, ident: str) -> int:
     """Seconds until ``ident`` may try again (0: it may now)."""
     until = cache.get(_backoff_keys(backoff, ident)[1])
-    return max(0, int(until - time.time()) + 1) if until else 0
+    return max(0, math.ceil(until - time.time())) if until else 0
 
 
 def fail(backoff: Backoff, ident: str) -> int:

@@ -91,7 +91,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 def setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     next_url = _next_url(request)
-    if two_factor.has_two_factor(user) and not user.is_verified():
+    if two_factor.has_two_factor(user) and not two_factor.is_verified(user):
         return redirect(two_factor.next_step_url(user, next_url))
     device = two_factor.totp_device_pending(user)
     form = CodeForm(request.POST or None)
@@ -127,7 +127,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     if two_factor.must_verify(request.user):
         return redirect(two_factor.next_step_url(request.user))
     if request.method == "POST":
-        if not request.user.is_verified():
+        if not two_factor.is_verified(request.user):
             raise PermissionDenied("Sign in with two-factor first.")
         codes = two_factor.recovery_codes_replace(request.user)
         return _codes_shown_once(request, codes, _next_url(request))
@@ -139,6 +139,6 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
             "codes": codes,
             "next": _next_url(request),
             "left": two_factor.recovery_codes_left(request.user),
-            "verified": request.user.is_verified(),
+            "verified": two_factor.is_verified(request.user),
         },
     )

@@ -69,9 +69,16 @@ def has_two_factor(user) -> bool:
     return any(True for _ in devices_for_user(user, confirmed=True))
 
 
+def is_verified(user) -> bool:
+    """Whether this session was verified with a second factor (OTPMiddleware says so; a user
+    just signed in with a password, or outside a request, is not)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
+
+
 def must_verify(user) -> bool:
     """Signed in with a password alone, where a second factor is required or was set up."""
-    if not user.is_authenticated or user.is_verified():
+    if not user.is_authenticated or is_verified(user):
         return False
     return two_factor_required(user) or has_two_factor(user)
 
