@@ -69,14 +69,22 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect(two_factor.next_step_url(user, next_url))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = two_factor.verify(request, code=form.cleaned_data["code"])
+        wait = two_factor.seconds_to_wait(user)
+        device = None if wait else two_factor.verify(request, code=form.cleaned_data["code"])
         if device is not None:
             return redirect(next_url or "officers:home")
-        form.add_error(
-            "code",
-            "The code is not right. Enter the 6 numbers your authenticator app shows now, "
-            "or one of your recovery codes",
-        )
+        if wait:
+            form.add_error(
+                "code",
+                f"There have been several wrong codes. Wait {wait} second{'s' if wait != 1 else ''}"
+                ", then enter the code your authenticator app shows then",
+            )
+        else:
+            form.add_error(
+                "code",
+                "The code is not right. Enter the 6 numbers your authenticator app shows now, "
+                "or one of your recovery codes",
+            )
     return render(
         request,
         "registration/two_factor_verify.html",

@@ -15,6 +15,7 @@ only as what the database stores for them.
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -155,6 +156,22 @@ def verify(request: HttpRequest, *, code: str):
     if isinstance(device, StaticDevice):
         audit_log(actor=user, action="two_factor.recovery_code_used", left=device.token_set.count())
     return device
+
+
+def seconds_to_wait(user) -> int:
+    """After wrong codes django-otp makes each device wait longer (1, 2, 4... seconds): how long
+    until one of this person's devices takes a code again (0: now)."""
+    from django.utils import timezone
+
+    waits = []
+    for device in devices_for_user(user, confirmed=True):
+        allowed, detail = device.verify_is_allowed()
+        if allowed:
+            return 0
+        until = (detail or {}).get("locked_until")
+        if until is not None:
+            waits.append(max(1, math.ceil((until - timezone.now()).total_seconds())))
+    return min(waits) if waits else 0
 
 
 def recovery_codes_left(user) -> int:
