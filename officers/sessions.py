@@ -27,9 +27,10 @@ IDLE = "idle"
 DAY_OVER = "day"
 
 
-def _expiry(now: float, signed_in_at: float) -> int:
-    left_today = settings.OFFICER_SESSION_MAX_AGE - (now - signed_in_at)
-    return max(1, int(min(settings.OFFICER_SESSION_IDLE_TIMEOUT, left_today)))
+def _kept_for() -> int:
+    """How long the stored session outlives its last write: past both limits, so that it is this
+    middleware (which can say why) and not the session's own expiry that ends it."""
+    return settings.OFFICER_SESSION_MAX_AGE + settings.OFFICER_SESSION_IDLE_TIMEOUT
 
 
 @receiver(user_logged_in)
@@ -41,7 +42,7 @@ def _session_clock_start(sender, request: HttpRequest | None = None, user=None, 
     session[SIGNED_IN_AT] = now
     session[LAST_SEEN] = now
     session.pop(SIGNED_OUT_BECAUSE, None)
-    session.set_expiry(_expiry(now, now))
+    session.set_expiry(_kept_for())
 
 
 def session_ended_because(session, now: float) -> str | None:
@@ -73,7 +74,6 @@ class OfficerSessionMiddleware:
                 request.session[SIGNED_OUT_BECAUSE] = reason
             elif now - session[LAST_SEEN] >= TOUCH_EVERY:
                 session[LAST_SEEN] = now
-                session.set_expiry(_expiry(now, session[SIGNED_IN_AT]))
         return self.get_response(request)
 
 
