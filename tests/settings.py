@@ -12,4 +12,4 @@ import os
 
 os.environ.setdefault("DEBUG", "1")
 
-from collab.settings import *  # noqa: E402, F403
+from collab.settings import *  # noqa: F403
