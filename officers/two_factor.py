@@ -16,7 +16,6 @@ only as what the database stores for them.
 from __future__ import annotations
 
 import math
-import secrets
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -31,15 +30,14 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from surveys.audit import audit_log
-from surveys.models import Membership
-from surveys.tenancy import all_councils
+from surveys.two_factor import (
+    AUTHENTICATOR_NAME,
+    recovery_codes_replace,
+    two_factor_required,
+)
 
-ROLES_NEEDING_TWO_FACTOR = (Membership.Role.COUNCIL_ADMIN, Membership.Role.RESEARCH_OFFICER)
-RECOVERY_CODE_COUNT = 10
-# Recovery codes: 10 characters from an alphabet without look-alikes, shown in two groups.
-_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-AUTHENTICATOR_NAME = "Authenticator app"
-RECOVERY_NAME = "Recovery codes"
+__all__ = ["recovery_codes_replace", "two_factor_required"]
+
 # The pages a person who still has to verify (or set up) may open.
 OPEN_BEFORE_VERIFYING = {
     "two_factor_verify",
@@ -48,22 +46,6 @@ OPEN_BEFORE_VERIFYING = {
     "logout",
     "login",
 }
-
-
-def two_factor_required(user) -> bool:
-    """Whether this person's roles oblige them to sign in with a second factor."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser:
-        return True
-    cached = getattr(user, "_collab_two_factor_required", None)
-    if cached is None:
-        with all_councils():  # a person's own roles, in whichever council they hold them
-            cached = Membership.objects.filter(
-                user=user, role__in=ROLES_NEEDING_TWO_FACTOR
-            ).exists()
-        user._collab_two_factor_required = cached
-    return cached
 
 
 def has_two_factor(user) -> bool:
@@ -102,27 +84,6 @@ def totp_device_pending(user) -> TOTPDevice:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
     return device
-
-
-def _recovery_code() -> str:
-    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
-    return f"{raw[:5]}-{raw[5:]}"
-
-
-def recovery_codes_replace(user) -> list[str]:
-    """New recovery codes for this person (the old ones stop working); returns them in clear,
-    to be shown once."""
-    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
-    with transaction.atomic():
-        device, _ = StaticDevice.objects.get_or_create(
-            user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
-        )
-        device.token_set.all().delete()
-        StaticToken.objects.bulk_create(
-            StaticToken(device=device, token=code.replace("-", "")) for code in codes
-        )
-        audit_log(actor=user, action="two_factor.recovery_codes_made", count=len(codes))
-    return codes
 
 
 def totp_confirm(request: HttpRequest, *, device: TOTPDevice, code: str) -> list[str] | None:
