@@ -32,11 +32,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from surveys.audit import audit_log
 from surveys.two_factor import (
     AUTHENTICATOR_NAME,
+    is_verified,
     recovery_codes_replace,
     two_factor_required,
 )
 
-__all__ = ["recovery_codes_replace", "two_factor_required"]
+__all__ = ["is_verified", "recovery_codes_replace", "two_factor_required"]
 
 # The pages a person who still has to verify (or set up) may open.
 OPEN_BEFORE_VERIFYING = {
@@ -50,13 +51,6 @@ OPEN_BEFORE_VERIFYING = {
 
 def has_two_factor(user) -> bool:
     return any(True for _ in devices_for_user(user, confirmed=True))
-
-
-def is_verified(user) -> bool:
-    """Whether this session was verified with a second factor (OTPMiddleware says so; a user
-    just signed in with a password, or outside a request, is not)."""
-    check = getattr(user, "is_verified", None)
-    return bool(check and check())
 
 
 def must_verify(user) -> bool:

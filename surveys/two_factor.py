@@ -44,6 +44,13 @@ def two_factor_required(user) -> bool:
     return cached
 
 
+def is_verified(user) -> bool:
+    """Whether this session was verified with a second factor (django-otp's OTPMiddleware says
+    so; a person just signed in with a password, or outside a request, is not)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
+
+
 def _recovery_code() -> str:
     raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
     return f"{raw[:5]}-{raw[5:]}"
