@@ -48,7 +48,7 @@ class SignInView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         user = self.request.user
-        if two_factor.must_verify(user):
+        if two_factor.must_verify(self.request):
             return two_factor.next_step_url(user, self.get_redirect_url())
         return super().get_success_url()
 
@@ -132,7 +132,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 @login_required
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """The recovery codes just made, shown this once; or a button to make new ones."""
-    if two_factor.must_verify(request.user):
+    if two_factor.must_verify(request):
         return redirect(two_factor.next_step_url(request.user))
     if request.method == "POST":
         if not two_factor.is_verified(request.user):

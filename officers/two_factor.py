@@ -20,7 +20,9 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -53,11 +55,34 @@ def has_two_factor(user) -> bool:
     return any(True for _ in devices_for_user(user, confirmed=True))
 
 
-def must_verify(user) -> bool:
+# Whether the signed-in person has set up a second factor, kept in their session (asked once,
+# at sign-in, and set when they set one up) so officers' pages cost no query for it.
+HAS_TWO_FACTOR_SESSION_KEY = "collab_has_two_factor"
+
+
+def _has_two_factor_remembered(request: HttpRequest) -> bool:
+    session = getattr(request, "session", None)
+    if session is None:
+        return has_two_factor(request.user)
+    known = session.get(HAS_TWO_FACTOR_SESSION_KEY)
+    if known is None:
+        known = session[HAS_TWO_FACTOR_SESSION_KEY] = has_two_factor(request.user)
+    return bool(known)
+
+
+@receiver(user_logged_in)
+def _forget_on_sign_in(sender, request: HttpRequest | None = None, **kwargs) -> None:
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(HAS_TWO_FACTOR_SESSION_KEY, None)
+
+
+def must_verify(request: HttpRequest) -> bool:
     """Signed in with a password alone, where a second factor is required or was set up."""
+    user = request.user
     if not user.is_authenticated or is_verified(user):
         return False
-    return two_factor_required(user) or has_two_factor(user)
+    return two_factor_required(user) or _has_two_factor_remembered(request)
 
 
 def next_step_url(user, next_url: str = "") -> str:
@@ -92,6 +117,7 @@ def totp_confirm(request: HttpRequest, *, device: TOTPDevice, code: str) -> list
         TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
         audit_log(actor=device.user, action="two_factor.enrolled", device=device.name)
     otp_login(request, device)
+    request.session[HAS_TWO_FACTOR_SESSION_KEY] = True
     return recovery_codes_replace(device.user)
 
 
@@ -197,7 +223,7 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in OPEN_BEFORE_VERIFYING:
             return None
-        if not must_verify(user):
+        if not must_verify(request):
             return None
         next_url = request.get_full_path() if request.method == "GET" else ""
         return HttpResponseRedirect(next_step_url(user, next_url))
