@@ -127,6 +127,8 @@ def client_address(request: HttpRequest) -> str:
         return remote
     proxies = settings.TRUSTED_PROXIES
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and not proxies:
+        _warn_of_an_untrusted_proxy(remote)
     if proxies and forwarded and any(peer in network for network in _networks()):
         hops = [part.strip() for part in forwarded.split(",") if part.strip()]
         if len(hops) >= proxies:
@@ -134,6 +136,22 @@ def client_address(request: HttpRequest) -> str:
             if client is not None:
                 return _bucket(client)
     return _bucket(peer)
+
+
+_proxy_warned = False
+
+
+def _warn_of_an_untrusted_proxy(remote: str) -> None:
+    """Once a process: requests carry X-Forwarded-For but TRUSTED_PROXIES is 0, so if they come
+    through a load balancer, everyone behind it is counted as one address."""
+    global _proxy_warned
+    if not _proxy_warned:
+        _proxy_warned = True
+        logger.warning(
+            "A request from %s carries X-Forwarded-For but TRUSTED_PROXIES is 0: behind a load "
+            "balancer, set TRUSTED_PROXIES, or every client is counted as the balancer's address",
+            remote,
+        )
 
 
 def _digest(*parts: str) -> str:

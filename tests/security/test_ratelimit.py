@@ -246,3 +246,12 @@ def test_honeypot_left_blank_starts_a_response(client, survey):
 
     assert started.status_code == 302
     assert Response.objects.count() == 1
+
+
+def test_a_proxy_nobody_said_was_there_is_reported_once(client, survey, caplog, monkeypatch):
+    monkeypatch.setattr(ratelimit, "_proxy_warned", False)
+    for _ in range(2):
+        _guess_via(client, WRONG, forwarded="203.0.113.9", proxy="10.0.0.2")
+
+    warnings = [r for r in caplog.records if "TRUSTED_PROXIES is 0" in r.getMessage()]
+    assert len(warnings) == 1
