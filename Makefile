@@ -30,6 +30,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The demo runs with DEBUG on (settings default to production, which refuses to start on this
+# machine's addresses and a per-process cache): SQLite, tasks in-process, http on $(HOST).
+demo: export DEBUG := 1
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_setup --base-url http://$(HOST):$(PORT)
@@ -70,9 +73,11 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test: lint browsers
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
+# Next to `make demo`: with DEBUG on unless the environment says otherwise.
+worker: export DEBUG ?= 1
 worker: install
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) first: without it tasks run in-process and need no worker." >&2; exit 1; }
 	$(BIN)/celery -A collab worker --loglevel=INFO

@@ -1,7 +1,8 @@
 """Settings for Collab, read from the environment.
 
-Nothing set: SQLite in the project folder, tasks run in-process, DEBUG on.
-Production sets SECRET_KEY, DEBUG=false, ALLOWED_HOSTS, DATABASE_URL and CELERY_BROKER_URL.
+Nothing set is production: DEBUG is off, so SECRET_KEY, ALLOWED_HOSTS, SITE_URL and a shared
+cache (CACHE_URL) must be set, and collab/checks.py refuses to start without them (README,
+"Deploying"). `make demo` sets DEBUG=1: SQLite in the project folder, tasks in-process.
 """
 
 from pathlib import Path
@@ -12,12 +13,16 @@ from collab.env import env_bool, env_int, env_list, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless set: a deployment that forgets it must not show settings on its error pages.
+DEBUG = env_bool("DEBUG", default=False)
 _DEV_SECRET = "dev-only-secret-key-not-for-production-use-0123456789abcdefghijklmnop"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
-    raise ValueError("SECRET_KEY must be set when DEBUG is off")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+    raise ValueError(
+        "SECRET_KEY must be set when DEBUG is off (see .env.example); "
+        "for a demo on this machine, set DEBUG=1 or run `make demo`"
+    )
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -27,6 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "crispy_forms",
     "crispy_forms_gds",
     "surveys",
@@ -42,6 +50,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor (if any) this session was verified with, then: officers' sessions
+    # end after a working day or when idle; accounts that need two-factor see only its pages
+    # until it is done (officers/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "officers.sessions.OfficerSessionMiddleware",
+    "officers.two_factor.TwoFactorMiddleware",
     # Every request runs in a council scope (surveys.tenancy): no query of a council's data
     # can run without one.
     "surveys.tenancy.CouncilScopeMiddleware",
@@ -83,7 +97,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits and login lockouts count in the cache, so every web process must share it:
-# Redis in production (CACHE_URL or REDIS_URL); one process's memory when nothing is set.
+# Redis in production (CACHE_URL or REDIS_URL); one process's memory when nothing is set, which
+# collab/checks.py refuses unless DEBUG is on.
 _CACHE_URL = env_str("CACHE_URL", env_str("REDIS_URL", ""))
 CACHES = {
     "default": (
@@ -121,12 +136,23 @@ MEDIA_URL = "media/"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/officer/"
 
+# Two-factor sign-in (officers/two_factor.py): the name authenticator apps show.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Collab")
+# A device a person signed in from is remembered for this long (collab/ratelimit.py): while
+# their account is locked to everyone else, they can still sign in from it.
+KNOWN_DEVICE_COOKIE_AGE = env_seconds("KNOWN_DEVICE_COOKIE_AGE", 90 * 24 * 3600)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
 # Residents' answers in progress live on the response row, not in the session;
-# the session only remembers which response this browser is filling in.
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# the session only remembers which response this browser is filling in: a day is long enough
+# to finish, and the code to continue covers the rest (a shared computer forgets them sooner).
+SESSION_COOKIE_AGE = env_seconds("RESIDENT_SESSION_AGE", 24 * 3600)
+# A signed-in person's session ends a working day after they signed in, and after half an hour
+# without a request (officers/sessions.py).
+OFFICER_SESSION_MAX_AGE = env_seconds("OFFICER_SESSION_MAX_AGE", 8 * 3600)
+OFFICER_SESSION_IDLE_TIMEOUT = env_seconds("OFFICER_SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -191,7 +217,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@collab.example")
 INVITATION_CODE_KEY = env_str("INVITATION_CODE_KEY", "")
 # Where residents answer: printed on letters and in invitation e-mails, which are built
 # outside any request (a Celery task), so the address cannot come from the request.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Required when DEBUG is off (collab/checks.py refuses a missing or loopback address).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 # The scheduled jobs (collab/schedule.py): run by `celery -A collab beat` next to the workers
 # when there is a broker; with none, by a thread of `runserver` (SCHEDULE_IN_PROCESS) or by
@@ -216,7 +243,6 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
@@ -228,8 +254,18 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = True
 
 # Rate limits (collab/ratelimit.py). Behind a load balancer set TRUSTED_PROXIES to the number
-# of proxies that append to X-Forwarded-For, so the client's own address is counted.
+# of proxies that append to X-Forwarded-For, so the client's own address is counted. Forwarded
+# headers are believed only from a peer inside TRUSTED_PROXY_NETWORKS (by default loopback and
+# private networks, where load balancers sit): a client reaching the port directly is counted
+# by its own address whatever X-Forwarded-For it sends.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+TRUSTED_PROXY_NETWORKS = env_list(
+    "TRUSTED_PROXY_NETWORKS",
+    ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+)
+if TRUSTED_PROXIES:
+    # The proxy terminates TLS and says so; without a trusted proxy nobody may say so.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -101,15 +101,17 @@ def server_env(database_url: str, broker: str | None = None) -> dict[str, str]:
         SECURE_SSL_REDIRECT="false",
         LOG_LEVEL="ERROR",
         PYTHONPATH=str(REPO),
+        # Production refuses to start without these (collab/checks.py). The client stands for
+        # a TLS-terminating proxy on this machine (it says X-Forwarded-Proto), so one is trusted.
+        SITE_URL="https://surveys.loadtest.example",
+        TRUSTED_PROXIES="1",
     )
-    if os.environ.get("LOAD_CACHE_URL"):
-        # Rate limits shared by every gunicorn worker, as in production.
-        env["CACHE_URL"] = os.environ["LOAD_CACHE_URL"]
+    # Rate limits shared by every gunicorn worker, as production must have them: the broker's
+    # Redis with --broker, else LOAD_CACHE_URL, else Redis on this machine.
+    env["CACHE_URL"] = os.environ.get("LOAD_CACHE_URL") or broker or "redis://127.0.0.1:6379/15"
     if broker:
         env["CELERY_BROKER_URL"] = broker
         env["CELERY_RESULT_BACKEND"] = broker
-        # Debounce keys must be seen by the web processes and the worker alike.
-        env.setdefault("CACHE_URL", broker)
     return env
 
 

@@ -25,6 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from surveys import tenancy
 from surveys.audit import audit_log
+from surveys.two_factor import is_verified
 
 
 class PlatformAdminSite(admin.AdminSite):
@@ -34,7 +35,8 @@ class PlatformAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_superuser)
+        # Signed in with the second factor too (officers/two_factor.py sends anyone else to it).
+        return bool(user.is_active and user.is_superuser and is_verified(user))
 
     def get_urls(self):
         from django.urls import path
@@ -91,7 +93,8 @@ class CouncilAdminSite(admin.AdminSite):
     site_url = "/officer/"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and council_admin_ids(request))
+        user = request.user
+        return bool(user.is_active and is_verified(user) and council_admin_ids(request))
 
     def admin_view(self, view, cacheable: bool = False):
         inner = super().admin_view(view, cacheable)

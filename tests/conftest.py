@@ -58,6 +58,17 @@ def _set_up_across_councils():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _force_login_is_a_complete_sign_in(monkeypatch):
+    """``client.force_login(user)`` signs in with the second factor too where the person's roles
+    require one (tests/two_factor.py), so tests of what a role may do need not repeat it."""
+    from django.test import Client
+
+    from tests.two_factor import force_login_complete
+
+    monkeypatch.setattr(Client, "force_login", force_login_complete)
+
+
 # ---------------------------------------------------------------------------
 # The test database
 # ---------------------------------------------------------------------------

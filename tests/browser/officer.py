@@ -8,6 +8,7 @@ import random
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from results.models import PopulationTarget
@@ -15,7 +16,9 @@ from results.services import survey_reweight
 from surveys.management.commands.demo_setup import answers_draw
 from surveys.models import Membership, Response, Survey
 from surveys.services import response_record, spec_for
+from surveys.two_factor import two_factor_required
 from tests.browser.resident import button, submit
+from tests.two_factor import authenticator_for, code_now
 
 PASSWORD = "not-a-real-password-1"
 
@@ -58,8 +61,19 @@ def survey_weight(*, survey: Survey) -> None:
 
 
 def sign_in(page: Page, user: User, *, password: str = PASSWORD) -> None:
+    """Through the form: the password, then (for roles that need it) the code from the
+    person's authenticator app."""
+    needs_code = two_factor_required(user)
+    if needs_code:
+        device = authenticator_for(user)
+        # Each code is accepted once; a test that signs in twice within 30 seconds may reuse it.
+        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
     page.goto("/officer/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(password)
     submit(page, button(page, "Sign in"))
+    if needs_code:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Enter your sign-in code")
+        page.get_by_label("Code").fill(code_now(device))
+        submit(page, button(page, "Continue"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your surveys")

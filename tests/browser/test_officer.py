@@ -5,9 +5,11 @@ axe-core checks the officer pages in test_officer_accessibility.py."""
 from __future__ import annotations
 
 import re
+from base64 import b32decode
 
 import pytest
 from django.contrib.auth.models import User
+from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from tests.browser.axe import REFLOW_SIZE, resize
@@ -23,6 +25,7 @@ from tests.browser.keyboard import (
 )
 from tests.browser.officer import PASSWORD, officer_make, responses_seed
 from tests.browser.resident import button, submit
+from tests.two_factor import authenticator_for, code_now
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,6 +57,20 @@ def test_officer_signs_in_filters_the_report_and_downloads_an_export(new_context
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     page.get_by_label("Password").fill(PASSWORD)
     submit(page, button(page, "Sign in"))
+    # This officer's roles include response-level data: the first sign-in sets up two-factor,
+    # with the key as text (as someone who cannot scan the QR code types it into their app).
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
+    expect(
+        page.get_by_role("img", name="QR code to scan with your authenticator app")
+    ).to_be_visible()
+    key = page.locator(".collab-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code from the app").fill(
+        f"{totp(b32decode(key + '=' * (-len(key) % 8))):06d}"
+    )
+    submit(page, button(page, "Turn on two-factor sign-in"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Save your recovery codes")
+    expect(page.locator(".collab-recovery-codes li")).to_have_count(10)
+    page.get_by_role("link", name="I have saved my recovery codes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your surveys")
 
     page.get_by_role("link", name=survey.title).click()
@@ -92,6 +109,7 @@ def test_officer_signs_in_filters_the_report_and_downloads_an_export(new_context
 def test_officer_filters_the_report_and_exports_with_the_keyboard_alone(
     new_context, survey, officer
 ):
+    device = authenticator_for(officer)  # set up earlier: this sign-in asks for its code
     page = new_context(**DESKTOP, accept_downloads=True).new_page()
     page.goto("/officer/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
@@ -102,6 +120,10 @@ def test_officer_filters_the_report_and_exports_with_the_keyboard_alone(
     tab_until(page, lambda el: el["name"] == "password", "the password", checked_kinds=seen)
     type_into(page, PASSWORD)
     tab_to_button(page, "Sign in", checked_kinds=seen)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your sign-in code")
+    tab_until(page, lambda el: el["name"] == "code", "the code", checked_kinds=seen)
+    type_into(page, code_now(device))
+    tab_to_button(page, "Continue", checked_kinds=seen)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your surveys")
 
     tab_to_link(page, survey.title, checked_kinds=seen)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLPattern
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from officers import auth_urls
@@ -35,6 +36,7 @@ from tests.browser.officer import (
 from tests.browser.resident import answer_page, button, codes_by_page, latest_response, submit
 from tests.officers.factories import export_make
 from tests.surveys.conftest import ANSWERS_A, ANSWERS_B, answers_for
+from tests.two_factor import authenticator_for, code_now
 
 pytestmark = [
     pytest.mark.browser,
@@ -80,8 +82,11 @@ RUNNING_WALK = {
 }
 
 
+TWO_FACTOR_WALK = {"two_factor_setup", "two_factor_recovery_codes", "two_factor_verify"}
+
+
 def test_every_officer_url_is_walked():
-    missing = ALL_PATTERNS - RESULTS_WALK - RUNNING_WALK
+    missing = ALL_PATTERNS - RESULTS_WALK - RUNNING_WALK - TWO_FACTOR_WALK
     assert not missing, (
         f"no accessibility walk visits {sorted(missing)}: add each to a walk in "
         "tests/browser/test_officer_accessibility.py"
@@ -116,6 +121,7 @@ def test_results_pages_pass_axe_and_reflow(new_context, weighted_survey):
     the statistical methods, exports, and choosing, publishing and reading the findings."""
     survey = weighted_survey
     user = officer_make(survey=survey)
+    device = authenticator_for(user)
     report = f"/officer/surveys/{survey.slug}/report/"
     page = new_context(**DESKTOP, accept_downloads=True).new_page()
     audit = Audit(page, reflow=True)
@@ -129,6 +135,9 @@ def test_results_pages_pass_axe_and_reflow(new_context, weighted_survey):
     audit("sign in, wrong password")
     page.get_by_label("Password").fill(PASSWORD)
     submit(page, button(page, "Sign in"))
+    # Their roles need two-factor sign-in (its pages are walked by test_two_factor_pages_...).
+    page.get_by_label("Code").fill(code_now(device))
+    submit(page, button(page, "Continue"))
     audit("your surveys")
 
     page.get_by_role("link", name=survey.title).click()
@@ -194,6 +203,50 @@ def test_results_pages_pass_axe_and_reflow(new_context, weighted_survey):
 
     assert RESULTS_WALK - audit.visited == set(), "the walk missed pages it names"
     assert len(audit.checked) == 18
+    audit.assert_clean()
+
+
+def test_two_factor_pages_pass_axe_and_reflow(new_context, survey, settings):
+    """Setting up two-factor sign-in (the QR code and key, a wrong code), the recovery codes
+    shown once and the page without them, then signing in again with a code."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = officer_make(survey=survey)
+    page = new_context(**DESKTOP).new_page()
+    audit = Audit(page, reflow=True)
+    page.goto("/officer/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    submit(page, button(page, "Sign in"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
+    audit("two-factor set-up")
+    page.get_by_label("Code from the app").fill("000000")
+    submit(page, button(page, "Turn on two-factor sign-in"))
+    expect_error_summary(page)
+    audit("two-factor set-up, wrong code")
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    device.throttle_reset()
+    page.get_by_label("Code from the app").fill(code_now(device))
+    submit(page, button(page, "Turn on two-factor sign-in"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Save your recovery codes")
+    audit("recovery codes, shown once")
+    page.goto("/accounts/two-factor/recovery-codes/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recovery codes")
+    audit("recovery codes, already shown")
+    submit(page, button(page, "Sign out"))
+
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)  # the same 30 seconds: reuse
+    page.goto("/officer/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    submit(page, button(page, "Sign in"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your sign-in code")
+    audit("two-factor code")
+    page.get_by_label("Code").fill("000000")
+    submit(page, button(page, "Continue"))
+    expect_error_summary(page)
+    audit("two-factor code, wrong")
+
+    assert TWO_FACTOR_WALK - audit.visited == set(), "the walk missed pages it names"
     audit.assert_clean()
 
 

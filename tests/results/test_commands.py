@@ -108,7 +108,8 @@ def test_a_question_answered_only_dont_know_prints_everything_and_warns(survey):
 
 
 def test_dont_know_only_exits_zero_but_no_responses_exits_non_zero(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": ""}
+    # DEBUG=1: a developer's machine (production settings would refuse its SQLite and cache).
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": "", "DEBUG": "1"}
     manage = [sys.executable, str(REPO / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=REPO, check=True)
     setup = (
@@ -138,7 +139,8 @@ def test_dont_know_only_exits_zero_but_no_responses_exits_non_zero(tmp_path):
 
 def test_bad_input_exits_non_zero_without_a_traceback(tmp_path):
     # A real process, as an officer would run it: the message on stderr, no traceback.
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": ""}
+    # DEBUG=1: a developer's machine (production settings would refuse its SQLite and cache).
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": "", "DEBUG": "1"}
     manage = [sys.executable, str(REPO / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=REPO, check=True)
     result = subprocess.run(

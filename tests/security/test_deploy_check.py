@@ -14,11 +14,16 @@ PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "x7#pQ2!vR9zL4mN8wK1sT6yU3bH5jD0cF-gA_eZ+iO*lP@rS&tV^uW%xY$qE",
     "ALLOWED_HOSTS": "surveys.riverside.example",
+    "SITE_URL": "https://surveys.riverside.example",
+    "CACHE_URL": "redis://cache.riverside.internal:6379/1",
+    "DJANGO_SETTINGS_MODULE": "collab.settings",
 }
+# Settings a deployment might carry over from a developer's machine; each one is left out.
+UNSET = {"DEBUG", "SECRET_KEY", "SITE_URL", "CACHE_URL", "REDIS_URL", "TRUSTED_PROXIES"}
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env = {k: v for k, v in os.environ.items() if k not in UNSET}
     return subprocess.run(
         [sys.executable, *args],
         cwd=REPO,

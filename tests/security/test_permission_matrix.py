@@ -64,6 +64,10 @@ OFFICER_PAGES: dict[str, set[str]] = {
 PUBLIC = {
     "login",
     "logout",
+    # Two-factor sign-in: each person's own account only (tests/security/test_two_factor.py).
+    "two_factor_verify",
+    "two_factor_setup",
+    "two_factor_recovery_codes",
     "accessibility",
     "favicon",
     "findings",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import ScopeError, scope
 
 from officers.models import Export
@@ -23,6 +24,7 @@ from surveys.models import (
 )
 from tests.officers.factories import export_make
 from tests.results.factories import council_make, survey_make
+from tests.two_factor import code_now
 
 Role = Membership.Role
 
@@ -168,9 +170,16 @@ def test_a_council_administrator_signs_in_and_lands_on_the_council_set_up(client
         follow=True,
     )
 
-    assert signed_in.status_code == 200
-    assert signed_in.redirect_chain[-1][0] == reverse("council_admin:index")
-    assert "Riverside" in signed_in.content.decode()
+    # Their role needs two-factor sign-in: they set it up, then go on to the set-up.
+    setup_url = signed_in.redirect_chain[-1][0]
+    assert setup_url == f"{reverse('two_factor_setup')}?next=%2Fcouncil-admin%2F"
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    codes = client.post(setup_url, {"code": code_now(device)}, follow=True)
+    assert f'href="{reverse("council_admin:index")}"' in codes.content.decode()
+    landed = client.get(reverse("council_admin:index"))
+
+    assert landed.status_code == 200
+    assert "Riverside" in landed.content.decode()
 
 
 # Found by trying the council set-up as a hostile administrator would.

@@ -108,3 +108,29 @@ def test_demo_survey_is_weighted_to_illustrative_population_targets(
     assert run is not None and run.status == WeightingRun.Status.OK
     weights = list(Response.objects.filter(survey=survey).values_list("weight", flat=True))
     assert len(set(weights)) > 1
+
+
+def test_demo_logins_that_need_two_factor_sign_in_with_what_is_printed(client, settings):
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    output = demo_setup()
+    passwords = dict(re.findall(r"(\w+): password (\S+)", output))
+    keys = dict(re.findall(r"(\w+): password \S+\n\s+two-factor key ([A-Z2-7]+)", output))
+    # The officer's login has no key: officers are not made to use two-factor.
+    assert set(keys) == {"admin", "research", "fieldwork"}
+    assert "otpauth://totp/Collab%3Aresearch?secret=" in output
+
+    client.post("/accounts/login/", {"username": "research", "password": passwords["research"]})
+    code = f"{totp(b32decode(keys['research'] + '=' * (-len(keys['research']) % 8))):06d}"
+    verified = client.post("/accounts/two-factor/", {"code": code})
+    assert verified.status_code == 302
+    assert client.get("/officer/").status_code == 200
+
+    recovery = re.search(r"fieldwork: password \S+\n.*\n\s+recovery codes[^:]*: (\S+),", output)
+    other = type(client)()
+    other.post("/accounts/login/", {"username": "fieldwork", "password": passwords["fieldwork"]})
+    assert other.post("/accounts/two-factor/", {"code": recovery.group(1)}).status_code == 302
+    assert other.get("/council-admin/").status_code == 200

@@ -1,5 +1,7 @@
 """A working demo in one command: a council, its wards, a live survey of the 2014
-questionnaire, an admin and an officer login, and a few hundred sample responses.
+questionnaire, an admin and a login for each council role, and a few hundred sample responses.
+Logins whose roles need two-factor sign-in are printed with their authenticator key (and its
+otpauth:// address) and a few recovery codes.
 
 Safe to run again: what exists is kept, missing responses are topped up to --responses,
 and passwords are never shown twice (only their hashes are stored).
@@ -10,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+from base64 import b32encode
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -22,6 +25,7 @@ from surveys.models import Area, Council, Membership, Questionnaire, Response, S
 from surveys.services import response_record, spec_for
 from surveys.spec import QuestionSpec, SurveySpec
 from surveys.tenancy import across_councils
+from surveys.two_factor import authenticator_enrol, recovery_codes_replace, two_factor_required
 
 COUNCIL_NAME = "Demo Borough Council"
 COUNCIL_SLUG = "demo-borough"
@@ -37,6 +41,8 @@ ROLE_LOGINS = [
 ]
 FIELDWORK_DAYS = 28
 RETURN_ADDRESS = "Freepost DEMO BOROUGH SURVEY\nTown Hall, High Street\nDemo Town DB1 1AA"
+# Recovery codes printed for each demo login that needs two-factor (of the ten it gets).
+DEMO_RECOVERY_CODES = 3
 
 WARDS = [
     ("abbey", "Abbey"),
@@ -313,6 +319,12 @@ class Command(BaseCommand):
             logins.append(self.user_ensure(username, superuser=False))
             user = get_user_model().objects.get(username=username)
             Membership.objects.get_or_create(user=user, council=council, role=role)
+        # Accounts whose roles need two-factor sign-in get an authenticator when they are
+        # made, printed beside their password, so the demo signs in without a set-up step.
+        for index, line in enumerate(logins):
+            username = line.split(":", 1)[0]
+            if ": password " in line:
+                logins[index] += self.two_factor_ensure(username)
         officer = get_user_model().objects.get(username=OFFICER_USERNAME)
         added = self.responses_top_up(survey, officer, target=responses, seed=seed)
         weighting = self.weighting_ensure(survey)
@@ -385,6 +397,21 @@ class Command(BaseCommand):
         else:
             users.create_user(username=username, email=email, password=password)
         return f"{username}: password {password}"
+
+    def two_factor_ensure(self, username: str) -> str:
+        """For a new login that needs two-factor: its authenticator key and a few recovery
+        codes, as lines to print beside its password (nothing for one that does not)."""
+        user = get_user_model().objects.get(username=username)
+        if not two_factor_required(user):
+            return ""
+        device = authenticator_enrol(user)
+        codes = recovery_codes_replace(user)[:DEMO_RECOVERY_CODES]
+        key = b32encode(device.bin_key).decode().rstrip("=")
+        return (
+            f"\n      two-factor key {key} (add it to an authenticator app, or use "
+            f"{device.config_url})"
+            f"\n      recovery codes (each works once): {', '.join(codes)}"
+        )
 
     def responses_top_up(self, survey: Survey, officer, *, target: int, seed: int) -> int:
         existing = survey.responses.filter(status=Response.Status.COMPLETE).count()
