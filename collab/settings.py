@@ -163,6 +163,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # default it is left to the officer's next page view, which computes what it needs.
 OFFICER_REPORT_PREWARM = env_bool("OFFICER_REPORT_PREWARM", default=bool(_BROKER))
 
+# Disclosure control (results.disclosure): the smallest count any page or export shows, the k
+# that one-row-per-respondent files reach on their quasi-identifiers, and how long export
+# files are kept before the hourly tidy deletes them.
+DISCLOSURE_THRESHOLD = env_int("DISCLOSURE_THRESHOLD", 10)
+MICRODATA_K = env_int("MICRODATA_K", 5)
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 30)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "surveys@collab.example")
 # Where residents answer: printed on letters and in invitation e-mails, which are built
