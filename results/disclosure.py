@@ -22,7 +22,7 @@ The core functions here take plain numbers and dictionaries and import no Django
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,16 +64,25 @@ def count_text(n: int | None, limit: int) -> str:
     return fewer_than(limit) if is_hidden(n, limit) else f"{n:,}"
 
 
-def suppress(counts: Mapping[Hashable, int], limit: int) -> dict[Hashable, int | None]:
+def suppress(
+    counts: Mapping[Hashable, int], limit: int, already: Iterable[Hashable] = ()
+) -> dict[Hashable, int | None]:
     """The cells of a table whose total is shown, with every cell that must be hidden set to
     None: primary suppression below ``limit``, then secondary suppression of the smallest
     other cells until the hidden cells are at least two and add up to at least ``limit``
-    (or everything is hidden). Cells keep their order."""
-    hidden = {key for key, n in counts.items() if is_hidden(n, limit)}
+    (or everything is hidden), unless they add up to 0. ``already`` are cells hidden by
+    another table (a hidden group's column). Cells keep their order."""
+    hidden = {key for key, n in counts.items() if is_hidden(n, limit)} | set(already)
     if hidden:
         shown = sorted((n, i) for i, (key, n) in enumerate(counts.items()) if key not in hidden)
         keys = list(counts)
-        while shown and (len(hidden) < 2 or sum(counts[k] for k in hidden) < limit):
+        # Hidden cells that add up to 0 need no protection: working out that a group is
+        # empty tells nothing about anyone.
+        while (
+            shown
+            and sum(counts[k] for k in hidden) > 0
+            and (len(hidden) < 2 or sum(counts[k] for k in hidden) < limit)
+        ):
             _, i = shown.pop(0)
             hidden.add(keys[i])
     return {key: (HIDDEN if key in hidden else n) for key, n in counts.items()}
@@ -89,9 +98,8 @@ def suppress_columns(
     shown_columns = suppress(columns, limit)
     out: list[dict[Hashable, int | None]] = []
     for row in rows:
-        # A hidden column counts as a hidden cell of the row, so its value is protected too.
-        forced = {k: (0 if shown_columns.get(k) is HIDDEN else n) for k, n in row.items()}
-        cells = suppress(forced, limit)
+        # A hidden column is a hidden cell of the row, so its value is protected too.
+        cells = suppress(row, limit, already=[k for k in row if shown_columns.get(k) is HIDDEN])
         out.append(
             {
                 k: (HIDDEN if shown_columns.get(k) is HIDDEN or cells[k] is HIDDEN else row[k])
