@@ -33,7 +33,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     chart = charts.bar_chart(
         chart_id="by-day",
         title="Complete responses by day",
-        bars=[(t.label, t.count) for t in board.by_day],
+        # Days hidden by the disclosure policy have no bar; the table says "fewer than 10".
+        bars=[(t.label, t.count) for t in board.by_day if t.count is not None],
     )
     return render(
         request,

@@ -91,9 +91,7 @@ def test_filters_narrow_the_comparison(officer_client, seeded):
     page = officer_client.get(url, {"area": "north", "weighting": "unweighted"})
 
     assert page.status_code == 200
-    expected = survey_compare(
-        survey=seeded, weighted=False, filters=ResponseFilters(area="north")
-    )
+    expected = survey_compare(survey=seeded, weighted=False, filters=ResponseFilters(area="north"))
     assert page.context["report"].comparison.respondents == expected.respondents == 20
 
 
