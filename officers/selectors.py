@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from officers.cache import DataVersion, cache_key, cached, survey_data_version
-from officers.models import Export
+from officers.models import MICRODATA_KINDS, Export
 from results import disclosure
 from results.models import WeightingRun
 from results.selectors import survey_targets, weighting_run_latest
@@ -295,15 +295,19 @@ def survey_target_gaps(*, survey: Survey) -> list[TargetGap]:
 # Exports
 
 
-def exports_for_survey(*, survey: Survey) -> QuerySet[Export]:
-    return Export.objects.filter(survey=survey).select_related("created_by")
+def exports_for_survey(*, survey: Survey, microdata: bool = True) -> QuerySet[Export]:
+    """The survey's exports; without ``microdata``, none of one row per respondent."""
+    exports = Export.objects.filter(survey=survey).select_related("created_by")
+    return exports if microdata else exports.exclude(kind__in=MICRODATA_KINDS)
 
 
 def export_for_officer(*, user: User, slug: str, pk: int) -> Export:
     """An export of a survey the officer can see; 404 for any other id, including another
-    council's export reached through one's own survey's address."""
+    council's export reached through one's own survey's address, and a file of one row per
+    respondent for anyone but a research officer."""
     survey = survey_for_officer(user=user, slug=slug, permission="export.aggregate")
-    export = exports_for_survey(survey=survey).filter(pk=pk).first()
+    microdata = tenancy.user_can(user, survey.council_id, "export.microdata")
+    export = exports_for_survey(survey=survey, microdata=microdata).filter(pk=pk).first()
     if export is None:
         raise Http404("There is no export at this address that you can see.")
     return export

@@ -6,6 +6,7 @@ a response links to an invitation at most, and the invitation holds only a hash 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from decimal import Decimal
@@ -344,6 +345,12 @@ class Survey(models.Model):
         if self.status == self.Status.CLOSED or (self.closes_at and now >= self.closes_at):
             return "closed"
         return "open"
+
+
+def used_day(when: dt.datetime) -> dt.datetime:
+    """When an invitation was used, as it is stored: the start of that day (UK time), never
+    the time of the response, so the two cannot be matched to join names to answers."""
+    return timezone.localtime(when).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 class Invitation(models.Model):

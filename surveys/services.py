@@ -29,6 +29,7 @@ from surveys.models import (
     Questionnaire,
     Response,
     Survey,
+    used_day,
 )
 from surveys.spec import SurveySpec, survey_spec
 
@@ -222,8 +223,10 @@ def response_submit(*, response_id: int) -> Response:
         # The resume code is kept: once the answers are sent it is the code that can erase them.
         response.save(update_fields=["area", "draft"])
         if response.invitation_id:
+            # Only the day: a time to the second would join the invitation (and the invitee's
+            # name) to the response by its submission time.
             Invitation.objects.filter(pk=response.invitation_id, used_at__isnull=True).update(
-                used_at=now
+                used_at=used_day(now)
             )
             Invitee.objects.filter(invitation_id=response.invitation_id).update(
                 status=Invitee.Status.RESPONDED
