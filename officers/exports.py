@@ -255,9 +255,18 @@ def _aggregate_note(comparison: Comparison) -> str:
     )
 
 
-def _sav_write(frame, **kwargs: Any) -> bytes:
+def _sav_write(frame, *, note: str = "", **kwargs: Any) -> bytes:
+    import textwrap
+
     import pyreadstat
 
+    if note:
+        # SPSS keeps a file's notes as document lines of up to 80 characters.
+        kwargs["note"] = [
+            wrapped
+            for line in note.splitlines()
+            for wrapped in (textwrap.wrap(line, 80, subsequent_indent="  ") or [""])
+        ]
     # pyreadstat writes to a path; a temporary file keeps the build in the worker's memory.
     fd, path = tempfile.mkstemp(suffix=".sav")
     os.close(fd)
@@ -565,7 +574,9 @@ def xlsx_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes
                         else round(100 * sum_w / base.sum_w, 1),
                     ]
                 )
-            qs.append(["", "Base (answered)", disclosure.count_text(base.n if base else 0, limit)])
+            n_base = base.n if base else 0
+            hidden_base = disclosure.is_hidden(n_base, limit)
+            qs.append(["", "Base (answered)", SUPPRESSED_TEXT if hidden_base else n_base])
         qs["A1"].font = Font(bold=True)
     progress(90)
     out = io.BytesIO()
