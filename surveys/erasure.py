@@ -20,10 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from surveys.audit import audit_log
-from surveys.codes import code_hash, code_normalise
+from surveys.codes import code_hash, code_normalise, erasure_hash
 from surveys.errors import CodeRejected
 from surveys.models import Answer, Invitation, Invitee, Response, Survey, used_day
 from surveys.signals import responses_erasing
@@ -61,13 +62,20 @@ def _response_for_code(code: str, *, lock: bool = False) -> Response:
         responses = responses.select_for_update(of=("self",))
     invitation = Invitation.objects.filter(code_hash=digest).first()
     if invitation is not None:
-        response = responses.filter(invitation=invitation).first()
+        # After close the response no longer points to its invitation: the keyed hash of the
+        # code (Response.erasure_code_hash) still finds it.
+        response = responses.filter(
+            Q(invitation=invitation) | Q(erasure_code_hash=erasure_hash(code))
+        ).first()
         if invitation_is_erased(invitation=invitation, response=response):
             raise CodeRejected(ALREADY_ERASED)
         if response is None:
             raise CodeRejected(NOTHING_TO_ERASE)
         return response
-    response = responses.filter(resume_code_hash=digest).exclude(resume_code_hash="").first()
+    response = (
+        responses.filter(resume_code_hash=digest).exclude(resume_code_hash="").first()
+        or responses.filter(erasure_code_hash=erasure_hash(code)).first()
+    )
     if response is None:
         raise CodeRejected(UNKNOWN_CODE)
     return response
@@ -87,7 +95,13 @@ def response_erase(*, code: str) -> ErasureTarget:
     with transaction.atomic():
         response = _response_for_code(code, lock=True)
         target = ErasureTarget(survey=response.survey, is_complete=response.is_complete)
-        invitation_id = response.invitation_id
+        # After close the response no longer names its invitation; the code still does.
+        invitation_id = (
+            response.invitation_id
+            or Invitation.objects.filter(code_hash=code_hash(code))
+            .values_list("pk", flat=True)
+            .first()
+        )
         # Export files holding the response go with it (officers.services.exports_erase_for).
         responses_erasing.send(sender=Response, response_ids=[response.pk], survey=target.survey)
         answers = Answer.objects.filter(response=response).delete()[0]

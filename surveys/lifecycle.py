@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from surveys.audit import audit_log
 from surveys.errors import SurveyError
-from surveys.models import Invitee, PanelMember, Survey
+from surveys.models import Invitee, PanelMember, Response, Survey
 
 
 def survey_open(*, survey: Survey, actor=None, now: dt.datetime | None = None) -> Survey:
@@ -88,6 +88,15 @@ def survey_created(*, survey: Survey, actor=None, now: dt.datetime | None = None
         audit_log(actor=actor, action="survey.opened", survey=survey)
 
 
+def responses_unlink(*, survey: Survey) -> int:
+    """Cut the link from each sent response to its invitation (and so to the invitee's name
+    and address): once the survey closes no reminder needs it. Erasure by the invitation code
+    keeps working through Response.erasure_code_hash. Returns how many were unlinked."""
+    return Response.objects.filter(
+        survey=survey, status=Response.Status.COMPLETE, invitation__isnull=False
+    ).update(invitation=None)
+
+
 def survey_close(*, survey: Survey, actor=None, now: dt.datetime | None = None) -> Survey:
     """Close a survey now. Officers can still key in paper responses that arrive late."""
     now = now or timezone.now()
@@ -98,7 +107,10 @@ def survey_close(*, survey: Survey, actor=None, now: dt.datetime | None = None) 
         if survey.closes_at is None or survey.closes_at > now:
             survey.closes_at = now
         survey.save(update_fields=["status", "closes_at"])
-        audit_log(actor=actor, action="survey.closed", survey=survey, by="officer")
+        unlinked = responses_unlink(survey=survey)
+        audit_log(
+            actor=actor, action="survey.closed", survey=survey, by="officer", unlinked=unlinked
+        )
     return survey
 
 
@@ -118,7 +130,14 @@ def surveys_close_due(*, now: dt.datetime | None = None) -> int:
                 status=Survey.Status.CLOSED
             ):
                 continue
-            audit_log(actor=None, action="survey.closed", survey=survey, by="schedule")
+            unlinked = responses_unlink(survey=survey)
+            audit_log(
+                actor=None,
+                action="survey.closed",
+                survey=survey,
+                by="schedule",
+                unlinked=unlinked,
+            )
         closed += 1
     return closed
 

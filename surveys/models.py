@@ -396,6 +396,11 @@ class Response(models.Model):
         help_text="Hash of the resident's own code: it resumes a response in progress and, "
         "once the answers are sent, lets the resident have them erased.",
     )
+    # The invitation code, keyed with the site's secret, so that erasure by that code keeps
+    # working once the link to the invitation (and its invitee's name and address) is cut at
+    # close (surveys.lifecycle.responses_unlink); unlike the invitation's own hash it cannot
+    # be matched to it without the code.
+    erasure_code_hash = models.CharField(max_length=64, blank=True, db_index=True)
     # An area that responses name cannot be deleted: their answers would lose it silently.
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT)
     entered_by = models.ForeignKey(

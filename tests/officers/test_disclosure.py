@@ -303,3 +303,25 @@ def test_no_time_on_the_invitation_matches_the_response(seeded):
     assert invitation.used_at.replace(microsecond=0) != response.submitted_at.replace(microsecond=0)
     local = timezone.localtime(invitation.used_at)
     assert (local.hour, local.minute, local.second) == (0, 0, 0)
+
+
+def test_closing_cuts_the_link_to_the_invitee_and_erasure_by_code_still_works(
+    seeded, django_capture_on_commit_callbacks
+):
+    from surveys.lifecycle import survey_close
+
+    response, code = _sent(seeded)
+    survey_close(survey=seeded)
+
+    response.refresh_from_db()
+    assert response.invitation_id is None  # no join from the answers to a name
+    assert not Response.objects.filter(
+        erasure_code_hash=Invitation.objects.get(code_hash=code_hash(code)).code_hash
+    ).exists()  # nor through the code's hash: the response keeps a keyed one
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response_erase(code=code)
+
+    assert not Response.objects.filter(pk=response.pk).exists()
+    invitee = Invitee.objects.get(invitation__code_hash=code_hash(code))
+    assert (invitee.name, invitee.email, invitee.postal_address) == ("", "", "")
