@@ -91,10 +91,14 @@ def survey_created(*, survey: Survey, actor=None, now: dt.datetime | None = None
 def responses_unlink(*, survey: Survey) -> int:
     """Cut the link from each sent response to its invitation (and so to the invitee's name
     and address): once the survey closes no reminder needs it. Erasure by the invitation code
-    keeps working through Response.erasure_code_hash. Returns how many were unlinked."""
-    return Response.objects.filter(
+    keeps working through Response.erasure_code_hash. Returns how many were unlinked, and
+    says so in the audit trail."""
+    unlinked = Response.objects.filter(
         survey=survey, status=Response.Status.COMPLETE, invitation__isnull=False
     ).update(invitation=None)
+    if unlinked:
+        audit_log(actor=None, action="responses.unlinked", survey=survey, responses=unlinked)
+    return unlinked
 
 
 def survey_close(*, survey: Survey, actor=None, now: dt.datetime | None = None) -> Survey:
@@ -107,10 +111,8 @@ def survey_close(*, survey: Survey, actor=None, now: dt.datetime | None = None) 
         if survey.closes_at is None or survey.closes_at > now:
             survey.closes_at = now
         survey.save(update_fields=["status", "closes_at"])
-        unlinked = responses_unlink(survey=survey)
-        audit_log(
-            actor=actor, action="survey.closed", survey=survey, by="officer", unlinked=unlinked
-        )
+        audit_log(actor=actor, action="survey.closed", survey=survey, by="officer")
+        responses_unlink(survey=survey)
     return survey
 
 
@@ -130,14 +132,8 @@ def surveys_close_due(*, now: dt.datetime | None = None) -> int:
                 status=Survey.Status.CLOSED
             ):
                 continue
-            unlinked = responses_unlink(survey=survey)
-            audit_log(
-                actor=None,
-                action="survey.closed",
-                survey=survey,
-                by="schedule",
-                unlinked=unlinked,
-            )
+            audit_log(actor=None, action="survey.closed", survey=survey, by="schedule")
+            responses_unlink(survey=survey)
         closed += 1
     return closed
 
