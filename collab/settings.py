@@ -189,6 +189,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # default it is left to the officer's next page view, which computes what it needs.
 OFFICER_REPORT_PREWARM = env_bool("OFFICER_REPORT_PREWARM", default=bool(_BROKER))
 
+# Disclosure control (results.disclosure): the smallest count any page or export shows, the k
+# that one-row-per-respondent files reach on their quasi-identifiers, and how long export
+# files are kept before the hourly tidy deletes them.
+DISCLOSURE_THRESHOLD = env_int("DISCLOSURE_THRESHOLD", 10)
+MICRODATA_K = env_int("MICRODATA_K", 5)
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 30)
+
 # E-mail: "console" (the default: printed, nothing sent), "smtp" (EMAIL_HOST and the rest)
 # or "notify" (GOV.UK Notify: NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID, see surveys/mail.py),
 # or any backend's dotted path.

@@ -9,3 +9,12 @@ class OfficersConfig(AppConfig):
         # Their receivers start a session's clock and forget what it knew of two-factor at
         # every sign-in, however it is made (the form, the admin's, a test's force_login).
         from officers import sessions, two_factor  # noqa: F401
+        from surveys.signals import responses_erasing
+
+        responses_erasing.connect(_erase_exports, dispatch_uid="officers.exports_erase_for")
+
+
+def _erase_exports(sender, *, response_ids: list[int], survey, **kwargs) -> None:
+    from officers.services import exports_erase_for
+
+    exports_erase_for(response_ids=response_ids, survey=survey)

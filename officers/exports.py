@@ -1,20 +1,29 @@
-"""Export files: CSV, Excel, SPSS and PDF, built from the same reads as the pages.
+"""Export files, built from the same reads as the pages and through the same disclosure
+policy (results.disclosure).
 
-What goes in, and what never does:
-- CSV and SPSS hold one row per complete response: answer codes (and, in the CSV, labels) and
-  the weight. No names, e-mail or postal addresses: invitees' details never reach a response,
-  and free-text answers are left out because residents may name people in them.
-- Excel and PDF hold the comparison with the national figures as the report page shows it,
-  with subgroup cells below the disclosure threshold replaced by "fewer than 10"; the Excel
-  question sheets count all respondents, which is not a subgroup.
+Aggregates, for every officer: the report's figures with their intervals and bases as CSV,
+SPSS and PDF, and Excel with the comparison and a table of answers per question. Figures the
+report hides are hidden here in the same words ("fewer than 10"), with the same secondary
+suppression.
+
+Microdata, for research officers only (permission export.microdata): one row per respondent,
+CSV in a zip with a README, or SPSS with the README in its document record. Before writing,
+statistical disclosure control: dates become weeks, areas with few respondents are merged,
+and the quasi-identifiers are recoded or left blank until every combination of them is
+shared by at least k respondents (results.disclosure.k_anonymise; k is the MICRODATA_K
+setting). Rows are in a random order. Free-text answers are never exported: they wait for the
+comments' redaction step. No export holds a name, e-mail or postal address.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
+import random
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +33,7 @@ from django.utils import timezone
 from officers.models import Export
 from officers.report import SUPPRESSED_TEXT, ReportRow, report_rows
 from officers.selectors import ResponseRecord, survey_response_count, survey_response_records
+from results import disclosure
 from results.comparison import Comparison, survey_compare
 from results.selectors import ResponseFilters, survey_answer_counts, survey_bases
 from surveys.models import Response, Survey
@@ -112,87 +122,6 @@ def _records(survey: Survey, progress: Progress) -> Iterator[ResponseRecord]:
 
 
 # ---------------------------------------------------------------------------------------------
-# CSV
-
-
-def csv_content(*, survey: Survey, progress: Progress) -> bytes:
-    columns = response_columns(survey=survey)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    header: list[str] = []
-    for c in columns:
-        header.append(c.name)
-        if c.labels and c.name not in ("split_half",):
-            header.append(f"{c.name}_label")
-    writer.writerow(header)
-    for record in _records(survey, progress):
-        row: list[Any] = []
-        for c in columns:
-            value = c.value(record)
-            row.append("" if value is None else value)
-            if c.labels and c.name not in ("split_half",):
-                row.append(c.labels.get(str(value), "") if value is not None else "")
-        writer.writerow(row)
-    # A byte-order mark so that Excel opens the labels' curly quotes and accents correctly.
-    return out.getvalue().encode("utf-8-sig")
-
-
-# ---------------------------------------------------------------------------------------------
-# SPSS
-
-
-def _spss_codes(column: Column) -> dict[str, int]:
-    if set(column.labels) == {"0", "1"}:
-        return {"0": 0, "1": 1}
-    return {code: n for n, code in enumerate(column.labels, start=1)}
-
-
-def sav_content(*, survey: Survey, progress: Progress) -> bytes:
-    import pandas as pd
-    import pyreadstat
-
-    columns = response_columns(survey=survey)
-    codes = {c.name: _spss_codes(c) for c in columns if c.labels}
-    data: dict[str, list[Any]] = {c.name: [] for c in columns}
-    for record in _records(survey, progress):
-        for c in columns:
-            value = c.value(record)
-            if c.name in codes and value is not None:
-                value = codes[c.name][str(value)]
-            data[c.name].append(value)
-    frame = pd.DataFrame(
-        {
-            name: pd.Series(values, dtype="object" if name == "submitted" else "float64")
-            for name, values in data.items()
-        }
-    )
-    value_labels = {
-        c.name: {codes[c.name][code]: label for code, label in c.labels.items()}
-        for c in columns
-        if c.labels
-    }
-    # pyreadstat writes to a path; a temporary file keeps the build in the worker's memory.
-    fd, path = tempfile.mkstemp(suffix=".sav")
-    os.close(fd)
-    try:
-        pyreadstat.write_sav(
-            frame,
-            path,
-            column_labels={c.name: c.label[:250] for c in columns},
-            variable_value_labels=value_labels,
-            variable_measure={
-                c.name: ("nominal" if c.labels else "scale")
-                for c in columns
-                if c.name != "submitted"
-            },
-        )
-        with open(path, "rb") as f:
-            return f.read()
-    finally:
-        os.remove(path)
-
-
-# ---------------------------------------------------------------------------------------------
 # The comparison, shared by Excel and PDF
 
 
@@ -251,6 +180,339 @@ def _round(value: float | None, places: int = 1) -> float | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The report's figures as CSV and SPSS (aggregates)
+
+
+def figures_csv_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes:
+    comparison, rows = comparison_for_export(survey=survey, weighted=weighted)
+    progress(50)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in comparison_table(rows):
+        writer.writerow(["" if v is None else v for v in line])
+    writer.writerow([])
+    writer.writerow(["Complete responses", comparison.respondents])
+    writer.writerow(["Figures", "Weighted" if comparison.weighted else "Unweighted"])
+    for note in comparison.notes:
+        writer.writerow([note])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def figures_sav_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes:
+    """One case per figure of the report: hidden figures are system-missing, and the variable
+    ``shown`` says why ("fewer than 10")."""
+    import pandas as pd
+
+    comparison, rows = comparison_for_export(survey=survey, weighted=weighted)
+    progress(50)
+    table = comparison_table(rows)
+    names = [
+        "question",
+        "figure",
+        "local_pct",
+        "ci_low",
+        "ci_high",
+        "base",
+        "eff_base",
+        "national_pct",
+        "difference",
+        "verdict",
+        "national_2010",
+        "notes",
+    ]
+    numeric = {"local_pct", "ci_low", "ci_high", "base", "eff_base", "difference", "national_2010"}
+    data: dict[str, list[Any]] = {name: [] for name in [*names, "shown"]}
+    for line in table[1:]:
+        hidden = line[2] == SUPPRESSED_TEXT
+        for name, value in zip(names, line, strict=True):
+            if name in numeric:
+                value = value if isinstance(value, int | float) and not hidden else None
+            elif name == "national_pct":
+                value = value if isinstance(value, int | float) else None
+            else:
+                value = "" if value is None else str(value)
+            data[name].append(value)
+        data["shown"].append(SUPPRESSED_TEXT if hidden else "shown")
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(
+                values,
+                dtype="float64" if name in numeric or name == "national_pct" else "object",
+            )
+            for name, values in data.items()
+        }
+    )
+    labels = dict(zip(names, table[0], strict=True))
+    labels["shown"] = "Whether the local figure is shown (disclosure control)"
+    return _sav_write(frame, column_labels=labels, note=_aggregate_note(comparison))
+
+
+def _aggregate_note(comparison: Comparison) -> str:
+    return (
+        f"{comparison.survey.title}. {comparison.respondents} complete responses, "
+        f"{'weighted' if comparison.weighted else 'unweighted'}. Figures with fewer than "
+        f"{disclosure.threshold()} respondents are not shown."
+    )
+
+
+def _sav_write(frame, *, note: str = "", **kwargs: Any) -> bytes:
+    import textwrap
+
+    import pyreadstat
+
+    if note:
+        # SPSS keeps a file's notes as document lines of up to 80 characters.
+        kwargs["note"] = [
+            wrapped
+            for line in note.splitlines()
+            for wrapped in (textwrap.wrap(line, 80, subsequent_indent="  ") or [""])
+        ]
+    # pyreadstat writes to a path; a temporary file keeps the build in the worker's memory.
+    fd, path = tempfile.mkstemp(suffix=".sav")
+    os.close(fd)
+    try:
+        pyreadstat.write_sav(frame, path, **kwargs)
+        with open(path, "rb") as f:
+            return f.read()
+    finally:
+        os.remove(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Microdata, with statistical disclosure control
+
+QUASI_IDENTIFIERS = ("area", "AGE", "SEX", "WORK", "CHILDREN", "HOUSEHOLD", "mode", "week")
+OTHER_AREAS = "other"
+RECODED_LABELS = {
+    "area": {OTHER_AREAS: "Other areas (each with few respondents)", "all": "All areas"},
+    "AGE": {
+        "15_34": "15-34",
+        "35_54": "35-54",
+        "55_74": "55-74",
+        "15_54": "15-54",
+        "55_plus": "55 and over",
+    },
+    "WORK": {
+        "working": "In work (full time, part time or self-employed)",
+        "not_working": "Not in work (other than retired)",
+    },
+    "mode": {"interviewer": "By telephone (with an interviewer)", "self": "Online or on paper"},
+}
+_AGE_1 = {
+    "15_24": "15_34",
+    "25_34": "15_34",
+    "35_44": "35_54",
+    "45_54": "35_54",
+    "55_64": "55_74",
+    "65_74": "55_74",
+}
+HIERARCHIES: dict[str, list[dict[Any, Any]]] = {
+    "area": [],  # filled per survey: every area into "all"
+    "AGE": [
+        _AGE_1,
+        {
+            **{k: ("15_54" if v != "55_74" else "55_plus") for k, v in _AGE_1.items()},
+            "15_34": "15_54",
+            "35_54": "15_54",
+            "55_74": "55_plus",
+            "75_plus": "55_plus",
+        },
+    ],
+    "WORK": [
+        {
+            "full_time": "working",
+            "part_time": "working",
+            "self_employed": "working",
+            "unemployed": "not_working",
+            "student": "not_working",
+            "home": "not_working",
+            "unable": "not_working",
+            "other": "not_working",
+        }
+    ],
+    "HOUSEHOLD": [
+        {n: ("5+" if n >= 5 else str(n)) for n in range(0, 100)},
+        {
+            **{n: ("3+" if n >= 3 else str(n)) for n in range(0, 100)},
+            **{str(n): ("3+" if n >= 3 else str(n)) for n in range(0, 5)},
+            "5+": "3+",
+        },
+    ],
+    "mode": [{"online": "self", "paper": "self", "telephone": "interviewer"}],
+    "week": [],  # filled per survey: weeks into months
+}
+# Blanked first when recoding is not enough: what identifies least, and matters least.
+DROP_ORDER = ("week", "mode", "HOUSEHOLD", "CHILDREN", "WORK", "AGE", "area", "SEX")
+
+
+def _week(when: dt.datetime | None) -> str | None:
+    if when is None:
+        return None
+    day = timezone.localtime(when).date()
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday.isoformat()
+
+
+@dataclass(frozen=True)
+class Microdata:
+    columns: list[Column]
+    records: list[tuple[ResponseRecord, dict[str, Any]]]
+    anonymised: disclosure.Anonymised
+    areas_merged: list[str]
+    respondents: int
+
+
+def microdata_build(*, survey: Survey, progress: Progress) -> Microdata:
+    """The records and their quasi-identifiers after statistical disclosure control."""
+    k = disclosure.k_minimum()
+    records = list(_records(survey, progress))
+    quasi = []
+    for i, r in enumerate(records):
+        household = r.answers.get("HOUSEHOLD")
+        quasi.append(
+            {
+                "_i": i,
+                "area": r.area_code or None,
+                "AGE": r.answers.get("AGE"),
+                "SEX": r.answers.get("SEX"),
+                "WORK": r.answers.get("WORK"),
+                "CHILDREN": r.answers.get("CHILDREN"),
+                "HOUSEHOLD": int(household) if household is not None else None,
+                "mode": r.mode,
+                "week": _week(r.submitted_at),
+            }
+        )
+    # Areas with fewer than the threshold of respondents are merged before anything else.
+    area_sizes: dict[Any, int] = {}
+    for q in quasi:
+        area_sizes[q["area"]] = area_sizes.get(q["area"], 0) + 1
+    limit = disclosure.threshold()
+    merged = sorted(a for a, n in area_sizes.items() if a is not None and n < limit)
+    for q in quasi:
+        if q["area"] in merged:
+            q["area"] = OTHER_AREAS
+    hierarchies = dict(HIERARCHIES)
+    hierarchies["area"] = [{a: "all" for a in [*area_sizes, OTHER_AREAS] if a is not None}]
+    hierarchies["week"] = [{q["week"]: q["week"][:7] for q in quasi if q["week"]}]
+    result = disclosure.k_anonymise(
+        quasi, keys=QUASI_IDENTIFIERS, k=k, hierarchies=hierarchies, drop_order=DROP_ORDER
+    )
+    progress(95)
+    kept = [(records[q["_i"]], q) for q in result.records]
+    random.SystemRandom().shuffle(kept)
+    return Microdata(
+        columns=response_columns(survey=survey),
+        records=kept,
+        anonymised=result,
+        areas_merged=merged,
+        respondents=len(records),
+    )
+
+
+MICRODATA_OWN = {"respondent", "submitted", "area", "mode"}
+
+
+def _microdata_table(data: Microdata) -> tuple[list[str], list[list[Any]], dict[str, str]]:
+    """Header, rows and variable labels: the quasi-identifiers as recoded, then the answers."""
+    spec_labels = {c.name: c.labels for c in data.columns}
+    header = ["respondent", "week", "mode", "area"]
+    labels = {
+        "respondent": "Respondent number (this export only, in random order)",
+        "week": "Week answered (its Monday), or month when recoded",
+        "mode": "Way of answering",
+        "area": "Area",
+    }
+    answer_columns = [c for c in data.columns if c.name not in MICRODATA_OWN]
+    header += [c.name for c in answer_columns]
+    labels.update({c.name: c.label for c in answer_columns})
+    rows = []
+    for serial, (record, quasi) in enumerate(data.records, start=1):
+        row: list[Any] = [serial, quasi["week"], quasi["mode"], quasi["area"]]
+        for c in answer_columns:
+            value = quasi[c.name] if c.name in QUASI_IDENTIFIERS else c.value(record)
+            row.append(value)
+        rows.append(row)
+    del spec_labels
+    return header, rows, labels
+
+
+def microdata_readme(*, survey: Survey, data: Microdata) -> str:
+    a = data.anonymised
+    lines = [
+        f"{survey.title} ({survey.council.name}): one row per respondent.",
+        f"Exported {timezone.localtime():%d %B %Y %H:%M}.",
+        "",
+        "Statistical disclosure control applied before writing this file:",
+        "- No names, e-mail or postal addresses: they never reach a response.",
+        "- Free-text answers are not included: they will be released only after the",
+        "  comments' redaction step.",
+        "- Dates are given as the week (its Monday), not the day.",
+        "- Rows are in a random order; respondent numbers belong to this file only.",
+        f"- Quasi-identifiers: {', '.join(QUASI_IDENTIFIERS)}.",
+    ]
+    if data.areas_merged:
+        lines.append(
+            f"- Areas with fewer than {disclosure.threshold()} respondents were merged into "
+            f"'{OTHER_AREAS}': {', '.join(data.areas_merged)}."
+        )
+    for recoding in a.recodings:
+        for step in recoding.steps:
+            lines.append(f"- {recoding.variable}: {step}.")
+    lines += [
+        f"- Values left blank to protect respondents: {a.cells_suppressed}.",
+        f"- Respondents left out because no recoding protected them: {a.dropped} of "
+        f"{data.respondents}.",
+        "",
+        f"k reached: every combination of the quasi-identifiers is shared by at least {a.k} "
+        f"respondents in this file (required: {disclosure.k_minimum()}).",
+        "",
+        "Codes: the labels of recoded categories are",
+    ]
+    for variable, codes in RECODED_LABELS.items():
+        lines.extend(f"  {variable} {code} = {label}" for code, label in codes.items())
+    return "\n".join(lines) + "\n"
+
+
+def microdata_csv_content(*, survey: Survey, progress: Progress) -> bytes:
+    data = microdata_build(survey=survey, progress=progress)
+    header, rows, _labels = _microdata_table(data)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("respondents.csv", out.getvalue().encode("utf-8-sig"))
+        z.writestr("README.txt", microdata_readme(survey=survey, data=data))
+    return archive.getvalue()
+
+
+def microdata_sav_content(*, survey: Survey, progress: Progress) -> bytes:
+    import pandas as pd
+
+    data = microdata_build(survey=survey, progress=progress)
+    header, rows, labels = _microdata_table(data)
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in header]
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(
+                [None if v is None else str(v) for v in values]
+                if name in ("week", "mode", "area", *QUASI_IDENTIFIERS)
+                else list(values),
+                dtype="object",
+            )
+            for name, values in zip(header, columns, strict=True)
+        }
+    )
+    for name in header:
+        if name not in ("week", "mode", "area", *QUASI_IDENTIFIERS):
+            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+    readme = microdata_readme(survey=survey, data=data)
+    return _sav_write(frame, column_labels={n: labels.get(n, n)[:250] for n in header}, note=readme)
+
+
+# ---------------------------------------------------------------------------------------------
 # Excel
 
 
@@ -281,6 +543,7 @@ def xlsx_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes
     _bold_header(sheet, Font)
 
     spec = spec_for(survey)
+    limit = disclosure.threshold()
     counts = survey_answer_counts(survey=survey)
     bases = survey_bases(survey=survey, counts=counts)
     for q in spec.questions.values():
@@ -292,20 +555,28 @@ def xlsx_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes
         for item in q.items or [None]:
             item_code = item.code if item else ""
             base = bases.get((q.code, item_code))
+            cells = {o.code: counts.get((q.code, item_code, o.code)) for o in q.options}
+            # The base is shown, so the answers' counts are one table under the policy.
+            shown = disclosure.suppress(
+                {code: (c.n if c else 0) for code, c in cells.items()}, limit
+            )
             for option in q.options:
-                cell = counts.get((q.code, item_code, option.code))
-                n = cell.n if cell else 0
+                cell, n = cells[option.code], shown[option.code]
                 sum_w = cell.sum_w if cell else 0.0
                 qs.append(
                     [
                         item.text if item else "",
                         option.label,
-                        n,
-                        round(100 * n / base.n, 1) if base and base.n else None,
-                        round(100 * sum_w / base.sum_w, 1) if base and base.sum_w else None,
+                        SUPPRESSED_TEXT if n is None else n,
+                        None if n is None or not (base and base.n) else round(100 * n / base.n, 1),
+                        None
+                        if n is None or not (base and base.sum_w)
+                        else round(100 * sum_w / base.sum_w, 1),
                     ]
                 )
-            qs.append(["", "Base (answered)", base.n if base else 0])
+            n_base = base.n if base else 0
+            hidden_base = disclosure.is_hidden(n_base, limit)
+            qs.append(["", "Base (answered)", SUPPRESSED_TEXT if hidden_base else n_base])
         qs["A1"].font = Font(bold=True)
     progress(90)
     out = io.BytesIO()
@@ -457,10 +728,15 @@ def _pct(value: float | None) -> str:
 
 def export_content(*, export: Export, progress: Progress) -> bytes:
     survey = export.survey
+    weighted = export.weighted
     if export.kind == Export.Kind.CSV:
-        return csv_content(survey=survey, progress=progress)
+        return figures_csv_content(survey=survey, weighted=weighted, progress=progress)
     if export.kind == Export.Kind.SAV:
-        return sav_content(survey=survey, progress=progress)
+        return figures_sav_content(survey=survey, weighted=weighted, progress=progress)
     if export.kind == Export.Kind.XLSX:
-        return xlsx_content(survey=survey, weighted=export.weighted, progress=progress)
-    return pdf_content(survey=survey, weighted=export.weighted, progress=progress)
+        return xlsx_content(survey=survey, weighted=weighted, progress=progress)
+    if export.kind == Export.Kind.MICRO_CSV:
+        return microdata_csv_content(survey=survey, progress=progress)
+    if export.kind == Export.Kind.MICRO_SAV:
+        return microdata_sav_content(survey=survey, progress=progress)
+    return pdf_content(survey=survey, weighted=weighted, progress=progress)

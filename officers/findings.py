@@ -19,7 +19,7 @@ from django.http import Http404
 
 from officers.models import FindingsPage, PublishedFigure
 from officers.report import ALL_ADULTS, Report, ReportRow, default_weighted, report_cached
-from results import stats
+from results import disclosure, stats
 from results.comparison import ComparisonRow
 from results.errors import ResultsError
 from results.selectors import ResponseFilters
@@ -160,11 +160,12 @@ class Candidate:
     @property
     def publishable(self) -> bool:
         r = self.row
+        # The one disclosure policy (results.disclosure), with the public page's higher floor.
+        floor = max(MIN_PUBLIC_BASE, disclosure.threshold())
         return (
             r.local_percent is not None
-            and r.base is not None
-            and r.base >= MIN_PUBLIC_BASE
             and not r.suppressed
+            and not disclosure.is_hidden(r.base, floor)
         )
 
     @property

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from officers.models import Export
+from officers.models import MICRODATA_KINDS, Export
 from results.selectors import ResponseFilters
 from surveys.models import Area, Option, Question, Response, Survey
 
@@ -134,6 +134,8 @@ class ReportFiltersForm(forms.Form):
 
 
 class ExportForm(forms.Form):
+    """What to export. One row per respondent is offered to research officers only."""
+
     kind = forms.ChoiceField(
         label="Format",
         choices=Export.Kind.choices,
@@ -147,6 +149,15 @@ class ExportForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select weighted or unweighted"},
     )
+
+    def __init__(self, *args, microdata: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not microdata:
+            self.fields["kind"].choices = [
+                (value, label)
+                for value, label in Export.Kind.choices
+                if value not in MICRODATA_KINDS
+            ]
 
 
 class FindingsForm(forms.Form):

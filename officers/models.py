@@ -21,16 +21,20 @@ def _export_path(export: Export, filename: str) -> str:
 
 class Export(models.Model):
     class Kind(models.TextChoices):
-        CSV = "csv", "CSV (one row per response)"
-        XLSX = "xlsx", "Excel (a sheet per question and the comparison)"
-        SAV = "sav", "SPSS (.sav, with variable and value labels)"
+        CSV = "csv", "CSV of the report's figures, with intervals and bases"
+        XLSX = "xlsx", "Excel (the comparison and a table per question)"
+        SAV = "sav", "SPSS (.sav) of the report's figures"
         PDF = "pdf", "PDF of the comparison report"
+        MICRO_CSV = "mcsv", "Microdata: one row per respondent, CSV with a README (zip)"
+        MICRO_SAV = "msav", "Microdata: one row per respondent, SPSS (.sav)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"
         RUNNING = "running", "Being built"
         READY = "ready", "Ready to download"
         FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Deleted after the retention period"
+        ERASED = "erased", "Deleted: a resident in it had their answers erased"
 
     survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="exports")
     created_by = models.ForeignKey(
@@ -52,6 +56,9 @@ class Export(models.Model):
     attempts = models.PositiveSmallIntegerField(
         default=0, help_text="Times a worker has started building it."
     )
+    # Every response whose answers the file holds, or went into its figures: erasing one of
+    # them deletes the file (officers.services.exports_erase_for).
+    responses = models.ManyToManyField("surveys.Response", blank=True, related_name="+")
 
     objects = ScopedManager(council="survey__council")
 
@@ -64,11 +71,23 @@ class Export(models.Model):
 
     @property
     def extension(self) -> str:
-        return self.kind
+        return {self.Kind.MICRO_CSV: "zip", self.Kind.MICRO_SAV: "sav"}.get(self.kind, self.kind)
+
+    @property
+    def is_microdata(self) -> bool:
+        return self.kind in MICRODATA_KINDS
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.READY, self.Status.FAILED)
+        return self.status in (
+            self.Status.READY,
+            self.Status.FAILED,
+            self.Status.EXPIRED,
+            self.Status.ERASED,
+        )
+
+
+MICRODATA_KINDS = (Export.Kind.MICRO_CSV, Export.Kind.MICRO_SAV)
 
 
 class FindingsPage(models.Model):

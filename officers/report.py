@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 
 from officers.cache import DataVersion, cache_key, cached, survey_data_version
 from officers.charts import ChartBar, comparison_chart
-from results import stats
+from results import disclosure, stats
 from results.comparison import DONT_KNOW, Comparison, ComparisonRow, survey_compare
 from results.errors import ResultsError
 from results.models import NationalFigure, WeightingRun
@@ -32,6 +32,7 @@ from results.selectors import (
 from surveys.models import Area, Option, Question, Survey
 
 ALL_ADULTS = "all adults"
+REST = "(in no group)"
 SUPPRESSED_TEXT = f"fewer than {stats.SUPPRESS_BELOW}"
 VERDICT_WORDS = {
     "significantly higher": "Significantly higher than nationally",
@@ -317,8 +318,8 @@ def report_breakdown(
     rows: list[ReportRow],
 ) -> Breakdown:
     """Each all-adults national figure's local percentage within each category of a
-    demographic. A category with fewer than 10 respondents for a figure is suppressed: the
-    engine marks it, since a subgroup filter narrows the responses to a group."""
+    demographic. Groups and cells are hidden by the disclosure policy (results.disclosure),
+    with secondary suppression so that no hidden one can be worked out from the others."""
     categories = breakdown_categories(survey=survey, question_code=question_code)
     question_text = (
         Question.objects.filter(questionnaire_id=survey.questionnaire_id, code=question_code)
@@ -342,22 +343,15 @@ def report_breakdown(
         question_codes=question_codes,
         item_codes=item_codes,
     )
-    columns: list[tuple[str, str, str]] = []
-    table: list[tuple[ReportRow, list[BreakdownCell]]] = [(r, []) for r in wanted]
-    for code, label in categories:
+    # Each group's size and each figure's base in it, as one two-way table whose margins the
+    # report shows: results.disclosure hides small groups (empty ones too, so that they look
+    # alike) and enough others that none can be worked out from the selection's total.
+    limit = disclosure.threshold()
+    sizes = {code: category_counts[code][1] for code, _ in categories}
+    group_bases: dict[str, dict[tuple[str, str], Cell]] = {}
+    for code, _ in categories:
         sub_filters, respondents, counts = category_counts[code]
-        columns.append(
-            (
-                code,
-                label,
-                "0"
-                if respondents == 0
-                else SUPPRESSED_TEXT
-                if stats.is_suppressed(respondents)
-                else str(respondents),
-            )
-        )
-        bases = (
+        group_bases[code] = (
             resolved_bases(
                 resolved=filters_resolve(survey=survey, filters=sub_filters),
                 counts=counts,
@@ -366,22 +360,48 @@ def report_breakdown(
             if respondents
             else {}
         )
-        for r, cells in table:
-            figure = figures[(r.row.question, r.row.item, r.row.net)]
+    keys = [(r.row.question, r.row.item) for r in wanted]
+    grid = [{code: group_bases[code].get(key, Cell()).n for code, _ in categories} for key in keys]
+    # Those in no group (who preferred not to say, or gave no area) are a hidden group of the
+    # table too: if they are few, the selection's figures minus the groups' would give them.
+    rest = sum(category_counts[code][1] for code, _ in categories)
+    total = survey_respondent_summary(survey=survey, filters=filters).respondents
+    if total - rest > 0:
+        sizes[REST] = total - rest
+        for r, cells in zip(wanted, grid, strict=True):
+            cells[REST] = max((r.row.base or 0) - sum(cells.values()), 0)
+    shown_sizes, shown_cells = disclosure.suppress_columns(grid, sizes, limit)
+    columns = [
+        (code, label, disclosure.count_text(shown_sizes[code], limit)) for code, label in categories
+    ]
+    table: list[tuple[ReportRow, list[BreakdownCell]]] = []
+    for r, key, shown in zip(wanted, keys, shown_cells, strict=True):
+        figure = figures[_figure_key(r)]
+        cells = []
+        for code, _ in categories:
+            sub_filters, _respondents, counts = category_counts[code]
+            if shown[code] is None:
+                cells.append(BreakdownCell(SUPPRESSED_TEXT, suppressed=True))
+                continue
             cells.append(
                 _breakdown_cell(
                     survey=survey,
                     figure=figure,
                     kind=kinds[figure.question_code],
                     counts=counts,
-                    base=bases.get((figure.question_code, figure.item_code), Cell()),
+                    base=group_bases[code].get(key, Cell()),
                     filters=sub_filters,
                     weighted=weighted,
                 )
             )
+        table.append((r, cells))
     return Breakdown(
         question=question_code, text=question_text or "", categories=columns, rows=table
     )
+
+
+def _figure_key(r: ReportRow) -> tuple[str, str, str]:
+    return (r.row.question, r.row.item, r.row.net)
 
 
 def _category_counts(

@@ -19,7 +19,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from officers.cache import DataVersion, cache_key, cached, survey_data_version
-from officers.models import Export
+from officers.models import MICRODATA_KINDS, Export
+from results import disclosure
 from results.models import WeightingRun
 from results.selectors import survey_targets, weighting_run_latest
 from surveys import tenancy
@@ -65,8 +66,12 @@ class Tally:
     """One row of a dashboard table: a label and how many responses it counts."""
 
     label: str
-    count: int
+    count: int | None  # None: hidden by the disclosure policy (results.disclosure)
     share: float | None = None  # of the table's total, 0..1
+
+    @property
+    def text(self) -> str:
+        return disclosure.count_text(self.count, disclosure.threshold())
 
 
 @dataclass(frozen=True)
@@ -75,12 +80,16 @@ class TargetGap:
     category: str
     label: str
     target: float
-    achieved: float
-    respondents: int
+    achieved: float | None  # None with respondents: hidden by the disclosure policy
+    respondents: int | None
 
     @property
-    def gap_points(self) -> float:
-        return (self.achieved - self.target) * 100
+    def gap_points(self) -> float | None:
+        return None if self.achieved is None else (self.achieved - self.target) * 100
+
+    @property
+    def respondents_text(self) -> str:
+        return disclosure.count_text(self.respondents, disclosure.threshold())
 
 
 @dataclass(frozen=True)
@@ -101,9 +110,16 @@ class Dashboard:
         return self.invitations_used / self.invitations if self.invitations else None
 
 
-def _with_shares(rows: list[tuple[str, int]]) -> list[Tally]:
+def _suppressed(rows: list[tuple[str, int]], *, shares: bool = True) -> list[Tally]:
+    """A table of counts whose total is shown (complete responses), through the disclosure
+    policy: counts under the threshold, empty ones too, and enough others that none can be
+    worked out from the total read "fewer than 10", with no share."""
     total = sum(n for _, n in rows)
-    return [Tally(label, n, n / total if total else None) for label, n in rows]
+    shown = disclosure.suppress(dict(enumerate(n for _, n in rows)), disclosure.threshold())
+    return [
+        Tally(label, shown[i], shown[i] / total if shares and total and shown[i] else None)
+        for i, (label, _) in enumerate(rows)
+    ]
 
 
 @dataclass(frozen=True)
@@ -180,21 +196,43 @@ def survey_complete_figures(*, survey: Survey) -> _CompleteFigures:
         .order_by("day")
         .values_list("day", "n")
     )
-    modes = dict(Response.Mode.choices)
-    by_mode = complete.values("mode").annotate(n=Count("id")).order_by().values_list("mode", "n")
-    by_area = (
-        complete.values("area__name", "area__position")
-        .annotate(n=Count("id"))
-        .order_by("area__position", "area__name")
-        .values_list("area__name", "n")
+    # Every day from the first response to the last, every mode and every area, empty or not:
+    # an empty group must look like a small one.
+    days = dict(by_day)
+    if days:
+        first, last = min(days), max(days)
+        days = {
+            first + dt.timedelta(days=i): days.get(first + dt.timedelta(days=i), 0)
+            for i in range((last - first).days + 1)
+        }
+    by_mode = dict(
+        complete.values("mode").annotate(n=Count("id")).order_by().values_list("mode", "n")
     )
+    by_area = dict(
+        complete.values("area_id").annotate(n=Count("id")).order_by().values_list("area_id", "n")
+    )
+    areas = list(
+        Area.objects.filter(council_id=survey.council_id)
+        .order_by("position", "name")
+        .values_list("id", "name")
+    )
+    total = complete.count()
+    if not total:
+        by_mode, areas = {}, []
     return _CompleteFigures(
-        complete=complete.count(),
-        by_day=[Tally(f"{day:%a %d %b %Y}", n) for day, n in by_day],
-        by_mode=_with_shares(
-            sorted(((modes.get(m, m), n) for m, n in by_mode), key=lambda r: -r[1])
+        complete=total,
+        by_day=_suppressed([(f"{day:%a %d %b %Y}", n) for day, n in days.items()], shares=False),
+        by_mode=_suppressed(
+            [(label, by_mode.get(mode, 0)) for mode, label in Response.Mode.choices if total]
         ),
-        by_area=_with_shares([(name or "Not given", n) for name, n in by_area]),
+        by_area=_suppressed(
+            [(name, by_area.get(pk, 0)) for pk, name in areas]
+            + (
+                [("Not given", by_area.get(None, 0))]
+                if by_area.get(None) or (total and not areas)
+                else []
+            )
+        ),
         targets=survey_target_gaps(survey=survey),
     )
 
@@ -235,15 +273,18 @@ def survey_target_gaps(*, survey: Survey) -> list[TargetGap]:
                 ).values_list("code", "label")
             )
         stated = sum(n for code, n in achieved.items() if code in shares)
+        shown = disclosure.suppress(
+            {category: achieved.get(category, 0) for category in shares}, disclosure.threshold()
+        )
         for category, share in shares.items():
-            n = achieved.get(category, 0)
+            n = shown[category]
             gaps.append(
                 TargetGap(
                     margin=margin,
                     category=category,
                     label=labels.get(category, category),
                     target=share,
-                    achieved=n / stated if stated else 0.0,
+                    achieved=(n / stated if stated else 0.0) if n is not None else None,
                     respondents=n,
                 )
             )
@@ -254,15 +295,19 @@ def survey_target_gaps(*, survey: Survey) -> list[TargetGap]:
 # Exports
 
 
-def exports_for_survey(*, survey: Survey) -> QuerySet[Export]:
-    return Export.objects.filter(survey=survey).select_related("created_by")
+def exports_for_survey(*, survey: Survey, microdata: bool = True) -> QuerySet[Export]:
+    """The survey's exports; without ``microdata``, none of one row per respondent."""
+    exports = Export.objects.filter(survey=survey).select_related("created_by")
+    return exports if microdata else exports.exclude(kind__in=MICRODATA_KINDS)
 
 
 def export_for_officer(*, user: User, slug: str, pk: int) -> Export:
     """An export of a survey the officer can see; 404 for any other id, including another
-    council's export reached through one's own survey's address."""
+    council's export reached through one's own survey's address, and a file of one row per
+    respondent for anyone but a research officer."""
     survey = survey_for_officer(user=user, slug=slug, permission="export.aggregate")
-    export = exports_for_survey(survey=survey).filter(pk=pk).first()
+    microdata = tenancy.user_can(user, survey.council_id, "export.microdata")
+    export = exports_for_survey(survey=survey, microdata=microdata).filter(pk=pk).first()
     if export is None:
         raise Http404("There is no export at this address that you can see.")
     return export

@@ -22,6 +22,7 @@ import kombu.exceptions
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -29,13 +30,14 @@ from django.utils import timezone
 from officers import exports
 from officers.cache import is_cached, survey_data_version
 from officers.errors import OfficerError
-from officers.models import Export, Finding, FindingsPage, PublishedFigure
+from officers.models import MICRODATA_KINDS, Export, Finding, FindingsPage, PublishedFigure
 from officers.report import Report, default_weighted, report_cached, report_key
 from officers.selectors import dashboard_key, survey_dashboard
 from results.errors import ResultsError
 from results.selectors import ResponseFilters
+from surveys import tenancy
 from surveys.audit import audit_log
-from surveys.models import Survey
+from surveys.models import Response, Survey
 
 if TYPE_CHECKING:
     from officers.findings import Candidate
@@ -54,9 +56,15 @@ EXPORT_MAX_ATTEMPTS = 3
 
 
 def export_create(*, survey: Survey, user: AbstractBaseUser, kind: str, weighted: bool) -> Export:
-    """Record an export and queue it to be built once the record is committed."""
+    """Record an export and queue it to be built once the record is committed. One row per
+    respondent needs the research officer's role (PermissionDenied otherwise, nothing
+    queued)."""
     if kind not in Export.Kind.values:
         raise OfficerError(f"'{kind}' is not a format Collab can export.")
+    if kind in MICRODATA_KINDS and not tenancy.user_can(
+        user, survey.council_id, "export.microdata"
+    ):
+        raise PermissionDenied("One row per respondent is for research officers only.")
     from officers.tasks import build_export
 
     with transaction.atomic():
@@ -130,6 +138,9 @@ def export_build(*, export_id: int) -> Export:
             "Building this export was cut off too many times before it finished. Ask for it "
             "again; if it happens again, tell the Collab team.",
         )
+    # The responses the build can read: checked again as the file is recorded, so a response
+    # erased while it was built never stays in a file (see _export_file_record).
+    included = _complete_response_ids(export.survey_id)
     with _lease_kept(export_id=export_id, token=token):
         try:
             content = exports.export_content(
@@ -147,7 +158,7 @@ def export_build(*, export_id: int) -> Export:
                 export, token, "Something went wrong while building this export. Try again."
             )
             raise
-        return _export_file_record(export=export, token=token, content=content)
+        return _export_file_record(export=export, token=token, content=content, included=included)
 
 
 @contextmanager
@@ -192,7 +203,17 @@ def _lease_kept(*, export_id: int, token: str) -> Iterator[None]:
         keeper.join()
 
 
-def _export_file_record(*, export: Export, token: str, content: bytes) -> Export:
+def _complete_response_ids(survey_id: int) -> set[int]:
+    return set(
+        Response.objects.filter(survey_id=survey_id, status=Response.Status.COMPLETE).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _export_file_record(
+    *, export: Export, token: str, content: bytes, included: set[int] | None = None
+) -> Export:
     """Write the file under a temporary name beside its final one, then, in one transaction,
     mark the export ready (if this worker still holds the lease) and rename the file into
     place. The rename is atomic and comes before the commit, so a ready export always has its
@@ -209,6 +230,16 @@ def _export_file_record(*, export: Export, token: str, content: bytes) -> Export
     try:
         _file_write(partial, content)
         with transaction.atomic():
+            now_complete = _complete_response_ids(export.survey_id)
+            if included is not None and included - now_complete:
+                # Erased (or voided) while the file was built: it may hold them. Not kept.
+                _export_failed(
+                    export,
+                    token,
+                    "A response went while this export was being built, so it was not kept. "
+                    "Ask for it again.",
+                )
+                return export
             recorded = Export.objects.filter(
                 pk=export.pk, status=Export.Status.RUNNING, claim_token=token
             ).update(
@@ -219,6 +250,9 @@ def _export_file_record(*, export: Export, token: str, content: bytes) -> Export
                 message="",
             )
             if recorded:
+                # Every response that may be in the file, or in its figures: erasing any of
+                # them deletes it (exports_erase_for).
+                export.responses.set(now_complete)
                 os.replace(partial, final)
     except BaseException:
         if recorded:
@@ -269,6 +303,71 @@ def _export_failed(export: Export, token: str, message: str) -> Export:
 class ExportsTidied:
     files_removed: int
     exports_queued: int
+    exports_expired: int = 0
+
+
+def _export_file_delete(export: Export, *, status: str, message: str) -> None:
+    """Delete an export's file (once the transaction commits) and keep its record, marked."""
+    name = export.file.name
+    storage = export.file.storage
+    Export.objects.filter(pk=export.pk).update(status=status, message=message, file="", progress=0)
+    export.responses.clear()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def exports_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of exports older than the retention period (EXPORT_RETENTION_DAYS)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    expired = 0
+    for export in Export.objects.select_related("survey__council").filter(
+        created_at__lt=cutoff,
+        status__in=[Export.Status.READY, Export.Status.FAILED, Export.Status.QUEUED],
+    ):
+        with transaction.atomic():
+            _export_file_delete(
+                export,
+                status=Export.Status.EXPIRED,
+                message=(
+                    f"Deleted {settings.EXPORT_RETENTION_DAYS} days after it was asked for, as "
+                    "every export is. Ask for a new one if you need it."
+                ),
+            )
+            audit_log(
+                actor=None,
+                action="export.expired",
+                survey=export.survey,
+                export=export.pk,
+                kind=export.kind,
+            )
+        expired += 1
+    return expired
+
+
+def exports_erase_for(*, response_ids: list[int], survey: Survey) -> list[int]:
+    """Delete every export file holding any of these responses (or built from them), as they
+    are erased; each deletion is in the audit trail. Runs in the erasure's transaction."""
+    affected = list(
+        Export.objects.filter(responses__in=response_ids).distinct().select_related("survey")
+    )
+    for export in affected:
+        _export_file_delete(
+            export,
+            status=Export.Status.ERASED,
+            message=(
+                "Deleted because a resident whose answers it held asked for them to be erased. "
+                "Ask for a new export: it will leave them out."
+            ),
+        )
+        audit_log(
+            actor=None,
+            action="export.deleted_for_erasure",
+            survey=survey,
+            export=export.pk,
+            kind=export.kind,
+        )
+    return [e.pk for e in affected]
 
 
 def exports_tidy(*, now: dt.datetime | None = None) -> ExportsTidied:
@@ -278,6 +377,8 @@ def exports_tidy(*, now: dt.datetime | None = None) -> ExportsTidied:
     - Files under exports/ that no export record points to are removed: what a worker lost
       between writing a file and recording it left, and the files of exports (or surveys)
       deleted since. A file younger than a lease is left alone: it may be a build in hand.
+    - Exports older than the retention period (EXPORT_RETENTION_DAYS) lose their file; the
+      record stays, marked expired, and the audit trail says so.
     - Exports whose builder's lease ran out (and queued ones that no worker has started
       within a lease) are queued again: the worker holding the lease may have died after a
       second delivery of its task left the build to it.
@@ -285,6 +386,7 @@ def exports_tidy(*, now: dt.datetime | None = None) -> ExportsTidied:
     from officers.tasks import build_export
 
     now = now or timezone.now()
+    expired = exports_expire(now=now)
     storage = Export._meta.get_field("file").storage
     root = Path(storage.path("exports"))
     recorded = set(Export.objects.exclude(file="").values_list("file", flat=True))
@@ -305,7 +407,7 @@ def exports_tidy(*, now: dt.datetime | None = None) -> ExportsTidied:
     queued = list(stuck.values_list("pk", flat=True))
     for export_id in queued:
         build_export.delay(export_id)
-    return ExportsTidied(files_removed=removed, exports_queued=len(queued))
+    return ExportsTidied(files_removed=removed, exports_queued=len(queued), exports_expired=expired)
 
 
 # ---------------------------------------------------------------------------------------------

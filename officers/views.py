@@ -4,8 +4,10 @@ sees another council's data."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,10 +16,11 @@ from officers import charts, findings, selectors, services
 from officers.cache import survey_data_version
 from officers.errors import OfficerError
 from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, FindingsForm, ReportFiltersForm
-from officers.models import Export, Finding
+from officers.models import MICRODATA_KINDS, Export, Finding
 from officers.report import default_weighted, report_cached, report_key
+from results import disclosure
 from results.errors import ResultsError
-from surveys.tenancy import public_survey_scope
+from surveys.tenancy import public_survey_scope, user_can
 
 
 @login_required
@@ -33,7 +36,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     chart = charts.bar_chart(
         chart_id="by-day",
         title="Complete responses by day",
-        bars=[(t.label, t.count) for t in board.by_day],
+        # Days hidden by the disclosure policy have no bar; the table says "fewer than 10".
+        bars=[(t.label, t.count) for t in board.by_day if t.count is not None],
     )
     return render(
         request,
@@ -76,7 +80,10 @@ def exports(request: HttpRequest, slug: str) -> HttpResponse:
     survey = selectors.survey_for_officer(
         user=request.user, slug=slug, permission="export.aggregate"
     )
-    form = ExportForm(request.POST or None)
+    microdata = user_can(request.user, survey.council_id, "export.microdata")
+    if request.POST.get("kind") in MICRODATA_KINDS and not microdata:
+        raise PermissionDenied("One row per respondent is for research officers only.")
+    form = ExportForm(request.POST or None, microdata=microdata)
     if request.method == "POST" and form.is_valid():
         try:
             export = services.export_create(
@@ -95,7 +102,10 @@ def exports(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "survey": survey,
             "form": form,
-            "exports": selectors.exports_for_survey(survey=survey)[:50],
+            "exports": selectors.exports_for_survey(survey=survey, microdata=microdata)[:50],
+            "microdata": microdata,
+            "microdata_k": disclosure.k_minimum(),
+            "retention_days": settings.EXPORT_RETENTION_DAYS,
             "section": "exports",
         },
         status=400 if form.errors else 200,

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from results import stats
+from results import disclosure, stats
 from results.errors import ResultsError
 from results.models import NationalFigure, WeightingRun
 from results.selectors import (
@@ -33,6 +33,7 @@ from results.selectors import (
     resolved_respondents,
     resolved_subgroup_counts,
     respondents_by_cell,
+    selection_disclosure_check,
     survey_has_targets,
     weighting_run_latest,
 )
@@ -214,6 +215,8 @@ def _survey_compare(
             f"'{survey.title}' has no complete responses{where} yet, so there is nothing to "
             "compare."
         )
+    # The one disclosure policy (results.disclosure): too small a selection shows nothing.
+    selection_disclosure_check(survey=survey, filters=filters)
     respondents = dict(zip(sets, set_cells, strict=True))
     for question_code in answered_by_all:
         respondents[(None, question_code, ())] = summary.cell
@@ -349,6 +352,7 @@ def _survey_compare(
                 else own_figures.get((figure.question_code, figure.item_code, figure.net_label)),
                 min_base=min_base,
                 national_design_effect=national_deff,
+                whole=groups[None].bases.get((question.code, item_code), Cell()).n,
             )
             rows.append(row)
             label = f"{question.code} {item_code}".strip()
@@ -449,6 +453,7 @@ def _figure_row(
     min_base: float = stats.MIN_TEST_BASE,
     national_design_effect: float | None = None,
     design_cells: list[stats.WeightingCell] | None = None,
+    whole: int = 0,
 ) -> tuple[ComparisonRow, bool]:
     """The row of one figure, and whether everyone in its base answered "don't know"."""
     national = float(figure.percent)
@@ -477,17 +482,16 @@ def _figure_row(
         notes.append(f"2010 national figure: {float(figure.trend_2010):g}%.")
 
     base = bases.get((figure.question_code, figure.item_code), Cell())
-    if base.n == 0:
-        notes.append("Nobody in this selection answered this question.")
-        return ComparisonRow(
-            **common, base=0, verdict="no local answers", notes=tuple(notes)
-        ), False
-
-    is_group = figure.has_subgroup or filters.narrows_to_group
-    if is_group and stats.is_suppressed(base.n):
+    # An empty base looks like a small one, and a published subgroup is hidden when the rest
+    # of the selection is small, since the all-adults row minus it would give the rest back.
+    limit = disclosure.threshold()
+    if disclosure.is_hidden(base.n, limit) or (
+        figure.has_subgroup and not disclosure.complement_safe(base.n, whole, limit)
+    ):
         notes.append(
-            f"Fewer than {stats.SUPPRESS_BELOW} respondents in this group, so the result is not "
-            "shown: so few people could be recognised from their answers."
+            f"Fewer than {limit} respondents in this group, or so few outside it that they "
+            "could be worked out, so the result is not shown: so few people could be "
+            "recognised from their answers."
         )
         return (
             ComparisonRow(**common, verdict="suppressed", suppressed=True, notes=tuple(notes)),

@@ -829,3 +829,84 @@ def _as_datetime(value: dt.datetime | str | None) -> dt.datetime | None:
     if parsed is not None and timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, dt.UTC)
     return parsed
+
+
+# ---------------------------------------------------------------------------------------------
+# Disclosure control of a selection (the rules are in results.disclosure)
+
+
+class SelectionTooSmall(ResultsError):
+    """The filters select too few respondents, or a group whose figures would give away a
+    smaller one, so no figure may be shown."""
+
+
+def _without(filters: ResponseFilters, **changes) -> ResponseFilters:
+    values = {
+        "submitted_from": filters.submitted_from,
+        "submitted_to": filters.submitted_to,
+        "mode": filters.mode,
+        "area": filters.area,
+        "subgroups": filters.subgroups,
+    }
+    values.update(changes)
+    return ResponseFilters(**values)
+
+
+def selection_disclosure_check(*, survey: Survey, filters: ResponseFilters) -> int:
+    """The selection's respondents, if its figures may be shown; SelectionTooSmall if not.
+
+    A selection needs at least the threshold of respondents (dates count as narrowing too).
+    A narrowing filter (a mode, an area, a subgroup) is also checked against its siblings,
+    the other modes, areas or answers under the same other filters, as one table whose total
+    the wider selection shows: the selection is refused when secondary suppression would hide
+    it there. A date range is refused when the responses outside it are 1 to threshold - 1,
+    since the whole survey's figures minus the range's would give those few back.
+    """
+    from results import disclosure
+
+    limit = disclosure.threshold()
+    too_small = SelectionTooSmall(
+        f"Fewer than {limit} complete responses match ({filters.describe()}), or so few "
+        "would be left out that they could be worked out, so no figures are shown: so few "
+        "people could be recognised from their answers. Choose a wider selection."
+    )
+    respondents = survey_respondent_summary(survey=survey, filters=filters).respondents
+    if not disclosure.selection_shown(respondents, limit):
+        raise too_small
+    if filters.mode:
+        wider = survey_respondent_summary(survey=survey, filters=_without(filters, mode=None))
+        modes = {m: wider.by_mode.get(m, 0) for m in Response.Mode.values}
+        if disclosure.suppress(modes, limit)[filters.mode] is None:
+            raise too_small
+    if filters.area:
+        areas = {
+            code: survey_respondent_summary(
+                survey=survey, filters=_without(filters, area=code)
+            ).respondents
+            for code in Area.objects.filter(council_id=survey.council_id).values_list(
+                "code", flat=True
+            )
+        }
+        if disclosure.suppress(areas, limit)[filters.area] is None:
+            raise too_small
+    for question_code, option_code in filters.subgroups:
+        others = tuple(s for s in filters.subgroups if s != (question_code, option_code))
+        options = Option.objects.filter(
+            question__questionnaire_id=survey.questionnaire_id, question__code=question_code
+        ).values_list("code", flat=True)
+        siblings = {
+            code: survey_respondent_summary(
+                survey=survey,
+                filters=_without(filters, subgroups=(*others, (question_code, code))),
+            ).respondents
+            for code in options
+        }
+        if disclosure.suppress(siblings, limit).get(option_code) is None:
+            raise too_small
+    if filters.submitted_from or filters.submitted_to:
+        whole = survey_respondent_summary(
+            survey=survey, filters=_without(filters, submitted_from=None, submitted_to=None)
+        ).respondents
+        if not disclosure.complement_safe(respondents, whole, limit):
+            raise too_small
+    return respondents

@@ -22,3 +22,11 @@ def code_normalise(code: str) -> str:
 
 def code_hash(code: str) -> str:
     return hashlib.sha256(code_normalise(code).encode()).hexdigest()
+
+
+def erasure_hash(code: str) -> str:
+    """The invitation code as a response keeps it (Response.erasure_code_hash): keyed with the
+    secret key, so it cannot be joined to Invitation.code_hash without the code itself."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("collab.erasure_code", code_normalise(code), algorithm="sha256").hexdigest()

@@ -2,8 +2,10 @@
 
 The code is the invitation code from the resident's letter or e-mail, or the code they
 were given to continue later. Erasure deletes the response's answers and the response
-itself, keeps an audit entry that says a response was erased (never which answers, nor
-the code), and asks results to reweight the survey when a complete response went.
+itself, deletes every export file that holds it (surveys.signals.responses_erasing), clears
+the invitee's name and contact details, keeps an audit entry that says a response was erased
+(never which answers, nor the code), and asks results to reweight the survey when a complete
+response went.
 
 Erasure spends the code. A resume code goes with its response. An invitation is kept (its
 area counts towards response rates) but marked used, and an invitation that is used with no
@@ -18,12 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from surveys.audit import audit_log
-from surveys.codes import code_hash, code_normalise
+from surveys.codes import code_hash, code_normalise, erasure_hash
 from surveys.errors import CodeRejected
-from surveys.models import Answer, Invitation, Invitee, Response, Survey
+from surveys.models import Answer, Invitation, Invitee, Response, Survey, used_day
+from surveys.signals import responses_erasing
 
 UNKNOWN_CODE = "We do not recognise that code. Check it and try again."
 NOTHING_TO_ERASE = "There are no answers for that code, so there is nothing to erase."
@@ -58,13 +62,20 @@ def _response_for_code(code: str, *, lock: bool = False) -> Response:
         responses = responses.select_for_update(of=("self",))
     invitation = Invitation.objects.filter(code_hash=digest).first()
     if invitation is not None:
-        response = responses.filter(invitation=invitation).first()
+        # After close the response no longer points to its invitation: the keyed hash of the
+        # code (Response.erasure_code_hash) still finds it.
+        response = responses.filter(
+            Q(invitation=invitation) | Q(erasure_code_hash=erasure_hash(code))
+        ).first()
         if invitation_is_erased(invitation=invitation, response=response):
             raise CodeRejected(ALREADY_ERASED)
         if response is None:
             raise CodeRejected(NOTHING_TO_ERASE)
         return response
-    response = responses.filter(resume_code_hash=digest).exclude(resume_code_hash="").first()
+    response = (
+        responses.filter(resume_code_hash=digest).exclude(resume_code_hash="").first()
+        or responses.filter(erasure_code_hash=erasure_hash(code)).first()
+    )
     if response is None:
         raise CodeRejected(UNKNOWN_CODE)
     return response
@@ -84,7 +95,15 @@ def response_erase(*, code: str) -> ErasureTarget:
     with transaction.atomic():
         response = _response_for_code(code, lock=True)
         target = ErasureTarget(survey=response.survey, is_complete=response.is_complete)
-        invitation_id = response.invitation_id
+        # After close the response no longer names its invitation; the code still does.
+        invitation_id = (
+            response.invitation_id
+            or Invitation.objects.filter(code_hash=code_hash(code))
+            .values_list("pk", flat=True)
+            .first()
+        )
+        # Export files holding the response go with it (officers.services.exports_erase_for).
+        responses_erasing.send(sender=Response, response_ids=[response.pk], survey=target.survey)
         answers = Answer.objects.filter(response=response).delete()[0]
         mode = response.mode
         response.delete()
@@ -92,11 +111,12 @@ def response_erase(*, code: str) -> ErasureTarget:
             # In the same transaction as the delete: whoever enters the code sees either the
             # response or the spent invitation, never an invitation free to start again.
             Invitation.objects.filter(pk=invitation_id, used_at__isnull=True).update(
-                used_at=timezone.now()
+                used_at=used_day(timezone.now())
             )
-            # No reminder (with a fresh code) to someone who asked for their answers to go.
+            # No reminder (with a fresh code) to someone who asked for their answers to go, and
+            # nothing left of who they are: no name, e-mail or postal address.
             Invitee.objects.filter(invitation_id=invitation_id).update(
-                status=Invitee.Status.RESPONDED
+                status=Invitee.Status.RESPONDED, name="", email="", postal_address=""
             )
         audit_log(
             actor=None,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from surveys.audit import audit_log
 from surveys.errors import SurveyError
-from surveys.models import Invitee, PanelMember, Survey
+from surveys.models import Invitee, PanelMember, Response, Survey
 
 
 def survey_open(*, survey: Survey, actor=None, now: dt.datetime | None = None) -> Survey:
@@ -88,6 +88,19 @@ def survey_created(*, survey: Survey, actor=None, now: dt.datetime | None = None
         audit_log(actor=actor, action="survey.opened", survey=survey)
 
 
+def responses_unlink(*, survey: Survey) -> int:
+    """Cut the link from each sent response to its invitation (and so to the invitee's name
+    and address): once the survey closes no reminder needs it. Erasure by the invitation code
+    keeps working through Response.erasure_code_hash. Returns how many were unlinked, and
+    says so in the audit trail."""
+    unlinked = Response.objects.filter(
+        survey=survey, status=Response.Status.COMPLETE, invitation__isnull=False
+    ).update(invitation=None)
+    if unlinked:
+        audit_log(actor=None, action="responses.unlinked", survey=survey, responses=unlinked)
+    return unlinked
+
+
 def survey_close(*, survey: Survey, actor=None, now: dt.datetime | None = None) -> Survey:
     """Close a survey now. Officers can still key in paper responses that arrive late."""
     now = now or timezone.now()
@@ -99,6 +112,7 @@ def survey_close(*, survey: Survey, actor=None, now: dt.datetime | None = None) 
             survey.closes_at = now
         survey.save(update_fields=["status", "closes_at"])
         audit_log(actor=actor, action="survey.closed", survey=survey, by="officer")
+        responses_unlink(survey=survey)
     return survey
 
 
@@ -119,6 +133,7 @@ def surveys_close_due(*, now: dt.datetime | None = None) -> int:
             ):
                 continue
             audit_log(actor=None, action="survey.closed", survey=survey, by="schedule")
+            responses_unlink(survey=survey)
         closed += 1
     return closed
 

@@ -6,6 +6,7 @@ a response links to an invitation at most, and the invitation holds only a hash 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from decimal import Decimal
@@ -403,6 +404,12 @@ def invitation_secret() -> str:
     return secrets.token_hex(16)
 
 
+def used_day(when: dt.datetime) -> dt.datetime:
+    """When an invitation was used, as it is stored: the start of that day (UK time), never
+    the time of the response, so the two cannot be matched to join names to answers."""
+    return timezone.localtime(when).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 class Invitation(models.Model):
     """A personal code for one resident. Only the hash of the code is stored: the code itself
     is derived again, when a letter or e-mail needs it, from this invitation's secret and the
@@ -449,6 +456,11 @@ class Response(models.Model):
         help_text="Hash of the resident's own code: it resumes a response in progress and, "
         "once the answers are sent, lets the resident have them erased.",
     )
+    # The invitation code, keyed with the site's secret, so that erasure by that code keeps
+    # working once the link to the invitation (and its invitee's name and address) is cut at
+    # close (surveys.lifecycle.responses_unlink); unlike the invitation's own hash it cannot
+    # be matched to it without the code.
+    erasure_code_hash = models.CharField(max_length=64, blank=True, db_index=True)
     # An area that responses name cannot be deleted: their answers would lose it silently.
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT)
     entered_by = models.ForeignKey(

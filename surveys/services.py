@@ -10,10 +10,11 @@ import random
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from results.services import survey_responses_changed
-from surveys.codes import code_generate, code_hash
+from surveys.codes import code_generate, code_hash, erasure_hash
 from surveys.erasure import erased_code_message, invitation_is_erased
 from surveys.errors import CodeRejected, ResponseInvalid, ResponsesInvalid, SurveyUnavailable
 from surveys.kinds import KINDS, AnswerError
@@ -29,6 +30,7 @@ from surveys.models import (
     Questionnaire,
     Response,
     Survey,
+    used_day,
 )
 from surveys.spec import SurveySpec, survey_spec
 
@@ -107,7 +109,11 @@ def invitation_redeem(*, code: str) -> Response:
     )
     if invitation is None:
         raise CodeRejected("We do not recognise that code. Check it and try again.")
-    existing = Response.objects.filter(invitation=invitation).first()
+    # Once a survey closes, its responses no longer point to their invitations; the keyed
+    # hash of the code still finds them.
+    existing = Response.objects.filter(
+        Q(invitation=invitation) | Q(erasure_code_hash=erasure_hash(code))
+    ).first()
     if existing and existing.is_complete:
         raise CodeRejected("That code has already been used to answer this survey.")
     if invitation_is_erased(invitation=invitation, response=existing):
@@ -116,13 +122,24 @@ def invitation_redeem(*, code: str) -> Response:
         raise CodeRejected("That code has expired.")
     if existing:
         survey_check_open(survey=invitation.survey)
-        return existing
+        return _erasure_hash_keep(existing, code)
     try:
         with transaction.atomic():
-            return response_start(survey=invitation.survey, invitation=invitation)
+            response = response_start(survey=invitation.survey, invitation=invitation)
     except IntegrityError:
         # The same code was entered twice at once: both get the one response.
-        return Response.objects.get(invitation=invitation)
+        response = Response.objects.get(invitation=invitation)
+    return _erasure_hash_keep(response, code)
+
+
+def _erasure_hash_keep(response: Response, code: str) -> Response:
+    """Keep the last invitation code the response was opened with (a reminder's code replaces
+    the letter's), for erasure once the link to the invitation is cut."""
+    digest = erasure_hash(code)
+    if response.erasure_code_hash != digest:
+        response.erasure_code_hash = digest
+        Response.objects.filter(pk=response.pk).update(erasure_code_hash=digest)
+    return response
 
 
 def response_resume(*, code: str) -> Response:
@@ -222,8 +239,10 @@ def response_submit(*, response_id: int) -> Response:
         # The resume code is kept: once the answers are sent it is the code that can erase them.
         response.save(update_fields=["area", "draft"])
         if response.invitation_id:
+            # Only the day: a time to the second would join the invitation (and the invitee's
+            # name) to the response by its submission time.
             Invitation.objects.filter(pk=response.invitation_id, used_at__isnull=True).update(
-                used_at=now
+                used_at=used_day(now)
             )
             Invitee.objects.filter(invitation_id=response.invitation_id).update(
                 status=Invitee.Status.RESPONDED

@@ -7,12 +7,13 @@ from django.utils import timezone
 
 from results.models import PopulationTarget
 from surveys.models import Invitation, Response
-from tests.results.factories import response_make
+from tests.results.factories import response_make, responses_make
 
 ANSWERS = {"Q2": "dont_know", "AGE": "15_24", "SEX": "female", "AREA": "north"}
 
 
-def test_dashboard_counts_responses_by_status_day_mode_and_area(officer_client, survey):
+def test_dashboard_counts_responses_by_status_day_mode_and_area(officer_client, survey, settings):
+    settings.DISCLOSURE_THRESHOLD = 1  # the counting, apart from disclosure control
     yesterday = timezone.now() - dt.timedelta(days=1)
     response_make(survey=survey, answers=ANSWERS, submitted_at=yesterday)
     response_make(survey=survey, answers=ANSWERS)
@@ -26,8 +27,11 @@ def test_dashboard_counts_responses_by_status_day_mode_and_area(officer_client, 
     board = page.context["board"]
     assert (board.complete, board.in_progress) == (3, 2)
     assert [t.count for t in board.by_day] == [1, 2]
-    assert {t.label: t.count for t in board.by_mode} == {"Online": 2, "Paper": 1}
-    assert {t.label: t.count for t in board.by_area} == {"North ward": 2, "South ward": 1}
+    assert {t.label: t.count for t in board.by_mode if t.count} == {"Online": 2, "Paper": 1}
+    assert {t.label: t.count for t in board.by_area if t.count} == {
+        "North ward": 2,
+        "South ward": 1,
+    }
     assert [(t.label.split(":")[0], t.count) for t in board.dropout] == [("Page 3", 2)]
     assert 'role="img"' in page.content.decode()
 
@@ -42,7 +46,8 @@ def test_dashboard_shows_invitation_response_rate(officer_client, survey):
     assert "1 of 2 (50%)" in page.content.decode()
 
 
-def test_dashboard_compares_achieved_sample_with_targets(officer_client, survey):
+def test_dashboard_compares_achieved_sample_with_targets(officer_client, survey, settings):
+    settings.DISCLOSURE_THRESHOLD = 1
     response_make(survey=survey, answers=ANSWERS)
     response_make(survey=survey, answers={**ANSWERS, "SEX": "male"})
     response_make(survey=survey, answers={**ANSWERS, "SEX": "male"})
@@ -63,3 +68,37 @@ def test_dashboard_of_a_survey_with_no_responses_says_so(officer_client, survey)
 
     assert page.status_code == 200
     assert "No complete responses yet." in page.content.decode()
+
+
+def test_the_dashboard_shows_no_count_under_10_nor_one_that_gives_it_away(officer_client, survey):
+    """The attack of issue 16: a day with one response, areas with 1 and 2. Every small count,
+    empty ones too, reads "fewer than 10", and the next smallest is hidden with it, so the
+    total minus the rest gives nothing back."""
+    yesterday = timezone.now() - dt.timedelta(days=2)
+    response_make(survey=survey, answers=ANSWERS, submitted_at=yesterday)
+    responses_make(30, survey=survey, answers={**ANSWERS, "AREA": "south"})
+    responses_make(2, survey=survey, answers={**ANSWERS, "AREA": "east"}, mode="paper")
+    responses_make(12, survey=survey, answers={**ANSWERS, "AREA": "north"}, mode="telephone")
+    PopulationTarget.objects.create(survey=survey, margin="SEX", category="female", share="0.5")
+    PopulationTarget.objects.create(survey=survey, margin="SEX", category="male", share="0.5")
+
+    page = officer_client.get(reverse("officers:dashboard", args=[survey.slug]))
+
+    board = page.context["board"]
+    assert board.complete == 45
+    days = [t.text for t in board.by_day]
+    assert days == ["fewer than 10", "fewer than 10", "fewer than 10"]  # 1, 0, 44 (a day gap)
+    areas = {t.label: t.text for t in board.by_area}
+    assert areas["East ward"] == "fewer than 10"
+    # North (13) is the next smallest: hidden too, or 45 - 30 - 13 gives east's 2.
+    assert areas["North ward"] == "fewer than 10"
+    assert areas["South ward"] == "30"
+    modes = {t.label: t for t in board.by_mode}
+    assert modes["Paper"].text == "fewer than 10" and modes["Paper"].share is None
+    assert sum(1 for t in board.by_mode if t.count is None) >= 2
+    gaps = {g.category: g for g in board.targets}
+    assert gaps["male"].respondents is None and gaps["male"].achieved is None
+    html = page.content.decode()
+    assert "fewer than 10" in html
+    for shown in (t for table in (board.by_day, board.by_area, board.by_mode) for t in table):
+        assert shown.count is None or shown.count >= 10

@@ -59,24 +59,30 @@ def _download(client, export) -> bytes:
     return b"".join(response.streaming_content)
 
 
-def test_csv_export_has_a_row_per_response_with_codes_labels_and_weights(
+def test_csv_export_is_the_reports_figures_with_intervals_and_bases_not_respondents(
     officer_client, officer, answered, django_capture_on_commit_callbacks
 ):
     export = _start(officer_client, answered, "csv", django_capture_on_commit_callbacks)
     export.refresh_from_db()
 
     assert (export.status, export.progress, export.created_by) == ("ready", 100, officer)
-    rows = list(csv.DictReader(io.StringIO(_download(officer_client, export).decode("utf-8-sig"))))
-    assert len(rows) == 24
-    first = rows[0]
-    assert first["Q2"] == "equality_opportunity"
-    assert first["Q2_label"] == "Give everyone an equal opportunity (equality of opportunity)"
-    assert first["Q1_whole_community"] == "1" and first["Q1_taxes"] == "0"
-    assert first["Q4_needs"] == "often"
-    assert first["weight"] == "1.0"
-    assert first["AGE"] == "55_64"
-    assert "COMMENTS" not in first  # free text may name people: never exported
-    assert "More evening opening hours" not in str(rows)
+    text = _download(officer_client, export).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:6] == [
+        "Question",
+        "Figure",
+        "Local %",
+        "95% interval low",
+        "95% interval high",
+        "Base",
+    ]
+    figures = [r for r in rows[1:] if r and r[0].startswith("Q")]
+    assert figures
+    assert all(r[5] in ("", "fewer than 10") or int(r[5]) >= 10 for r in figures)
+    # The 15-24 figures rest on 4 respondents: never shown as a number.
+    young = [r for r in figures if "15-24" in r[1]]
+    assert young and all(r[2] == "fewer than 10" for r in young)
+    assert "55_64" not in text and "COMMENTS" not in text  # no respondent's row
 
 
 def test_asking_for_and_downloading_an_export_are_audited(
@@ -134,6 +140,7 @@ def test_excel_export_has_a_sheet_per_question_and_the_comparison(
     assert {"About", "Comparison", "Q1", "Q4", "Q8", "AGE"} <= set(book.sheetnames)
     q8 = {row[1]: row[2] for row in book["Q8"].iter_rows(min_row=3, values_only=True)}
     assert q8["Base (answered)"] == 24
+    assert all(n == "fewer than 10" or n >= 10 for n in q8.values() if n is not None)
     comparison = list(book["Comparison"].iter_rows(values_only=True))
     assert comparison[0][:3] == ("Question", "Figure", "Local %")
     # The 15-24 figures rest on 4 respondents: suppressed, never shown as a number.
@@ -141,7 +148,7 @@ def test_excel_export_has_a_sheet_per_question_and_the_comparison(
     assert young and all(r[2] == "fewer than 10" for r in young)
 
 
-def test_spss_export_has_variable_and_value_labels(
+def test_spss_export_is_the_reports_figures_with_labels(
     officer_client, answered, django_capture_on_commit_callbacks
 ):
     import pyreadstat
@@ -150,12 +157,12 @@ def test_spss_export_has_variable_and_value_labels(
     export.refresh_from_db()
 
     frame, meta = pyreadstat.read_sav(export.file.path)
-    assert len(frame) == 24
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-    assert labels["Q8"].startswith("Which of the following options")
-    assert meta.variable_value_labels["Q8"][frame["Q8"][0]].startswith("I would be willing")
-    assert meta.variable_value_labels["mode"] == {1: "Online", 2: "Paper", 3: "Telephone"}
-    assert set(frame["Q1_whole_community"]) == {1.0}
+    assert labels["local_pct"] == "Local %" and labels["base"] == "Base"
+    assert len(frame) > 10 and "Q8" not in frame.columns  # a case per figure, not per person
+    hidden = frame[frame["shown"] == "fewer than 10"]
+    assert len(hidden) and hidden["local_pct"].isna().all() and hidden["base"].isna().all()
+    assert (frame["base"].dropna() >= 10).all()
 
 
 def test_pdf_export_is_a_pdf_of_the_comparison(
@@ -335,7 +342,7 @@ def test_files_left_by_a_lost_attempt_are_removed_when_the_task_comes_back(offic
         [other.file.name.rsplit("/", 1)[-1], export.file.name.rsplit("/", 1)[-1]]
     )
     with export.file.open("rb") as f:
-        assert len(list(csv.DictReader(io.StringIO(f.read().decode("utf-8-sig"))))) == 24
+        assert f.read().decode("utf-8-sig").startswith("Question,Figure,Local %")
 
 
 def test_an_export_file_takes_its_final_name_only_once_it_is_whole(officer, answered):

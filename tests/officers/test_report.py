@@ -88,13 +88,11 @@ def test_each_chart_is_an_image_named_once_whose_figures_are_read_in_the_table(
 def test_filters_narrow_the_comparison(officer_client, seeded):
     url = reverse("officers:report", args=[seeded.slug])
 
-    page = officer_client.get(url, {"mode": "paper", "area": "north", "weighting": "unweighted"})
+    page = officer_client.get(url, {"area": "north", "weighting": "unweighted"})
 
     assert page.status_code == 200
-    expected = survey_compare(
-        survey=seeded, weighted=False, filters=ResponseFilters(mode="paper", area="north")
-    )
-    assert page.context["report"].comparison.respondents == expected.respondents
+    expected = survey_compare(survey=seeded, weighted=False, filters=ResponseFilters(area="north"))
+    assert page.context["report"].comparison.respondents == expected.respondents == 20
 
 
 def test_breakdown_by_age_suppresses_small_groups(officer_client, seeded):

@@ -9,7 +9,7 @@ import pytest
 from results.comparison import NO_FIGURE, ComparisonRow, survey_compare
 from results.errors import ResultsError
 from results.models import WeightingRun
-from results.selectors import ResponseFilters
+from results.selectors import ResponseFilters, SelectionTooSmall
 from surveys.models import Question, Response
 from tests.results.factories import response_make, responses_make
 
@@ -151,7 +151,8 @@ def _young(survey, count: int, option: str) -> None:
 def test_a_published_subgroup_is_compared_with_the_national_subgroup_without_a_test(survey):
     _young(survey, 6, "mostly")
     _young(survey, 6, "partly")
-    responses_make(8, survey=survey, answers={"AGE": "45_54", "Q5": {"job_career": "all"}})
+    # Ten others: fewer outside the subgroup would be hidden, being all adults minus it.
+    responses_make(10, survey=survey, answers={"AGE": "45_54", "Q5": {"job_career": "all"}})
     comparison = survey_compare(survey=survey, weighted=False)
     row = _row(comparison, "Q5", "job_career", net="all or mostly", subgroup="aged 15-24")
     assert (row.base, row.local_percent, row.national_percent) == (12, pytest.approx(50), 33)
@@ -159,7 +160,7 @@ def test_a_published_subgroup_is_compared_with_the_national_subgroup_without_a_t
     assert row.difference == pytest.approx(17)
     assert any("does not publish how many aged 15-24" in note for note in row.notes)
     overall = _row(comparison, "Q5", "job_career", net="some role (all, mostly or partly)")
-    assert overall.base == 20 and overall.local_percent == pytest.approx(100)
+    assert overall.base == 22 and overall.local_percent == pytest.approx(100)
 
 
 def test_a_subgroup_cell_under_10_is_suppressed(survey):
@@ -176,15 +177,19 @@ def test_a_subgroup_cell_under_10_is_suppressed(survey):
     assert (row.local_percent, row.ci_low, row.ci_high, row.base, row.effective_base) == (None,) * 5
 
 
-def test_filtering_to_a_small_group_suppresses_every_cell(survey):
+def test_filtering_to_a_small_group_shows_no_figure(survey):
     responses_make(40, survey=survey, answers={"AREA": "north", "Q2": "equality_opportunity"})
     responses_make(5, survey=survey, answers={"AREA": "south", "Q2": "equality_opportunity"})
-    comparison = survey_compare(
-        survey=survey, weighted=False, filters=ResponseFilters(area="south")
-    )
-    row = _row(comparison, "Q2", net="equality of opportunity")
-    assert row.suppressed and row.local_percent is None
-    assert comparison.respondents == 5
+    with pytest.raises(SelectionTooSmall, match="Fewer than 10"):
+        survey_compare(survey=survey, weighted=False, filters=ResponseFilters(area="south"))
+
+
+def test_a_selection_that_leaves_few_out_is_refused_like_a_small_one(survey):
+    """Everyone but a few: the whole survey's figures minus the selection's give the few."""
+    responses_make(40, survey=survey, answers={"AREA": "north", "Q2": "equality_opportunity"})
+    responses_make(3, survey=survey, answers={"AREA": "south", "Q2": "same_for_everyone"})
+    with pytest.raises(SelectionTooSmall):
+        survey_compare(survey=survey, weighted=False, filters=ResponseFilters(area="north"))
 
 
 def test_weighted_results_use_weights_and_the_effective_base(survey):
@@ -223,7 +228,7 @@ def test_a_question_answered_only_dont_know_is_not_compared(survey):
 
 
 def test_weighted_results_need_a_successful_weighting(survey):
-    responses_make(3, survey=survey, answers={"Q2": "dont_know"})
+    responses_make(10, survey=survey, answers={"Q2": "dont_know"})
     with pytest.raises(ResultsError, match="has not been weighted"):
         survey_compare(survey=survey, weighted=True)
     WeightingRun.objects.create(survey=survey, status="failed", message="No respondents aged 75+.")
@@ -293,15 +298,20 @@ def _optional(survey, *codes: str) -> None:
         ResponseFilters(mode="online", subgroups=(("INTERNET", "yes"), ("SEX", "female"))),
     ],
 )
-def test_the_database_counts_agree_with_a_naive_count_of_every_response(survey, filters, optional):
+def test_the_database_counts_agree_with_a_naive_count_of_every_response(
+    survey, filters, optional, settings
+):
     """Random weighted responses, filters and the report's published subgroups: every figure's
     base, weighted percentage and effective base equal a plain Python count.
 
     As shipped, every question is required, so every response answers every question (and
     split-sample item) it was asked, as the write paths ensure, and a required question's base
     is taken to be the selection: the naive count checks that. With Q4 to Q7 optional, some
-    respondents skip them and their bases are counted."""
+    respondents skip them and their bases are counted. (No disclosure threshold: the random
+    selections are small, and this checks the counting.)"""
     import random
+
+    settings.DISCLOSURE_THRESHOLD = 1
 
     from results.models import NationalFigure
 
@@ -401,13 +411,14 @@ def test_a_required_multiple_choice_base_is_every_selected_response(survey):
     responses_make(
         12, survey=survey, answers={"Q7": ["transparency", "local"]}, mode=Response.Mode.PAPER
     )
-    responses_make(2, survey=survey, answers={"Q7": ["dont_know"]}, weight=3)
+    # Online: ten would leave the paper selection to show beside all of them.
+    responses_make(10, survey=survey, answers={"Q7": ["dont_know"]}, weight=3)
     WeightingRun.objects.create(survey=survey, status="ok", efficiency=0.9, effective_base=12)
     comparison = survey_compare(survey=survey, weighted=True)
     row = _row(comparison, "Q7", net="transparency")
-    assert row.base == comparison.respondents == 14
-    assert row.local_percent == pytest.approx(100 * 12 / 18)
-    assert row.effective_base == pytest.approx(18**2 / (12 + 2 * 9))
+    assert row.base == comparison.respondents == 22
+    assert row.local_percent == pytest.approx(100 * 12 / 42)
+    assert row.effective_base == pytest.approx(42**2 / (12 + 10 * 9))
     paper = survey_compare(survey=survey, weighted=True, filters=ResponseFilters(mode="paper"))
     assert _row(paper, "Q7", net="transparency").base == 12
 

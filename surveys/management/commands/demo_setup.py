@@ -59,12 +59,28 @@ PRIVACY_NOTICE = """\
 Demo Borough Council is asking residents about local public services. Taking part is \
 voluntary and you can stop at any time.
 
-We use your answers only to understand residents' views and to plan services. Your answers \
-are kept separately from your name and address and are reported only as totals; no one will \
-be identified in anything we publish. We keep the survey answers for one year after the \
-survey closes. Under data protection law you can ask to see or delete your answers: contact \
-the Consultation Team using the details below. You can also complain to the Information \
-Commissioner's Office (ico.org.uk)."""
+We use your answers only to understand residents' views and to plan services.
+
+What we keep, and for how long:
+- Your name and address (or e-mail), if we wrote to you: only to send your invitation and \
+any reminders. The link between them and your answers is removed when the survey closes. If \
+you ask us to erase your answers, your name and contact details are deleted too.
+- The day you answered (not the time) against your invitation, so that we send no reminder \
+to someone who has answered.
+- Your answers: for one year after the survey closes, then deleted.
+- Files of results our officers make: deleted after 30 days, and at once if you ask for \
+your answers to be erased.
+
+Results are reported only as totals: no figure is shown for fewer than 10 people, nor any \
+figure from which a smaller group could be worked out. Researchers may be given answers one \
+row per person, with no name, address or comments, and only once they have been grouped so \
+that at least 5 people share every combination of area, age, sex, work, children, household \
+size, way of answering and week.
+
+Under data protection law you can ask to see or delete your answers: use the code from your \
+letter or e-mail to erase them on the survey's website, or contact the Consultation Team \
+using the details below. You can also complain to the Information Commissioner's Office \
+(ico.org.uk)."""
 
 CONTACT = (
     "Consultation Team, Demo Borough Council: consultation@demo-borough.example, 0123 456 7890"
