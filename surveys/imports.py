@@ -339,8 +339,9 @@ def _refs_stored(*, survey: Survey, refs: list[str], row_numbers: list[int]) -> 
     listed = sorted(wanted)
     for start in range(0, len(listed), 900):  # SQLite allows 999 parameters
         stored |= set(
-            Response.objects.filter(survey=survey, ref__in=listed[start : start + 900])
-            .values_list("ref", flat=True)
+            Response.objects.filter(survey=survey, ref__in=listed[start : start + 900]).values_list(
+                "ref", flat=True
+            )
         )
     return [
         Problem(
@@ -472,9 +473,7 @@ def import_run(*, import_id: int) -> ResponseImport:
     claimed = ResponseImport.objects.filter(
         pk=import_id, status=ResponseImport.Status.QUEUED
     ).update(status=ResponseImport.Status.CHECKING)
-    batch = ResponseImport.objects.select_related("survey__council", "created_by").get(
-        pk=import_id
-    )
+    batch = ResponseImport.objects.select_related("survey__council", "created_by").get(pk=import_id)
     if not claimed:
         return batch
 

@@ -567,6 +567,9 @@ class ResponseSource(models.Model):
             models.Index(fields=["survey", "network_hash", "finished_at"], name="source_burst_idx")
         ]
 
+    def __str__(self) -> str:
+        return f"Source of response {self.response_id}"
+
 
 class ResponseFlag(models.Model):
     """A reason to review a response. A flag never drops the response: it is counted until an
@@ -589,6 +592,9 @@ class ResponseFlag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["response", "reason"], name="flag_once_per_reason")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} (response {self.response_id})"
 
 
 class ResponseImport(models.Model):

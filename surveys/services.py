@@ -15,8 +15,8 @@ from django.utils import timezone
 from surveys import integrity
 from surveys.codes import code_generate, code_hash
 from surveys.erasure import erased_code_message, invitation_is_erased
-from surveys.signals import responses_changed_announce
 from surveys.errors import CodeRejected, ResponseInvalid, ResponsesInvalid, SurveyUnavailable
+from surveys.integrity import Client
 from surveys.kinds import KINDS, AnswerError
 from surveys.models import (
     Answer,
@@ -31,7 +31,7 @@ from surveys.models import (
     Response,
     Survey,
 )
-from surveys.integrity import Client
+from surveys.signals import responses_changed_announce
 from surveys.spec import SurveySpec, survey_spec
 
 # SystemRandom: the half a resident is given must not be predictable from earlier starts.
@@ -127,9 +127,7 @@ def invitation_redeem(*, code: str, client: Client | None = None) -> Response:
         return existing
     try:
         with transaction.atomic():
-            return response_start(
-                survey=invitation.survey, invitation=invitation, client=client
-            )
+            return response_start(survey=invitation.survey, invitation=invitation, client=client)
     except IntegrityError:
         # The same code was entered twice at once: both get the one response.
         return Response.objects.get(invitation=invitation)

@@ -102,8 +102,10 @@ def survey_start(request: HttpRequest, slug: str) -> HttpResponse:
     if response and not response.is_complete:
         # A double click on "Start now" carries on with the response already begun.
         return redirect("surveys:page", slug=slug, number=response.furthest_page)
-    if response and response.submitted_at and response.submitted_at > timezone.now() - (
-        integrity.JUST_SUBMITTED
+    if (
+        response
+        and response.submitted_at
+        and response.submitted_at > timezone.now() - (integrity.JUST_SUBMITTED)
     ):
         # This browser has just sent its answers: its thank-you page, not a second response.
         return redirect("surveys:thanks", slug=slug)
