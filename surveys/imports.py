@@ -497,7 +497,9 @@ def import_run(*, import_id: int) -> ResponseImport:
     except UploadRejected as error:
         ResponseImport.objects.filter(pk=import_id).update(
             status=ResponseImport.Status.REJECTED,
-            problems=[str(p) for p in error.problems],
+            problems=[
+                {"row": p.row, "column": p.column, "message": p.message} for p in error.problems
+            ],
             problems_total=error.total,
             text="",
             finished_at=timezone.now(),
@@ -505,7 +507,7 @@ def import_run(*, import_id: int) -> ResponseImport:
     except SurveyError as error:
         ResponseImport.objects.filter(pk=import_id).update(
             status=ResponseImport.Status.REJECTED,
-            problems=[str(error)],
+            problems=[{"row": None, "column": None, "message": str(error)}],
             problems_total=1,
             text="",
             finished_at=timezone.now(),
@@ -525,6 +527,14 @@ def import_run(*, import_id: int) -> ResponseImport:
         )
     batch.refresh_from_db()
     return batch
+
+
+def import_problems(batch: ResponseImport) -> UploadRejected | None:
+    """A refused import's problems, in the shape the upload page reports them."""
+    if batch.status != ResponseImport.Status.REJECTED:
+        return None
+    problems = [Problem(p["row"], p["column"], p["message"]) for p in batch.problems]
+    return UploadRejected(problems, total=batch.problems_total or len(problems))
 
 
 def import_undo(*, batch: ResponseImport, actor) -> int:
