@@ -29,6 +29,7 @@ from surveys.imports import (
     RESPONSES_MAX_BYTES,
     UploadRejected,
     csv_safe,
+    csv_rows,
     import_problems,
     import_queue,
     import_undo,
@@ -482,8 +483,13 @@ def responses_upload(request: HttpRequest, slug: str) -> HttpResponse:
         return _upload_page(request, template, context, UploadForm())
     form, text = _upload(request, max_bytes=RESPONSES_MAX_BYTES)
     if text is not None:
-        # Checked and stored in the background (surveys.tasks.import_responses): a file of
-        # 10,000 rows takes longer than a browser or a proxy waits. Its page shows progress.
+        try:
+            csv_rows(text)  # a file that is not a table at all is refused here and now
+        except UploadRejected as error:
+            form.rejected = error  # type: ignore[attr-defined]
+            return _upload_page(request, template, context, form)
+        # Its rows are checked and stored in the background (surveys.tasks.import_responses):
+        # a file of 10,000 rows takes longer than a browser or a proxy waits.
         upload = form.cleaned_data["file"]
         batch = import_queue(
             survey=survey, text=text, filename=getattr(upload, "name", ""), actor=request.user

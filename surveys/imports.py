@@ -439,7 +439,7 @@ def file_digest(text: str) -> str:
 def _analyse_after_bulk() -> None:
     """On PostgreSQL, fresh statistics for the tables a bulk import filled: the planner
     otherwise plans the report's queries for the tables as they were before."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         for model in (Response, Answer):

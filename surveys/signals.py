@@ -6,7 +6,7 @@ import or its undoing, an erasure, a response voided or restored), the write pat
 ``responses_changed_announce`` inside its transaction, and the apps above register what
 follows in their ``AppConfig.ready``.
 
-Every receiver, in one list (tests/architecture/test_receivers.py checks it):
+Every receiver, in one list (tests/collab/test_receivers.py checks it):
 
 ``surveys.signals.responses_changed``
     - ``results.receivers.responses_changed``: reweight a survey that has population targets
