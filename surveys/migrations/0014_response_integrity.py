@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0011_membership_and_council_versions"),
+        ("surveys", "0013_statistics_settings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
