@@ -11,6 +11,7 @@ from django.test import Client as BrowserClient
 from django.urls import reverse
 from django.utils import timezone
 
+from officers.selectors import survey_response_count, survey_response_records
 from results.comparison import survey_compare
 from surveys import integrity, services
 from surveys.integrity import Client, network_hash, network_of, user_agent_family
@@ -166,6 +167,9 @@ def test_the_scripted_attack_is_flagged_and_voiding_it_restores_the_figures(surv
     assert after.respondents == before.respondents == 12
     assert after.rows == before.rows
     assert after.by_mode == before.by_mode
+    # The microdata export and the weighting count the same responses.
+    records = list(survey_response_records(survey=survey))
+    assert len(records) == survey_response_count(survey=survey) == 12
     entry = AuditEntry.objects.get(action="responses_voided")
     assert entry.actor == research
     assert entry.detail["count"] == 200 and entry.detail["reason"] == "200 in a minute"
