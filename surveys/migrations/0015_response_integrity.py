@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0013_statistics_settings"),
+        ("surveys", "0014_fieldwork_codes_letters_reminders"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
