@@ -239,9 +239,16 @@ CELERY_BEAT_SCHEDULE = {
     "apply-retention": {"task": "surveys.tasks.apply_retention", "schedule": 24 * 3600.0},
     "reweight-stale-surveys": {"task": "results.reweight_stale_surveys", "schedule": 600.0},
     "tidy-exports": {"task": "officers.tidy_exports", "schedule": 3600.0},
+    "delete-stale-in-progress": {
+        "task": "surveys.delete_stale_in_progress",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 SCHEDULE_IN_PROCESS = env_bool("SCHEDULE_IN_PROCESS", default=DEBUG and not _BROKER)
+
+# Unfinished responses untouched for this many days are deleted (a survey may set its own).
+IN_PROGRESS_RESPONSE_DAYS = env_int("IN_PROGRESS_RESPONSE_DAYS", 30)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

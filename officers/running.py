@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -28,14 +28,17 @@ from surveys.imports import (
     INVITEES_MAX_BYTES,
     RESPONSES_MAX_BYTES,
     UploadRejected,
+    csv_rows,
     csv_safe,
+    import_problems,
+    import_queue,
+    import_undo,
     responses_codes_csv,
-    responses_import,
     responses_template_csv,
     size_check,
     upload_read,
 )
-from surveys.models import Response, Survey
+from surveys.models import Response, ResponseImport, Survey
 from surveys.spec import SurveySpec
 from surveys.views import check_answers_context
 
@@ -481,16 +484,64 @@ def responses_upload(request: HttpRequest, slug: str) -> HttpResponse:
     form, text = _upload(request, max_bytes=RESPONSES_MAX_BYTES)
     if text is not None:
         try:
-            count = responses_import(survey=survey, text=text, entered_by=request.user)
+            csv_rows(text)  # a file that is not a table at all is refused here and now
         except UploadRejected as error:
             form.rejected = error  # type: ignore[attr-defined]
-        except SurveyError as error:
-            form.rejected = UploadRejected([])  # type: ignore[attr-defined]
-            form.add_error("file", str(error))
-        else:
-            messages.success(request, f"{count} paper responses imported.")
-            return redirect("officers:responses_upload", slug=slug)
+            return _upload_page(request, template, context, form)
+        # Its rows are checked and stored in the background (surveys.tasks.import_responses):
+        # a file of 10,000 rows takes longer than a browser or a proxy waits.
+        upload = form.cleaned_data["file"]
+        batch = import_queue(
+            survey=survey, text=text, filename=getattr(upload, "name", ""), actor=request.user
+        )
+        return redirect("officers:responses_import", slug=slug, pk=batch.pk)
     return _upload_page(request, template, context, form)
+
+
+@login_required
+def responses_import_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One import: its progress while it runs (the page refreshes itself), then what it stored
+    or every problem that refused it."""
+    survey = survey_for_officer(user=request.user, slug=slug, permission="responses.enter")
+    batch = get_object_or_404(ResponseImport, survey=survey, pk=pk)
+    return render(
+        request,
+        "officers/running/responses_import.html",
+        {
+            "survey": survey,
+            "section": "paper",
+            "batch": batch,
+            "rejected": import_problems(batch),
+            "form": UploadForm(),
+            "can_undo": batch.status == ResponseImport.Status.DONE,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def responses_import_undo(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Undo a whole import, after the officer confirms: every response it stored is deleted."""
+    survey = survey_for_officer(user=request.user, slug=slug, permission="responses.enter")
+    batch = get_object_or_404(ResponseImport, survey=survey, pk=pk)
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            error = "Confirm that every response of this import should be deleted."
+        else:
+            try:
+                count = import_undo(batch=batch, actor=request.user)
+            except SurveyError as e:
+                error = str(e)
+            else:
+                messages.success(request, f"Import undone: {count} responses deleted.")
+                return redirect("officers:responses_import", slug=slug, pk=pk)
+    return render(
+        request,
+        "officers/running/responses_import_undo.html",
+        {"survey": survey, "section": "paper", "batch": batch, "error": error},
+        status=400 if error else 200,
+    )
 
 
 def _csv_download(text: str, filename: str) -> HttpResponse:

@@ -31,6 +31,16 @@ urlpatterns += [
     path("surveys/<slug:slug>/paper/", running.paper_entry, name="paper"),
     path("surveys/<slug:slug>/paper/import/", running.responses_upload, name="responses_upload"),
     path(
+        "surveys/<slug:slug>/paper/imports/<int:pk>/",
+        running.responses_import_status,
+        name="responses_import",
+    ),
+    path(
+        "surveys/<slug:slug>/paper/imports/<int:pk>/undo/",
+        running.responses_import_undo,
+        name="responses_import_undo",
+    ),
+    path(
         "surveys/<slug:slug>/paper/import/template.csv",
         running.responses_template,
         name="responses_template",
@@ -42,4 +52,17 @@ urlpatterns += [
     ),
     path("surveys/<slug:slug>/panel/", running.panel_page, name="panel"),
     path("surveys/<slug:slug>/panel/export.csv", running.panel_export, name="panel_export"),
+]
+
+# Responses a council can trust (issue 13): the review queue, finding one response, voiding.
+from officers import review  # noqa: E402
+
+urlpatterns += [
+    path("surveys/<slug:slug>/review/", review.review_queue, name="review"),
+    path("surveys/<slug:slug>/review/find/", review.response_find, name="response_find"),
+    path(
+        "surveys/<slug:slug>/review/responses/<uuid:public_id>/",
+        review.response_detail,
+        name="response_detail",
+    ),
 ]

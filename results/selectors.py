@@ -37,7 +37,15 @@ from results.errors import ResultsError
 from results.models import NationalFigure, PopulationTarget, WeightingRun
 from surveys.models import Answer, Area, Option, Question, Response, Survey
 
-COMPLETE = Response.Status.COMPLETE
+# The responses every figure counts: sent and not voided. A response an officer voids (surveys
+# /review.py) leaves status COMPLETE for VOIDED, so this one value leaves it out of every
+# count, weighting, export and findings page that filters on it; restoring puts it back.
+COMPLETE = COUNTED = Response.Status.COMPLETE
+
+
+def counted_responses(*, survey: Survey):
+    """The responses the figures count (complete, not voided)."""
+    return Response.objects.filter(survey=survey, status=COUNTED)
 
 
 @dataclass(frozen=True)

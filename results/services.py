@@ -207,9 +207,9 @@ def reweight_queue(survey_id: int) -> None:
 
 
 def survey_responses_changed(*, survey_id: int) -> None:
-    """Tell results that a survey's complete responses changed: every write path that adds or
-    removes one (submission, paper entry, bulk import, erasure) calls this, inside its
-    transaction, and this is the one place that decides what follows.
+    """What follows a change of a survey's complete responses: surveys announces every change
+    (surveys.signals.responses_changed, inside the writer's transaction) and this receiver is
+    the one place that decides what follows.
 
     A survey with population targets is reweighted, and the reweighting task refreshes the
     officers' report once the new weights are in. A survey without targets is never reweighted,
@@ -219,11 +219,11 @@ def survey_responses_changed(*, survey_id: int) -> None:
     from django.core.cache import cache
 
     if not PopulationTarget.objects.filter(survey_id=survey_id).exists():
-        # The same hook the reweighting task calls (results/tasks.py): officers own the
-        # report and its cache; results only says when its figures are out of date.
-        from officers.services import report_refresh_queue
+        # The same announcement the reweighting task makes (results/tasks.py): officers own
+        # the report and its cache; results only says when its figures are out of date.
+        from results.signals import report_stale_announce
 
-        report_refresh_queue(survey_id=survey_id)
+        report_stale_announce(survey_id=survey_id, committed=False)
         return
     # Debounce: a burst of submissions queues one run. The key is cleared when the run starts,
     # so a response saved during a run queues the next one.

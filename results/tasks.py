@@ -19,9 +19,9 @@ def reweight_survey(survey_id: int) -> str:
         # Officers' report figures follow the new weights (officers.refresh_report). Sent even
         # when the run changed nothing: the worker that did the work may have died before
         # sending it, and a refresh finds what is already cached and leaves it.
-        from officers.services import report_refresh_send
+        from results.signals import report_stale_announce
 
-        report_refresh_send(survey_id=survey_id)
+        report_stale_announce(survey_id=survey_id, committed=True)
     return run.status
 
 

@@ -90,7 +90,7 @@ def erasure_preview(*, code: str) -> ErasureTarget:
 def response_erase(*, code: str) -> ErasureTarget:
     """Delete the response a code opens, with its answers, and spend the code; raises
     CodeRejected."""
-    from results.services import survey_responses_changed
+    from surveys.signals import responses_changed_announce
 
     with transaction.atomic():
         response = _response_for_code(code, lock=True)
@@ -128,5 +128,5 @@ def response_erase(*, code: str) -> ErasureTarget:
             invitation_spent=invitation_id is not None,
         )
         if target.is_complete:
-            survey_responses_changed(survey_id=target.survey.pk)
+            responses_changed_announce(survey_id=target.survey.pk)
     return target

@@ -9,23 +9,29 @@ The responses file has one row per paper questionnaire and one column per questi
 ``SPLIT_ARM`` (A or B: which version of the paper questionnaire it was), then ``Q1``, ``Q2``,
 ...; a grid has a column per statement (``Q4_needs``); a multiple choice lists its codes
 separated by ``;``. Optional columns: ``MODE`` (paper or telephone) and ``REF`` (the number
-written on the paper form, used only to catch a form typed twice).
+written on the paper form). A REF is stored with the response and is unique per survey, so a
+form is imported once: a file with a REF already stored is refused, and so is a file that
+was imported before (the same bytes), REF or not.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from surveys import services
 from surveys.audit import audit_log
 from surveys.errors import ResponsesInvalid, SurveyError
-from surveys.models import Response, Survey
+from surveys.models import Answer, Response, ResponseImport, Survey
+from surveys.signals import responses_changed_announce
 from surveys.spec import QuestionSpec, SurveySpec
 
 MB = 1024 * 1024
@@ -38,6 +44,7 @@ SPLIT_ARM = "SPLIT_ARM"
 MODE = "MODE"
 REF = "REF"
 MULTI_SEPARATOR = ";"
+REF_MAX = 50
 IMPORT_MODES = {Response.Mode.PAPER.value, Response.Mode.TELEPHONE.value}
 
 
@@ -254,6 +261,14 @@ def responses_parse(*, survey: Survey, text: str) -> tuple[list[tuple[str, str, 
 
     Checks the layout and the codes; the answers themselves are checked by the write path.
     """
+    parsed, row_numbers, _ = _parse(survey=survey, text=text)
+    return parsed, row_numbers
+
+
+def _parse(
+    *, survey: Survey, text: str
+) -> tuple[list[tuple[str, str, dict]], list[int], list[str]]:
+    """responses_parse, with each row's REF ('' when it has none)."""
     spec = services.spec_for(survey)
     header, rows = csv_rows(text)
     columns = response_columns(spec)
@@ -274,6 +289,7 @@ def responses_parse(*, survey: Survey, text: str) -> tuple[list[tuple[str, str, 
     position = {name: i for i, name in enumerate(header)}
     parsed: list[tuple[str, str, dict[str, Any]]] = []
     row_numbers: list[int] = []
+    refs: list[str] = []
     seen: dict[tuple, int] = {}
     for n, cells in rows:
         arm = cells[position[SPLIT_ARM]].strip().upper()
@@ -289,6 +305,8 @@ def responses_parse(*, survey: Survey, text: str) -> tuple[list[tuple[str, str, 
                     Problem(n, MODE, f"‘{mode}’ is not a mode: use paper or telephone.")
                 )
         ref = cells[position[REF]].strip() if REF in position else ""
+        if len(ref) > REF_MAX:
+            problems.append(Problem(n, REF, f"A REF has at most {REF_MAX} characters."))
         key = ("ref", ref) if ref else ("row", *(c.strip() for c in cells))
         if key in seen:
             what = f"REF {ref}" if ref else "every cell"
@@ -308,9 +326,33 @@ def responses_parse(*, survey: Survey, text: str) -> tuple[list[tuple[str, str, 
         problems += found
         parsed.append((mode, arm, answers))
         row_numbers.append(n)
+        refs.append(ref)
     if problems:
         raise UploadRejected(problems)
-    return parsed, row_numbers
+    return parsed, row_numbers, refs
+
+
+def _refs_stored(*, survey: Survey, refs: list[str], row_numbers: list[int]) -> list[Problem]:
+    """The rows whose REF a response of this survey already holds."""
+    wanted = {ref for ref in refs if ref}
+    stored: set[str] = set()
+    listed = sorted(wanted)
+    for start in range(0, len(listed), 900):  # SQLite allows 999 parameters
+        stored |= set(
+            Response.objects.filter(survey=survey, ref__in=listed[start : start + 900]).values_list(
+                "ref", flat=True
+            )
+        )
+    return [
+        Problem(
+            n,
+            REF,
+            f"REF {ref} is already stored: this form has been imported or entered before. "
+            "Remove the row, or undo the earlier import first.",
+        )
+        for n, ref in zip(row_numbers, refs, strict=True)
+        if ref in stored
+    ]
 
 
 def _validation_problems(error: ResponsesInvalid, row_numbers: list[int]) -> list[Problem]:
@@ -322,25 +364,204 @@ def _validation_problems(error: ResponsesInvalid, row_numbers: list[int]) -> lis
     ]
 
 
-def responses_import(*, survey: Survey, text: str, entered_by=None) -> int:
-    """Store every row of a responses file, or none: returns how many were stored."""
-    parsed, row_numbers = responses_parse(survey=survey, text=text)
-    with transaction.atomic():
-        try:
-            stored = services.responses_record_bulk(
-                survey=survey, drafts=parsed, entered_by=entered_by
-            )
-        except ResponsesInvalid as error:
-            raise UploadRejected(_validation_problems(error, row_numbers)) from None
-        modes = Counter(mode for mode, _, _ in parsed)
-        audit_log(
-            actor=entered_by,
-            action="responses_imported",
-            survey=survey,
-            count=stored,
-            by_mode=dict(modes),
+def responses_import(
+    *,
+    survey: Survey,
+    text: str,
+    entered_by=None,
+    batch: ResponseImport | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Store every row of a responses file, or none: returns how many were stored.
+
+    A row whose REF is already stored (or a file already imported) is refused with the rows
+    named; the database's constraint on (survey, REF) refuses it too if two imports race.
+    progress(rows checked) is called while the rows are checked, before anything is stored.
+    """
+    digest = file_digest(text)
+    earlier = ResponseImport.objects.filter(
+        survey=survey, digest=digest, status=ResponseImport.Status.DONE
+    ).exclude(pk=getattr(batch, "pk", None))
+    if earlier.exists():
+        when = timezone.localtime(earlier.first().created_at).strftime("%-d %B %Y at %H:%M")
+        raise UploadRejected(
+            [
+                Problem(
+                    None,
+                    None,
+                    f"This file was imported on {when}. Its responses are stored already; "
+                    "to import it again, undo that import first.",
+                )
+            ]
         )
+    parsed, row_numbers, refs = _parse(survey=survey, text=text)
+    problems = _refs_stored(survey=survey, refs=refs, row_numbers=row_numbers)
+    if problems:
+        raise UploadRejected(problems)
+    try:
+        with transaction.atomic():
+            try:
+                stored = services.responses_record_bulk(
+                    survey=survey,
+                    drafts=parsed,
+                    entered_by=entered_by,
+                    refs=refs,
+                    batch=batch,
+                    progress=progress,
+                )
+            except ResponsesInvalid as error:
+                raise UploadRejected(_validation_problems(error, row_numbers)) from None
+            modes = Counter(mode for mode, _, _ in parsed)
+            audit_log(
+                actor=entered_by,
+                action="responses_imported",
+                survey=survey,
+                count=stored,
+                by_mode=dict(modes),
+                **({"import": batch.pk} if batch else {}),
+            )
+            if batch is not None:
+                ResponseImport.objects.filter(pk=batch.pk).update(digest=digest)
+    except IntegrityError:
+        # Another import stored one of these REFs since the check above.
+        problems = _refs_stored(survey=survey, refs=refs, row_numbers=row_numbers)
+        raise UploadRejected(
+            problems or [Problem(None, REF, "A REF in this file is already stored.")]
+        ) from None
+    _analyse_after_bulk()
     return stored
+
+
+def file_digest(text: str) -> str:
+    return hashlib.sha256(text.strip().encode()).hexdigest()
+
+
+def _analyse_after_bulk() -> None:
+    """On PostgreSQL, fresh statistics for the tables a bulk import filled: the planner
+    otherwise plans the report's queries for the tables as they were before."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Response, Answer):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports in the background, with progress, and undone as a whole
+
+PROGRESS_EVERY = 500
+
+
+def import_queue(*, survey: Survey, text: str, filename: str = "", actor=None) -> ResponseImport:
+    """Keep the file and queue its import: never inside the officer's request. With no broker
+    configured the task runs in-process once this transaction commits."""
+    from surveys.tasks import import_responses
+
+    batch = ResponseImport.objects.create(
+        survey=survey,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        filename=filename[:255],
+        text=text,
+        rows_total=max(0, sum(1 for line in text.splitlines() if line.strip()) - 1),
+    )
+    transaction.on_commit(lambda: import_responses.delay(batch.pk))
+    return batch
+
+
+def import_run(*, import_id: int) -> ResponseImport:
+    """Run a queued import (the task). Safe to run twice: a finished import is left alone."""
+    claimed = ResponseImport.objects.filter(
+        pk=import_id, status=ResponseImport.Status.QUEUED
+    ).update(status=ResponseImport.Status.CHECKING)
+    batch = ResponseImport.objects.select_related("survey__council", "created_by").get(pk=import_id)
+    if not claimed:
+        return batch
+
+    def progress(checked: int) -> None:
+        if checked % PROGRESS_EVERY == 0 or checked == batch.rows_total:
+            status = (
+                ResponseImport.Status.STORING
+                if checked >= batch.rows_total
+                else ResponseImport.Status.CHECKING
+            )
+            ResponseImport.objects.filter(pk=import_id).update(rows_checked=checked, status=status)
+
+    try:
+        stored = responses_import(
+            survey=batch.survey,
+            text=batch.text,
+            entered_by=batch.created_by,
+            batch=batch,
+            progress=progress,
+        )
+    except UploadRejected as error:
+        ResponseImport.objects.filter(pk=import_id).update(
+            status=ResponseImport.Status.REJECTED,
+            problems=[
+                {"row": p.row, "column": p.column, "message": p.message} for p in error.problems
+            ],
+            problems_total=error.total,
+            text="",
+            finished_at=timezone.now(),
+        )
+    except SurveyError as error:
+        ResponseImport.objects.filter(pk=import_id).update(
+            status=ResponseImport.Status.REJECTED,
+            problems=[{"row": None, "column": None, "message": str(error)}],
+            problems_total=1,
+            text="",
+            finished_at=timezone.now(),
+        )
+    except Exception:
+        ResponseImport.objects.filter(pk=import_id).update(
+            status=ResponseImport.Status.FAILED, finished_at=timezone.now()
+        )
+        raise
+    else:
+        ResponseImport.objects.filter(pk=import_id).update(
+            status=ResponseImport.Status.DONE,
+            stored=stored,
+            rows_checked=batch.rows_total,
+            text="",
+            finished_at=timezone.now(),
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def import_problems(batch: ResponseImport) -> UploadRejected | None:
+    """A refused import's problems, in the shape the upload page reports them."""
+    if batch.status != ResponseImport.Status.REJECTED:
+        return None
+    problems = [Problem(p["row"], p["column"], p["message"]) for p in batch.problems]
+    return UploadRejected(problems, total=batch.problems_total or len(problems))
+
+
+def import_undo(*, batch: ResponseImport, actor) -> int:
+    """Delete every response a finished import stored (voided ones too), with their answers;
+    returns how many. Audited; the figures follow."""
+    with transaction.atomic():
+        locked = ResponseImport.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != ResponseImport.Status.DONE:
+            raise SurveyError("Only an import that has finished storing its rows can be undone.")
+        responses = Response.objects.filter(import_batch=locked)
+        count = responses.count()
+        Answer.objects.filter(response__in=responses).delete()
+        responses.delete()
+        locked.status = ResponseImport.Status.UNDONE
+        locked.undone_at = timezone.now()
+        locked.save(update_fields=["status", "undone_at"])
+        audit_log(
+            actor=actor,
+            action="responses_import_undone",
+            survey=locked.survey,
+            count=count,
+            filename=locked.filename,
+            **{"import": locked.pk},
+        )
+        responses_changed_announce(survey_id=locked.survey_id)
+    batch.refresh_from_db()
+    return count
 
 
 def responses_csv(*, spec: SurveySpec, drafts: list[tuple[str, dict[str, Any]]]) -> str:

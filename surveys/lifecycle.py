@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from surveys.audit import audit_log
 from surveys.errors import SurveyError
-from surveys.models import Invitee, PanelMember, Response, Survey
+from surveys.models import Invitee, PanelMember, Response, ResponseSource, Survey
 
 
 def survey_open(*, survey: Survey, actor=None, now: dt.datetime | None = None) -> Survey:
@@ -158,7 +158,7 @@ def survey_retention_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
     Safe to run twice: a second run finds nothing left to delete. Returns what was deleted.
     """
     now = now or timezone.now()
-    deleted = {"surveys": 0, "invitees": 0, "panel_members": 0}
+    deleted = {"surveys": 0, "invitees": 0, "panel_members": 0, "response_sources": 0}
     closed = Survey.objects.filter(status=Survey.Status.CLOSED, closes_at__isnull=False)
     for survey in closed.select_related("council"):
         if survey.closes_at + dt.timedelta(days=survey.retention_days) > now:
@@ -166,17 +166,58 @@ def survey_retention_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
         with transaction.atomic():
             invitees, _ = Invitee.objects.filter(survey=survey).delete()
             members, _ = PanelMember.objects.filter(survey=survey).delete()
-            if invitees or members:
+            # Where responses came from (surveys.integrity) goes with the personal data.
+            sources, _ = ResponseSource.objects.filter(survey=survey).delete()
+            if invitees or members or sources:
                 audit_log(
                     actor=None,
                     action="personal_data_erased",
                     survey=survey,
                     invitees=invitees,
                     panel_members=members,
+                    response_sources=sources,
                     retention_days=survey.retention_days,
                 )
-        if invitees or members:
+        if invitees or members or sources:
             deleted["surveys"] += 1
             deleted["invitees"] += invitees
             deleted["panel_members"] += members
+            deleted["response_sources"] += sources
     return deleted
+
+
+def responses_in_progress_delete_stale(*, now: dt.datetime | None = None) -> int:
+    """Delete unfinished responses nobody has touched for their survey's in_progress_days (or
+    the platform's IN_PROGRESS_RESPONSE_DAYS): a start left behind, or a script's thousands.
+    Sent responses are never touched. Audited per survey; safe to run twice."""
+    from django.conf import settings
+
+    from surveys.models import Response
+
+    now = now or timezone.now()
+    default_days = settings.IN_PROGRESS_RESPONSE_DAYS
+    total = 0
+    stale_surveys = (
+        Response.objects.filter(status=Response.Status.IN_PROGRESS)
+        .values_list("survey_id", flat=True)
+        .distinct()
+    )
+    for survey in Survey.objects.filter(pk__in=list(stale_surveys)).select_related("council"):
+        days = survey.in_progress_days or default_days
+        with transaction.atomic():
+            _, by_model = Response.objects.filter(
+                survey=survey,
+                status=Response.Status.IN_PROGRESS,
+                updated_at__lt=now - dt.timedelta(days=days),
+            ).delete()
+            count = by_model.get("surveys.Response", 0)
+            if count:
+                audit_log(
+                    actor=None,
+                    action="in_progress_responses_deleted",
+                    survey=survey,
+                    count=count,
+                    untouched_days=days,
+                )
+        total += count
+    return total

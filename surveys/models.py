@@ -375,6 +375,36 @@ class Survey(models.Model):
         help_text="Design effect assumed for the 2014 national survey, which publishes none. "
         "Empty: 1, as if from a simple random sample of its base.",
     )
+    # Protection of the public link (surveys/integrity.py). Generous by default: a household
+    # shares one address, and a flag only asks an officer to look.
+    start_limit = models.PositiveIntegerField(
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text="New responses one network may start in an hour on the public link.",
+    )
+    submit_limit = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text="Responses one network may send in an hour on the public link.",
+    )
+    burst_limit = models.PositiveIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Responses from one network within 10 minutes accepted without a flag; "
+        "beyond this, every response of the burst is flagged for review.",
+    )
+    fast_page_seconds = models.PositiveIntegerField(
+        default=3,
+        help_text="A response whose median time per page is under this many seconds is "
+        "flagged for review as implausibly fast. 0 turns the check off.",
+    )
+    in_progress_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Days after which an unfinished response nobody has touched is deleted. "
+        "Empty: the platform's setting (IN_PROGRESS_RESPONSE_DAYS).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(council="council")
@@ -438,6 +468,10 @@ class Response(models.Model):
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
         COMPLETE = "complete", "Complete"
+        # Sent, then set aside by an officer (surveys/review.py): every figure, weighting,
+        # export and findings page counts status=COMPLETE only, so a voided response is left
+        # out of all of them by this one value, and restoring it puts it back exactly.
+        VOIDED = "voided", "Voided"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
@@ -473,12 +507,39 @@ class Response(models.Model):
     weight_cell = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(
+        default=timezone.now, help_text="Last time the resident saved a page or sent it."
+    )
+    ref = models.CharField(
+        max_length=50,
+        blank=True,
+        default="",
+        help_text="The number written on a paper form (the REF column of an import).",
+    )
+    import_batch = models.ForeignKey(
+        "ResponseImport",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+    )
+    void_reason = models.TextField(blank=True, help_text="Why an officer voided it.")
+    voided_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(council="survey__council")
 
     class Meta:
         indexes = [
             models.Index(fields=["survey", "status", "submitted_at"]),
+            models.Index(fields=["status", "updated_at"], name="response_stale_idx"),
+        ]
+        constraints = [
+            # A paper form is imported once: the database refuses its number a second time.
+            models.UniqueConstraint(
+                fields=["survey", "ref"],
+                condition=~models.Q(ref=""),
+                name="response_ref_once_per_survey",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -486,7 +547,115 @@ class Response(models.Model):
 
     @property
     def is_complete(self) -> bool:
-        return self.status == self.Status.COMPLETE
+        """Sent by the resident (a voided response was sent too: it cannot be sent again)."""
+        return self.status in (self.Status.COMPLETE, self.Status.VOIDED)
+
+    @property
+    def is_voided(self) -> bool:
+        return self.status == self.Status.VOIDED
+
+
+class ResponseSource(models.Model):
+    """Where a response came from, kept apart from its answers and deleted with the survey's
+    retention. Never an address: a keyed hash (HMAC with SECRET_KEY) of its network, an IPv4
+    /24 or IPv6 /48, enough to see a burst from one place and nothing more."""
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="source")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    network_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    user_agent_family = models.CharField(max_length=40, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    page_seconds = models.JSONField(
+        default=dict, blank=True, help_text="Seconds spent on each page, by page number."
+    )
+    answers_hash = models.CharField(max_length=64, blank=True)
+
+    objects = ScopedManager(council="survey__council")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["survey", "network_hash", "finished_at"], name="source_burst_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Source of response {self.response_id}"
+
+
+class ResponseFlag(models.Model):
+    """A reason to review a response. A flag never drops the response: it is counted until an
+    officer voids it."""
+
+    class Reason(models.TextChoices):
+        BURST = "burst", "Many responses from one network at once"
+        FAST = "fast", "Finished implausibly fast"
+        STRAIGHT_LINE = "straight_line", "The same answer to every statement of every grid"
+        DUPLICATE = "duplicate", "The same answers as another response from the same network"
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="flags")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(council="survey__council")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "reason"], name="flag_once_per_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} (response {self.response_id})"
+
+
+class ResponseImport(models.Model):
+    """One file of paper responses, imported in the background and undone as a whole."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        CHECKING = "checking", "Checking the rows"
+        STORING = "storing", "Storing the responses"
+        DONE = "done", "Imported"
+        REJECTED = "rejected", "Refused: nothing was stored"
+        FAILED = "failed", "Failed: nothing was stored"
+        UNDONE = "undone", "Undone: its responses were deleted"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True, help_text="The file, kept until it is imported.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    stored = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    problems_total = models.PositiveIntegerField(default=0)
+    digest = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the file once imported."
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(council="survey__council")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.filename or 'a file'}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (
+            self.Status.DONE,
+            self.Status.REJECTED,
+            self.Status.FAILED,
+            self.Status.UNDONE,
+        )
 
 
 class Answer(models.Model):

@@ -13,10 +13,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from results.services import survey_responses_changed
+from surveys import integrity
 from surveys.codes import code_generate, code_hash, erasure_hash
 from surveys.erasure import erased_code_message, invitation_is_erased
 from surveys.errors import CodeRejected, ResponseInvalid, ResponsesInvalid, SurveyUnavailable
+from surveys.integrity import Client
 from surveys.kinds import KINDS, AnswerError
 from surveys.models import (
     Answer,
@@ -32,6 +33,7 @@ from surveys.models import (
     Survey,
     used_day,
 )
+from surveys.signals import responses_changed_announce
 from surveys.spec import SurveySpec, survey_spec
 
 # SystemRandom: the half a resident is given must not be predictable from earlier starts.
@@ -87,22 +89,28 @@ def response_start(
     invitation: Invitation | None = None,
     mode: str = Response.Mode.ONLINE,
     entered_by=None,
+    client: Client | None = None,
 ) -> Response:
+    """A new response; client (the resident's browser) is recorded apart from the answers."""
     survey_check_open(survey=survey, mode=mode)
     if invitation is None and mode == Response.Mode.ONLINE and not survey.public_link:
         raise SurveyUnavailable(
             "This survey is by invitation only. Enter the code from your letter or e-mail."
         )
-    return Response.objects.create(
-        survey=survey,
-        invitation=invitation,
-        split_arm=split_arm_choose(),
-        mode=mode,
-        entered_by=entered_by,
-    )
+    with transaction.atomic():
+        response = Response.objects.create(
+            survey=survey,
+            invitation=invitation,
+            split_arm=split_arm_choose(),
+            mode=mode,
+            entered_by=entered_by,
+        )
+        if client is not None:
+            integrity.source_record_start(response=response, client=client)
+    return response
 
 
-def invitation_redeem(*, code: str) -> Response:
+def invitation_redeem(*, code: str, client: Client | None = None) -> Response:
     """The response an invitation code opens: a new one, or the one already begun."""
     invitation = (
         Invitation.objects.select_related("survey").filter(code_hash=code_hash(code)).first()
@@ -125,7 +133,9 @@ def invitation_redeem(*, code: str) -> Response:
         return _erasure_hash_keep(existing, code)
     try:
         with transaction.atomic():
-            response = response_start(survey=invitation.survey, invitation=invitation)
+            response = response_start(
+                survey=invitation.survey, invitation=invitation, client=client
+            )
     except IntegrityError:
         # The same code was entered twice at once: both get the one response.
         response = Response.objects.get(invitation=invitation)
@@ -170,7 +180,13 @@ def response_save_page(
         else:
             draft[code] = value
     response.draft = draft
-    fields = ["draft"]
+    response.updated_at = timezone.now()
+    fields = ["draft", "updated_at"]
+    if reached_page:
+        # The time on this page, for the check on implausibly fast responses.
+        integrity.source_record_page(
+            response=response, page=reached_page - 1, now=response.updated_at
+        )
     if reached_page and reached_page > response.furthest_page:
         response.furthest_page = reached_page
         fields.append("furthest_page")
@@ -220,7 +236,7 @@ def response_submit(*, response_id: int) -> Response:
         now = timezone.now()
         claimed = Response.objects.filter(
             pk=response_id, status=Response.Status.IN_PROGRESS
-        ).update(status=Response.Status.COMPLETE, submitted_at=now)
+        ).update(status=Response.Status.COMPLETE, submitted_at=now, updated_at=now)
         if not claimed:
             return Response.objects.get(pk=response_id)
         response.refresh_from_db()
@@ -238,6 +254,9 @@ def response_submit(*, response_id: int) -> Response:
         response.draft = cleaned
         # The resume code is kept: once the answers are sent it is the code that can erase them.
         response.save(update_fields=["area", "draft"])
+        if response.mode == Response.Mode.ONLINE:
+            # Flagged for an officer to look at, never refused: the answers are stored.
+            integrity.flags_for_submission(response=response, spec=spec, answers=cleaned, now=now)
         if response.invitation_id:
             # Only the day: a time to the second would join the invitation (and the invitee's
             # name) to the response by its submission time.
@@ -248,7 +267,7 @@ def response_submit(*, response_id: int) -> Response:
                 status=Invitee.Status.RESPONDED
             )
         # Weights and report figures follow the new response once it is committed.
-        survey_responses_changed(survey_id=response.survey_id)
+        responses_changed_announce(survey_id=response.survey_id)
     return response
 
 
@@ -293,6 +312,9 @@ def responses_record_bulk(
     survey: Survey,
     drafts: list[tuple[str, str, dict[str, Any]]],
     entered_by=None,
+    refs: list[str] | None = None,
+    batch=None,
+    progress=None,
 ) -> int:
     """Many complete responses (a file of paper questionnaires) in one transaction.
 
@@ -300,6 +322,8 @@ def responses_record_bulk(
     question kinds (the same answers_validate as response_submit) before anything is
     written; if any fails, ResponsesInvalid lists them all by index and nothing is stored.
     Rows are then inserted in bulk: there is no resident to race with, so no claim is needed.
+    refs are the forms' numbers (unique per survey: the database refuses one stored already),
+    batch the import they belong to, and progress(n) is told as each draft is checked.
     """
     errors: dict[int, dict[str, list[tuple[str, str]]]] = {}
     for mode in {mode for mode, _, _ in drafts}:
@@ -316,6 +340,8 @@ def responses_record_bulk(
             cleaned_all.append((mode, arm, answers_validate(spec=spec, arm=arm, answers=answers)))
         except ResponseInvalid as e:
             errors[index] = e.errors
+        if progress is not None:
+            progress(index + 1)
     if errors:
         raise ResponsesInvalid(errors)
     areas = dict(Area.objects.filter(council_id=survey.council_id).values_list("code", "id"))
@@ -334,8 +360,13 @@ def responses_record_bulk(
                     entered_by=entered_by,
                     started_at=now,
                     submitted_at=now,
+                    updated_at=now,
+                    ref=ref,
+                    import_batch=batch,
                 )
-                for mode, arm, cleaned in cleaned_all
+                for (mode, arm, cleaned), ref in zip(
+                    cleaned_all, refs or [""] * len(cleaned_all), strict=True
+                )
             ],
             batch_size=1000,
         )
@@ -348,7 +379,7 @@ def responses_record_bulk(
             )
         )
         # Weights and report figures follow the new responses once they are committed.
-        survey_responses_changed(survey_id=survey.pk)
+        responses_changed_announce(survey_id=survey.pk)
     return len(responses)
 
 
@@ -386,11 +417,11 @@ def _answers_insert(rows) -> None:
             cursor.executemany(sql, chunk)
 
 
-def code_open(*, code: str) -> Response:
+def code_open(*, code: str, client: Client | None = None) -> Response:
     """A code from a letter or e-mail opens an invitation; a code noted down to
     continue later opens that response. Residents need not know which is which."""
     try:
-        return invitation_redeem(code=code)
+        return invitation_redeem(code=code, client=client)
     except CodeRejected as invitation_error:
         if Invitation.objects.filter(code_hash=code_hash(code)).exists():
             raise

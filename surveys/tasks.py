@@ -49,3 +49,21 @@ def send_scheduled_reminders() -> int:
     from surveys.invitations import reminders_send_due
 
     return reminders_send_due()
+
+
+@shared_task(name="surveys.import_responses", acks_late=True)
+def import_responses(import_id: int) -> str:
+    """Import a file of paper responses queued by an officer (surveys.imports.import_queue)."""
+    from surveys.imports import import_run
+
+    return import_run(import_id=import_id).status
+
+
+@shared_task(name="surveys.delete_stale_in_progress")
+def delete_stale_in_progress() -> int:
+    """Delete unfinished responses nobody has touched for the survey's in_progress_days (or
+    IN_PROGRESS_RESPONSE_DAYS). Run daily by Celery beat; also `manage.py
+    delete_stale_responses`."""
+    from surveys.lifecycle import responses_in_progress_delete_stale
+
+    return responses_in_progress_delete_stale()

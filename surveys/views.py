@@ -10,9 +10,11 @@ from collections.abc import Callable
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from surveys import services
+from collab.ratelimit import too_many
+from surveys import integrity, services
 from surveys.errors import CodeRejected, ResponseInvalid, SurveyUnavailable
 from surveys.forms import CodeForm, PageForm
 from surveys.kinds import KINDS
@@ -39,6 +41,15 @@ def _current(request: HttpRequest, survey: Survey) -> Response | None:
 def _unavailable(request: HttpRequest, survey: Survey, message: str) -> HttpResponse:
     return render(
         request, "surveys/unavailable.html", {"survey": survey, "message": message}, status=403
+    )
+
+
+def _limited(request: HttpRequest) -> HttpResponse:
+    return too_many(
+        request,
+        title="Please try again later",
+        message=f"{integrity.LIMIT_MESSAGE}. Any answers you have given are kept.",
+        seconds=integrity.LIMIT_WINDOW,
     )
 
 
@@ -91,10 +102,20 @@ def survey_start(request: HttpRequest, slug: str) -> HttpResponse:
     if response and not response.is_complete:
         # A double click on "Start now" carries on with the response already begun.
         return redirect("surveys:page", slug=slug, number=response.furthest_page)
+    if (
+        response
+        and response.submitted_at
+        and response.submitted_at > timezone.now() - (integrity.JUST_SUBMITTED)
+    ):
+        # This browser has just sent its answers: its thank-you page, not a second response.
+        return redirect("surveys:thanks", slug=slug)
+    if integrity.client_over_limit(survey=survey, request=request, what="start"):
+        return _limited(request)
     try:
-        response = services.response_start(survey=survey)
+        response = services.response_start(survey=survey, client=integrity.client_of(request))
     except SurveyUnavailable as e:
         return _unavailable(request, survey, str(e))
+    integrity.client_count(survey=survey, request=request, what="start")
     _remember(request, response)
     return redirect("surveys:page", slug=slug, number=1)
 
@@ -105,7 +126,9 @@ def code_enter(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            response = services.code_open(code=form.cleaned_data["code"])
+            response = services.code_open(
+                code=form.cleaned_data["code"], client=integrity.client_of(request)
+            )
         except (CodeRejected, SurveyUnavailable) as e:
             form.add_error("code", str(e))
         else:
@@ -197,6 +220,10 @@ def survey_review(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("surveys:page", slug=slug, number=response.furthest_page)
     errors: dict = {}
     if request.method == "POST":
+        public = response.invitation_id is None and response.mode == Response.Mode.ONLINE
+        if public and integrity.client_over_limit(survey=survey, request=request, what="submit"):
+            # The answers stay saved in the draft: the resident can send them later.
+            return _limited(request)
         try:
             services.response_submit(response_id=response.pk)
         except ResponseInvalid as e:
@@ -204,6 +231,8 @@ def survey_review(request: HttpRequest, slug: str) -> HttpResponse:
         except SurveyUnavailable as e:
             return _unavailable(request, survey, str(e))
         else:
+            if public:
+                integrity.client_count(survey=survey, request=request, what="submit")
             return redirect("surveys:thanks", slug=slug)
     context = check_answers_context(
         spec=spec,

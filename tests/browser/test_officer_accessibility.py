@@ -83,10 +83,17 @@ RUNNING_WALK = {
 
 
 TWO_FACTOR_WALK = {"two_factor_setup", "two_factor_recovery_codes", "two_factor_verify"}
+INTEGRITY_WALK = {
+    "officers:responses_import",
+    "officers:responses_import_undo",
+    "officers:review",
+    "officers:response_find",
+    "officers:response_detail",
+}
 
 
 def test_every_officer_url_is_walked():
-    missing = ALL_PATTERNS - RESULTS_WALK - RUNNING_WALK - TWO_FACTOR_WALK
+    missing = ALL_PATTERNS - RESULTS_WALK - RUNNING_WALK - INTEGRITY_WALK - TWO_FACTOR_WALK
     assert not missing, (
         f"no accessibility walk visits {sorted(missing)}: add each to a walk in "
         "tests/browser/test_officer_accessibility.py"
@@ -363,6 +370,7 @@ def test_running_pages_and_empty_states_pass_axe_and_reflow(new_context, survey,
     upload(page, bad, "Import responses")
     expect(page.locator("#problems")).to_be_visible()
     audit("import paper responses, error report")
+    page.goto(f"{base}/paper/import/")
     download(page, audit, "Download the blank template")
     download(page, audit, "Download the list of codes")
 
@@ -373,6 +381,61 @@ def test_running_pages_and_empty_states_pass_axe_and_reflow(new_context, survey,
 
     assert RUNNING_WALK - audit.visited == set(), "the walk missed pages it names"
     assert len(audit.checked) == 19
+    audit.assert_clean()
+
+
+def test_imports_and_the_review_queue_pass_axe_and_reflow(new_context, survey, settings):
+    """An import's page and its undoing, the responses to review, finding one response and
+    voiding it: each state with its errors."""
+    from tests.surveys.test_integrity import answer
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = officer_make(survey=survey)
+    for n in range(3):  # three quick responses from one network: flagged as fast
+        answer(survey, ANSWERS_A, ANSWERS_B, address=f"203.0.113.{n}", seconds_per_page=0.1)
+    base = f"/officer/surveys/{survey.slug}"
+    page = new_context(**DESKTOP).new_page()
+    audit = Audit(page, reflow=True)
+    sign_in(page, user)
+
+    page.goto(f"{base}/paper/import/")
+    good = responses_csv(spec=spec_for(survey), drafts=[("A", ANSWERS_A), ("B", ANSWERS_B)])
+    upload(page, good, "Import responses")
+    expect(page.locator("#import-status")).to_have_text("Imported")
+    audit("import, done")
+    page.get_by_role("link", name="Undo this import").click()
+    audit("undo an import")
+    submit(page, button(page, "Undo the import"))
+    expect_error_summary(page)
+    audit("undo an import, not confirmed")
+    page.get_by_label("Delete every response of this import").check()
+    submit(page, button(page, "Undo the import"))
+    expect(page.locator("#import-status")).to_contain_text("Undone")
+
+    page.goto(f"{base}/review/")
+    expect(page.locator("#count-fast")).to_have_text("3")
+    audit("responses to review")
+    submit(page, button(page, "Void"))
+    expect_error_summary(page)
+    audit("responses to review, nothing chosen")
+    page.get_by_role("link", name="Find a response by its REF or a resident's code").click()
+    audit("find a response")
+    page.get_by_label("REF or code").fill("NOSUCHCODE1")
+    submit(page, button(page, "Find"))
+    expect_error_summary(page)
+    audit("find a response, not found")
+    page.goto(f"{base}/review/")
+    page.locator("td a.govuk-link").first.click()
+    audit("one response")
+    submit(page, button(page, "Void this response"))
+    expect_error_summary(page)
+    audit("one response, no reason")
+    page.get_by_label("Why void it").fill("Three in a second from one network")
+    submit(page, button(page, "Void this response"))
+    expect(page.locator("#response-status")).to_contain_text("Voided")
+    audit("one response, voided")
+
+    assert INTEGRITY_WALK - audit.visited == set(), "the walk missed pages it names"
     audit.assert_clean()
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from officers import urls as officer_urls
-from surveys.models import Membership, Survey
+from surveys.models import Membership, Response, ResponseImport, Survey
 from tests.officers.factories import export_make
 
 PATTERNS: list[URLPattern] = [p for p in officer_urls.urlpatterns if isinstance(p, URLPattern)]
@@ -17,6 +18,11 @@ PATTERNS: list[URLPattern] = [p for p in officer_urls.urlpatterns if isinstance(
 
 def _url(pattern: URLPattern, *, survey: Survey, export_id: int) -> str:
     values = {"slug": survey.slug, "pk": export_id}
+    if pattern.name.startswith("responses_import"):
+        values["pk"] = ResponseImport.objects.filter(survey=survey).first().pk
+    sent = Response.objects.filter(survey=survey).exclude(status="in_progress").first()
+    if sent is not None:
+        values["public_id"] = sent.public_id
     params = pattern.pattern.converters.keys()
     unknown = set(params) - set(values)
     assert not unknown, f"teach test_scoping how to fill {unknown} in {pattern.name}"
@@ -25,6 +31,10 @@ def _url(pattern: URLPattern, *, survey: Survey, export_id: int) -> str:
 
 @pytest.fixture
 def owned(survey, officer):
+    ResponseImport.objects.create(survey=survey, status=ResponseImport.Status.DONE)
+    Response.objects.create(
+        survey=survey, split_arm="A", status=Response.Status.COMPLETE, submitted_at=timezone.now()
+    )
     return survey, export_make(survey=survey, user=officer)
 
 

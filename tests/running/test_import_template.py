@@ -30,7 +30,9 @@ def test_the_template_is_the_header_row_of_every_column(officer_client, survey):
     assert rows == [[SPLIT_ARM, *columns, MODE, REF]]
 
 
-def test_the_template_filled_in_imports(officer_client, officer, survey):
+def test_the_template_filled_in_imports(
+    officer_client, officer, survey, django_capture_on_commit_callbacks
+):
     [header] = _download(officer_client, "responses_template", survey)
     # Rows written in the template's column order, as an officer would in a spreadsheet.
     filled = list(
@@ -46,10 +48,11 @@ def test_the_template_filled_in_imports(officer_client, officer, survey):
     for number, row in enumerate(filled, start=1):
         writer.writerow({**row, MODE: "telephone", REF: f"form-{number}"})
 
-    page = officer_client.post(
-        reverse("officers:responses_upload", args=[survey.slug]),
-        {"file": io.BytesIO(("\ufeff" + out.getvalue()).encode())},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        page = officer_client.post(
+            reverse("officers:responses_upload", args=[survey.slug]),
+            {"file": io.BytesIO(("\ufeff" + out.getvalue()).encode())},
+        )
 
     assert page.status_code == 302, page.content.decode()[:3000]
     assert Response.objects.filter(survey=survey, mode="telephone").count() == 2

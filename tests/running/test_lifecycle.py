@@ -10,7 +10,17 @@ from django.core import mail
 from django.utils import timezone
 
 from surveys import invitations, lifecycle, panel
-from surveys.models import Answer, AuditEntry, Invitation, Invitee, PanelMember, Response, Survey
+from surveys.integrity import Client, source_record_start
+from surveys.models import (
+    Answer,
+    AuditEntry,
+    Invitation,
+    Invitee,
+    PanelMember,
+    Response,
+    ResponseSource,
+    Survey,
+)
 from surveys.tasks import apply_retention, survey_close_due
 from tests.running.test_invitations import GOOD, _answer_with, _codes_in
 
@@ -110,9 +120,19 @@ def test_retention_erases_personal_data_and_keeps_answers_hashes_and_rates(
     rates_before = invitations.response_rates_by_area(survey=survey)
     hashes_before = set(Invitation.objects.values_list("code_hash", flat=True))
     answers_before = Answer.objects.filter(survey=survey).count()
+    answered = Response.objects.get(survey=survey, status="complete")
+    source_record_start(response=answered, client=Client("a" * 64, "Firefox"))
+    sources_before = ResponseSource.objects.filter(survey=survey).count()
     _closed(survey, days_ago=31)
 
-    assert apply_retention.delay().get() == {"surveys": 1, "invitees": 3, "panel_members": 1}
+    assert apply_retention.delay().get() == {
+        "surveys": 1,
+        "invitees": 3,
+        "panel_members": 1,
+        "response_sources": sources_before,
+    }
+    assert sources_before == 1  # the resident's start and finish times, network hash, ...
+    assert not ResponseSource.objects.filter(survey=survey).exists()
 
     assert not Invitee.objects.filter(survey=survey).exists()
     assert not PanelMember.objects.filter(survey=survey).exists()
@@ -127,7 +147,12 @@ def test_retention_erases_personal_data_and_keeps_answers_hashes_and_rates(
     }
     entry = AuditEntry.objects.get(action="personal_data_erased", survey=survey)
     assert entry.actor is None
-    assert entry.detail == {"invitees": 3, "panel_members": 1, "retention_days": 30}
+    assert entry.detail == {
+        "invitees": 3,
+        "panel_members": 1,
+        "response_sources": 1,
+        "retention_days": 30,
+    }
 
 
 def test_retention_keeps_personal_data_of_a_survey_closed_more_recently(
@@ -136,7 +161,12 @@ def test_retention_keeps_personal_data_of_a_survey_closed_more_recently(
     _invited_and_one_answered(survey, django_capture_on_commit_callbacks)
     _closed(survey, days_ago=29)
 
-    assert lifecycle.survey_retention_apply() == {"surveys": 0, "invitees": 0, "panel_members": 0}
+    assert lifecycle.survey_retention_apply() == {
+        "surveys": 0,
+        "invitees": 0,
+        "panel_members": 0,
+        "response_sources": 0,
+    }
 
     assert Invitee.objects.filter(survey=survey).count() == 3
     assert PanelMember.objects.filter(survey=survey).count() == 1

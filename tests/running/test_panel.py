@@ -157,7 +157,7 @@ def test_retention_deletes_panel_and_invitee_data_of_surveys_past_it(survey, oth
 
     deleted = apply_retention.delay().get()
 
-    assert deleted == {"surveys": 1, "invitees": 1, "panel_members": 1}
+    assert deleted == {"surveys": 1, "invitees": 1, "panel_members": 1, "response_sources": 0}
     assert not PanelMember.objects.filter(survey=survey).exists()
     assert not Invitee.objects.filter(survey=survey).exists()
     assert PanelMember.objects.filter(survey=other_survey).exists()
@@ -166,7 +166,12 @@ def test_retention_deletes_panel_and_invitee_data_of_surveys_past_it(survey, oth
     assert Response.objects.filter(survey=survey).exists()
     assert survey.invitations.count() == 1
     assert AuditEntry.objects.filter(action="personal_data_erased", survey=survey).exists()
-    assert survey_retention_apply() == {"surveys": 0, "invitees": 0, "panel_members": 0}
+    assert survey_retention_apply() == {
+        "surveys": 0,
+        "invitees": 0,
+        "panel_members": 0,
+        "response_sources": 0,
+    }
 
 
 def test_retention_leaves_live_surveys_alone(survey):

@@ -338,30 +338,40 @@ def test_bad_files_are_refused_on_the_page(officer_client, survey, content, expe
     assert not Response.objects.exists()
 
 
-def test_the_page_lists_every_problem_in_a_table(officer_client, survey):
+def test_the_page_lists_every_problem_in_a_table(
+    officer_client, survey, django_capture_on_commit_callbacks
+):
     text = _csv(survey, [("A", {**ANSWERS_A, "Q2": "x"}), ("B", {**ANSWERS_B, "AGE": "old"})])
 
-    response = officer_client.post(
-        reverse("officers:responses_upload", args=[survey.slug]),
-        {"file": SimpleUploadedFile("paper.csv", ("\ufeff" + text).encode())},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = officer_client.post(
+            reverse("officers:responses_upload", args=[survey.slug]),
+            {"file": SimpleUploadedFile("paper.csv", ("\ufeff" + text).encode())},
+        )
+    assert queued.status_code == 302
+    response = officer_client.get(queued.url)
 
     body = response.content.decode()
-    assert response.status_code == 400
+    assert "Refused: nothing was stored" in body
     assert "The file has 2 problems" in body
     assert "AGE" in body and "‘old’ is not an answer code" in body
 
 
-def test_a_good_file_on_the_page_imports(officer_client, survey, officer):
+def test_a_good_file_on_the_page_imports(
+    officer_client, survey, officer, django_capture_on_commit_callbacks
+):
     text = _csv(survey, [("A", ANSWERS_A)])
 
-    response = officer_client.post(
-        reverse("officers:responses_upload", args=[survey.slug]),
-        {"file": SimpleUploadedFile("paper.csv", text.encode())},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(
+            reverse("officers:responses_upload", args=[survey.slug]),
+            {"file": SimpleUploadedFile("paper.csv", text.encode())},
+        )
 
     assert response.status_code == 302
     assert Response.objects.get().entered_by == officer
+    page = officer_client.get(response.url).content.decode()
+    assert "Imported" in page and "Undo this import" in page
 
 
 def test_a_50_mb_file_is_refused_by_the_page_before_reading(officer_client, survey):

@@ -14,7 +14,13 @@ pytestmark = pytest.mark.django_db
 
 # Values for the converters our URLs use; the CSRF check runs before any view, so the
 # objects need not exist.
-SAMPLE = {"slug": "riverside-2026", "int": "1", "path": "1", "str": "1"}
+SAMPLE = {
+    "slug": "riverside-2026",
+    "int": "1",
+    "path": "1",
+    "str": "1",
+    "uuid": "00000000-0000-4000-8000-000000000001",
+}
 
 
 def _routes(resolver: URLResolver, prefix: str = "") -> list[str]:

@@ -18,6 +18,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from surveys.admin_sites import council_site
 from surveys.audit import audit_log
@@ -29,6 +30,8 @@ from surveys.models import (
     PanelMember,
     Question,
     Questionnaire,
+    Response,
+    ResponseImport,
     Survey,
 )
 from tests.officers.factories import export_make
@@ -58,6 +61,11 @@ OFFICER_PAGES: dict[str, set[str]] = {
     "officers:responses_upload": {"officer", "research", "council_admin"},
     "officers:responses_template": {"officer", "research", "council_admin"},
     "officers:responses_codes": {"officer", "research", "council_admin"},
+    "officers:responses_import": {"officer", "research", "council_admin"},
+    "officers:responses_import_undo": {"officer", "research", "council_admin"},
+    "officers:review": {"research"},
+    "officers:response_find": {"research"},
+    "officers:response_detail": {"research"},
 }
 # Pages anyone may open: residents' pages, sign-in, the statement, published findings and
 # the site's icon.
@@ -117,6 +125,8 @@ class Council:
     survey: Survey
     export_id: int
     objects: dict[str, object]
+    import_id: int = 0
+    response_public_id: str = ""
 
 
 def _council(slug: str) -> Council:
@@ -134,9 +144,15 @@ def _council(slug: str) -> Council:
     entry = audit_log(actor=owner, action="survey.opened", survey=survey)
     membership = Membership.objects.create(user=owner, council=council, role=Role.OFFICER)
     question = Question.objects.filter(questionnaire=survey.questionnaire).first()
+    batch = ResponseImport.objects.create(survey=survey, status=ResponseImport.Status.DONE)
+    sent = Response.objects.create(
+        survey=survey, split_arm="A", status=Response.Status.COMPLETE, submitted_at=timezone.now()
+    )
     return Council(
         survey=survey,
         export_id=export.pk,
+        import_id=batch.pk,
+        response_public_id=str(sent.public_id),
         objects={
             "council": council,
             "membership": membership,
@@ -192,7 +208,11 @@ def _outcome(response) -> str:
 
 def _officer_url(name: str, council: Council) -> str:
     pattern = dict(ALL_URLS)[name]
-    values = {"slug": council.survey.slug, "pk": council.export_id}
+    values = {
+        "slug": council.survey.slug,
+        "pk": council.import_id if "responses_import" in name else council.export_id,
+        "public_id": council.response_public_id,
+    }
     return reverse(name, kwargs={k: values[k] for k in pattern.pattern.converters})
 
 
