@@ -81,7 +81,11 @@ class ReminderScheduleForm(forms.Form):
         "responded by then.",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
         widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local", "class": "govuk-input govuk-input--width-20"},
+            attrs={
+                "type": "datetime-local",
+                "class": "govuk-input govuk-input--width-20",
+                "aria-describedby": "id_send_at-hint",  # the hint officers/_field.html writes
+            },
             format="%Y-%m-%dT%H:%M",
         ),
         error_messages={
@@ -107,7 +111,12 @@ class PaperStartForm(forms.Form):
         "resident's letter. The invitee is then marked as responded and sent no reminders.",
         required=False,
         max_length=40,
-        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}),
+        widget=forms.TextInput(
+            attrs={
+                "class": "govuk-input govuk-input--width-20",
+                "aria-describedby": "id_reference-hint",  # the hint officers/_field.html writes
+            }
+        ),
     )
 
 

@@ -41,6 +41,9 @@ THEMES = [
 def answered_survey(survey, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Six responses a day: every day's bar drawn (it is the chart's ink that is checked here;
+    # tests/officers/test_disclosure.py checks that small counts are hidden).
+    settings.DISCLOSURE_THRESHOLD = 1
     responses_seed(survey=survey, count=60)
     survey_weight(survey=survey)
     return survey
