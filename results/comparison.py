@@ -390,7 +390,7 @@ def _survey_compare(
     notes.append(mode_note)
     deffs = (
         {national_deff} if national_deff is not None else {float(f.design_effect) for f in figures}
-    )
+    ) or {1.0}  # no national figure loaded for this questionnaire: nothing is tested anyway
     notes.append(
         "National design effect: "
         + ", ".join(f"{d:g}" for d in sorted(deffs))

@@ -439,3 +439,17 @@ def test_the_write_paths_refuse_a_complete_response_without_a_required_answer(su
             survey=survey, drafts=[("paper", "A", ANSWERS_A), ("paper", "A", without_q7)]
         )
     assert not Response.objects.filter(status=Response.Status.COMPLETE).exists()
+
+
+def test_a_questionnaire_with_no_national_figures_loaded_is_still_reported(survey):
+    # As after a transactional test's flush, or for a council's own questionnaire: local
+    # figures, nothing tested, and no error.
+    from results.models import NationalFigure
+
+    responses_make(12, survey=survey, answers={"AREA": "north", "Q2": "equality_opportunity"})
+    NationalFigure.objects.all().delete()
+
+    comparison = survey_compare(survey=survey, weighted=False)
+
+    assert comparison.respondents == 12 and comparison.tests == 0
+    assert comparison.national_design_effect == 1.0
