@@ -209,16 +209,11 @@ class QuestionnaireAdmin(LockedWhenLiveMixin, AuditedAdmin):
     def locked(self, obj) -> bool:
         return obj.is_locked
 
-    def copy_council(self, request):
-        """Whose the copy is: the platform's here; the council site gives it to the council."""
-        return None
-
     @admin.action(description="Copy to a new version")
     def copy_to_new_version(self, request, queryset):
+        # The copy belongs where its original does; the council site's action says otherwise.
         for questionnaire in queryset:
-            copy = services.questionnaire_copy(
-                questionnaire=questionnaire, council=self.copy_council(request)
-            )
+            copy = services.questionnaire_copy(questionnaire=questionnaire)
             admin_site_audit(request, copy, "added", ["copied from", str(questionnaire.pk)])
             self.message_user(
                 request, f"Created version {copy.version} of {copy.title}.", messages.SUCCESS

@@ -135,6 +135,12 @@ council_site = CouncilAdminSite(name="council_admin")
 
 
 def _council_of(obj: Any):
+    """The council and survey a record belongs to, for its audit entry (either may be None)."""
+    name = obj._meta.model_name
+    if name == "council":
+        return obj, None
+    if name == "survey":
+        return obj.council, obj
     for path in ("council", "survey", "page", "questionnaire", "question"):
         related = getattr(obj, path, None)
         if related is None:
@@ -151,10 +157,6 @@ def admin_change_audit(
     *, request: HttpRequest, obj: Any, action: str, fields: list[str] | None = None
 ) -> None:
     council, survey = _council_of(obj)
-    if obj.__class__.__name__ == "Council":
-        council = obj
-    if obj.__class__.__name__ == "Survey":
-        council, survey = obj.council, obj
     audit_log(
         actor=request.user,
         action=f"admin.{obj._meta.model_name}.{action}",
