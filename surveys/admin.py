@@ -379,7 +379,8 @@ class SurveyAdmin(AuditedAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [PopulationTargetInline]
     actions = ["open_now", "close_now"]
-    readonly_fields = ["set_up_links"]
+    # When a survey was set up is a fact of its history, not a setting.
+    readonly_fields = ["set_up_links", "created_at"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

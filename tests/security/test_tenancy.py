@@ -288,3 +288,12 @@ def test_a_survey_with_responses_cannot_move_to_another_council(council_a):
 
     with pytest.raises(SurveyError, match="cannot move to another council"):
         lifecycle.survey_change_check(survey=council_a, council_id=other.pk)
+
+
+def test_when_a_survey_was_set_up_is_shown_not_offered_for_editing(setup_client, council_a):
+    response = setup_client.get(reverse("council_admin:surveys_survey_change", args=[council_a.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="created_at' not in page
+    assert "Created at" in page
