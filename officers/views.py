@@ -71,6 +71,7 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         "filters": form.filters(),
         "weighted": weighted,
         "breakdown": form.cleaned_data.get("breakdown") or None,
+        "order": form.cleaned_data.get("order") or "questionnaire",
     }
     version = survey_data_version(survey_id=survey.pk)
     try:
