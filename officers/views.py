@@ -55,24 +55,31 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
-def report(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+def _report_form(request: HttpRequest, survey) -> ReportFiltersForm:
     # Always bound: no parameters at all asks for everything, weighted when the survey is.
     data = request.GET.copy()
     if not data.get("weighting"):
         data["weighting"] = WEIGHTED if default_weighted(survey=survey) else UNWEIGHTED
-    form = ReportFiltersForm(data, survey=survey)
-    context = {"survey": survey, "form": form, "section": "report"}
-    if not form.is_valid():
-        return render(request, "officers/report.html", context, status=400)
-    weighted = form.is_weighted
-    chosen = {
+    return ReportFiltersForm(data, survey=survey)
+
+
+def _report_chosen(form: ReportFiltersForm) -> dict:
+    return {
         "filters": form.filters(),
-        "weighted": weighted,
+        "weighted": form.is_weighted,
         "breakdown": form.cleaned_data.get("breakdown") or None,
         "order": form.cleaned_data.get("order") or "questionnaire",
     }
+
+
+@login_required
+def report(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    form = _report_form(request, survey)
+    context = {"survey": survey, "form": form, "section": "report"}
+    if not form.is_valid():
+        return render(request, "officers/report.html", context, status=400)
+    chosen = _report_chosen(form)
     version = survey_data_version(survey_id=survey.pk)
     try:
         context["report"] = report_cached(survey=survey, version=version, **chosen)
@@ -80,8 +87,39 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         context["report_key"] = report_key(survey=survey, version=version, **chosen)
     except ResultsError as error:
         context["problem"] = str(error)
-    context["weighted"] = weighted
+    context["weighted"] = chosen["weighted"]
+    # The report's own choices, for the links that download its charts.
+    context["query"] = request.GET.urlencode()
     return render(request, "officers/report.html", context)
+
+
+@login_required
+def report_chart(request: HttpRequest, slug: str, question: str, fmt: str) -> HttpResponse:
+    """One chart of the report, with the report's choices, as SVG or as PNG at 300 dpi."""
+    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    form = _report_form(request, survey)
+    if not form.is_valid():
+        return HttpResponse(
+            "Those report choices are not valid.", status=400, content_type="text/plain"
+        )
+    try:
+        built = report_cached(survey=survey, **_report_chosen(form))
+    except ResultsError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    section = next((s for s in built.sections if s.code == question and s.chart), None)
+    if section is None:
+        raise Http404("This question has no chart.")
+    name = f"{survey.slug}-{question}"
+    if fmt == "png":
+        response = HttpResponse(charts.chart_png(section.chart), content_type="image/png")
+        name += ".png"
+    else:
+        response = HttpResponse(
+            charts.chart_document(section.chart), content_type="image/svg+xml; charset=utf-8"
+        )
+        name += ".svg"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required
