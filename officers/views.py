@@ -18,6 +18,7 @@ from officers.errors import OfficerError
 from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, FindingsForm, ReportFiltersForm
 from officers.models import MICRODATA_KINDS, Export, Finding
 from officers.report import default_weighted, report_cached, report_key
+from officers.report_paper import report_methods, report_summary
 from results import disclosure
 from results.errors import ResultsError
 from surveys.tenancy import public_survey_scope, user_can
@@ -83,6 +84,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
     version = survey_data_version(survey_id=survey.pk)
     try:
         context["report"] = report_cached(survey=survey, version=version, **chosen)
+        context["summary"] = report_summary(context["report"])
+        context["methods"] = report_methods(context["report"], survey=survey)
         # The rendered tables and charts are cached too, under the same key (report.html).
         context["report_key"] = report_key(survey=survey, version=version, **chosen)
     except ResultsError as error:
