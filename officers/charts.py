@@ -12,6 +12,7 @@ Text in a chart is escaped here, because the markup is marked safe for the templ
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,10 @@ from django.utils.safestring import SafeString, mark_safe
 # attributes that the classes' styles override (forced colours replace them with system
 # colours); text and lines are the colour of the text around the chart.
 LOCAL = 'class="collab-chart__local" fill="#1d70b8"'
-NATIONAL = 'class="collab-chart__national" fill="#505a5f"'
+NATIONAL = (
+    'class="collab-chart__national" fill="none" stroke="currentColor" stroke-width="2" '
+    'stroke-dasharray="5 3"'
+)
 GRID = 'class="collab-chart__grid" stroke="#b1b4b6"'
 TEXT = "currentColor"
 # Where the figures are read: once, in the table beside the chart.
@@ -32,6 +36,7 @@ DESC = "The figures in this chart are also in the table that follows it."
 def _svg(*, chart_id: str, width: int, height: int, title: str, desc: str, body: str) -> SafeString:
     return format_html(
         '<svg class="collab-chart" role="img" aria-labelledby="{0}-title" '
+        'font-family="Arial, Helvetica, sans-serif" '
         'viewBox="0 0 {1} {2}" width="{1}" height="{2}" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{0}-title">{3}</title><desc id="{0}-desc">{4}</desc>{5}</svg>',
         chart_id,
@@ -88,57 +93,129 @@ class ChartBar:
     description: str
 
 
+LABEL_CHARS = 34  # characters per line of a bar's label: wrapped, never cut
+FONT = 14
+LINE = 17
+
+
+def _label_lines(label: str) -> list[str]:
+    return textwrap.wrap(label, LABEL_CHARS, break_long_words=False) or [""]
+
+
 def comparison_chart(*, chart_id: str, title: str, bars: Sequence[ChartBar]) -> SafeString:
-    """Horizontal bars, 0-100%: local with 95% interval whiskers, national below it."""
-    label_w, plot_w, row_h, top = 230, 360, 56, 30
-    width = label_w + plot_w + 60
-    height = top + row_h * max(len(bars), 1) + 10
+    """Horizontal bars on a 0-100% axis with gridlines: local as a solid bar with its 95%
+    interval whiskers, national as a dashed outline below it (told apart by shape and the
+    legend, not only by colour). Labels wrap onto as many lines as they need, and each value
+    is written beyond the end of its bar and of its whisker, so nothing overlaps."""
+    label_w, plot_w, top, axis_h = 300, 380, 36, 30
+    width = label_w + plot_w + 70
+    rows = []
+    y = top
+    for bar in bars:
+        lines = _label_lines(bar.label)
+        row_h = max(60, LINE * len(lines) + 16)
+        rows.append((bar, lines, y, row_h))
+        y += row_h
+    plot_bottom = y
+    height = plot_bottom + axis_h
 
     def x(percent: float) -> float:
         return label_w + plot_w * max(0.0, min(percent, 100.0)) / 100
 
     parts = [
         # A legend, so colour is never the only way to tell local from national.
-        f'<rect x="{label_w}" y="4" width="12" height="12" {LOCAL}/>'
-        f'<text x="{label_w + 16}" y="14" font-size="12" fill="{TEXT}">Local (95% interval)</text>'
-        f'<rect x="{label_w + 170}" y="4" width="12" height="12" {NATIONAL}/>'
-        f'<text x="{label_w + 186}" y="14" font-size="12" fill="{TEXT}">National 2014</text>'
+        f'<rect x="{label_w}" y="8" width="18" height="14" {LOCAL}/>'
+        f'<text x="{label_w + 24}" y="20" font-size="{FONT}" fill="{TEXT}">'
+        "Local (line: 95% interval)</text>"
+        f'<rect x="{label_w + 230}" y="8" width="18" height="14" {NATIONAL}/>'
+        f'<text x="{label_w + 254}" y="20" font-size="{FONT}" fill="{TEXT}">National 2014</text>'
     ]
-    for tick in (0, 25, 50, 75, 100):
+    for tick in (0, 20, 40, 60, 80, 100):
         parts.append(
-            f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{height - 10}" '
+            f'<line x1="{x(tick):.1f}" y1="{top}" x2="{x(tick):.1f}" y2="{plot_bottom}" '
             f'{GRID} stroke-width="1"/>'
+            f'<text x="{x(tick):.1f}" y="{plot_bottom + 18}" font-size="{FONT - 2}" '
+            f'text-anchor="middle" fill="{TEXT}">{tick}%</text>'
         )
-    for i, bar in enumerate(bars):
-        y = top + i * row_h
+    parts.append(
+        f'<line x1="{label_w}" y1="{plot_bottom}" x2="{x(100):.1f}" y2="{plot_bottom}" '
+        f'stroke="{TEXT}" stroke-width="1"/>'
+    )
+    for bar, lines, y, row_h in rows:
         # The row's figures in words, as a tooltip: an image's children are not read out.
         parts.append(f"<g><title>{escape(bar.description)}</title>")
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 24}" font-size="12" text-anchor="end" '
-            f'fill="{TEXT}">{escape(bar.label[:38])}</text>'
+        first = y + row_h / 2 - LINE * (len(lines) - 1) / 2 + 5
+        spans = "".join(
+            f'<tspan x="{label_w - 10}" y="{first + LINE * i:.1f}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
         )
+        parts.append(f'<text font-size="{FONT}" text-anchor="end" fill="{TEXT}">{spans}</text>')
+        mid_local = y + row_h / 2 - 11
+        mid_national = y + row_h / 2 + 11
         if bar.local is not None:
+            end = x(bar.local)
             parts.append(
-                f'<rect x="{label_w}" y="{y + 6}" width="{x(bar.local) - label_w:.1f}" '
+                f'<rect x="{label_w}" y="{mid_local - 8:.1f}" width="{end - label_w:.1f}" '
                 f'height="16" {LOCAL}/>'
-                f'<text x="{x(bar.local) + 4:.1f}" y="{y + 18}" font-size="12" '
-                f'fill="{TEXT}">{bar.local:.0f}%</text>'
             )
             if bar.ci_low is not None and bar.ci_high is not None:
-                lo, hi, mid = x(bar.ci_low), x(bar.ci_high), y + 14
+                lo, hi = x(bar.ci_low), x(bar.ci_high)
+                m = mid_local
                 parts.append(
-                    f'<path d="M{lo:.1f} {mid - 6}V{mid + 6}M{lo:.1f} {mid}H{hi:.1f}'
-                    f'M{hi:.1f} {mid - 6}V{mid + 6}" stroke="{TEXT}" stroke-width="1.5" '
+                    f'<path d="M{lo:.1f} {m - 7:.1f}V{m + 7:.1f}M{lo:.1f} {m:.1f}H{hi:.1f}'
+                    f'M{hi:.1f} {m - 7:.1f}V{m + 7:.1f}" stroke="{TEXT}" stroke-width="1.5" '
                     'fill="none"/>'
                 )
-        if bar.national is not None:
+                end = max(end, hi)
             parts.append(
-                f'<rect x="{label_w}" y="{y + 28}" width="{x(bar.national) - label_w:.1f}" '
-                f'height="16" {NATIONAL}/>'
-                f'<text x="{x(bar.national) + 4:.1f}" y="{y + 40}" font-size="12" '
-                f'fill="{TEXT}">{bar.national:.0f}%</text>'
+                f'<text x="{end + 6:.1f}" y="{mid_local + 5:.1f}" font-size="{FONT}" '
+                f'font-weight="bold" fill="{TEXT}">{_percent(bar.local)}</text>'
+            )
+        if bar.national is not None:
+            end = x(bar.national)
+            parts.append(
+                f'<rect x="{label_w}" y="{mid_national - 7:.1f}" width="{end - label_w:.1f}" '
+                f'height="14" {NATIONAL}/>'
+                f'<text x="{end + 6:.1f}" y="{mid_national + 5:.1f}" font-size="{FONT}" '
+                f'fill="{TEXT}">{_percent(bar.national)} national</text>'
             )
         parts.append("</g>")
     return _svg(
         chart_id=chart_id, width=width, height=height, title=title, desc=DESC, body="".join(parts)
     )
+
+
+def _percent(value: float) -> str:
+    """A whole percentage, never "-0%"."""
+    return f"{round(value) + 0:d}%"
+
+
+# A chart on its own, outside the page: text black on white, as it prints.
+PRINT_DPI = 300
+CSS_DPI = 96
+
+
+def chart_document(svg: str) -> bytes:
+    """A downloaded chart as a standalone SVG file: the page's colours written in, so that it
+    reads the same pasted into a document as on the page."""
+    standalone = svg.replace(
+        'class="collab-chart"', 'class="collab-chart" style="color:#0b0c0c;background:#fff"', 1
+    )
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + standalone).encode()
+
+
+def chart_png(svg: str, *, dpi: int = PRINT_DPI) -> bytes:
+    """The same chart as PNG at ``dpi`` for its printed size (its CSS pixels at 96 to the
+    inch), drawn by cairosvg from the SVG itself, so both downloads show one chart."""
+    import io
+
+    import cairosvg
+    from PIL import Image
+
+    raw = cairosvg.svg2png(
+        bytestring=chart_document(svg), scale=dpi / CSS_DPI, background_color="white"
+    )
+    image = Image.open(io.BytesIO(raw))
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(dpi, dpi))
+    return out.getvalue()

@@ -594,124 +594,16 @@ def _bold_header(sheet, font_class) -> None:
 
 
 def pdf_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    """The report page on paper: officers.report_paper writes it from the page's own Report."""
+    from officers.report import report_build
+    from officers.report_paper import report_pdf
+    from results.selectors import ResponseFilters
 
-    comparison, rows = comparison_for_export(survey=survey, weighted=weighted)
+    report = report_build(survey=survey, filters=ResponseFilters(), weighted=weighted)
     progress(40)
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-    story: list[Any] = [
-        Paragraph(f"{_esc(survey.title)}: comparison with the national picture", styles["Title"]),
-        Paragraph(
-            f"{_esc(survey.council.name)}. {comparison.respondents} complete responses, "
-            f"{'weighted' if comparison.weighted else 'unweighted'}. Produced "
-            f"{timezone.localtime():%d %B %Y}.",
-            styles["BodyText"],
-        ),
-        Spacer(1, 4 * mm),
-        Paragraph("Headline", styles["Heading2"]),
-    ]
-    significant = [r for r in rows if r.is_significant]
-    story.extend(
-        Paragraph(f"{r.row.question} {_esc(r.sentence())}", styles["BodyText"]) for r in significant
-    )
-    if not significant:
-        story.append(
-            Paragraph(
-                "No local figure differs significantly from the national one.", styles["BodyText"]
-            )
-        )
-    story.append(Paragraph("About these figures", styles["Heading2"]))
-    story.extend(Paragraph(_esc(note), small) for note in comparison.notes)
-    story.append(Paragraph("Figures", styles["Heading2"]))
-
-    header = [
-        "Q",
-        "Figure",
-        "Local",
-        "95% interval",
-        "Base",
-        "Eff. base",
-        "National",
-        "Diff.",
-        "Verdict",
-        "2010",
-    ]
-    table = [header]
-    for r in rows:
-        row = r.row
-        if not row.net:
-            cells = ["", "", "", "", "No national figure published", "", "", ""]
-        elif row.suppressed:
-            cells = [
-                SUPPRESSED_TEXT,
-                "",
-                "",
-                "",
-                f"{row.national_percent:g}%",
-                "",
-                r.verdict_words,
-                "",
-            ]
-        else:
-            cells = [
-                _pct(row.local_percent),
-                f"{_pct(row.ci_low)} to {_pct(row.ci_high)}" if row.ci_low is not None else "",
-                str(row.base or ""),
-                f"{row.effective_base:.0f}" if row.effective_base is not None else "",
-                f"{row.national_percent:g}%" + ("" if row.national_exact else " (approx.)"),
-                f"{row.difference:+.0f}" if row.difference is not None else "",
-                r.verdict_words,
-                "",
-            ]
-        cells[-1] = f"{r.trend_2010:g}%" if r.trend_2010 is not None else ""
-        table.append(
-            [row.question, Paragraph(_esc(r.label), small)]
-            + [Paragraph(_esc(c), small) for c in cells]
-        )
-    widths = [
-        10 * mm,
-        70 * mm,
-        16 * mm,
-        28 * mm,
-        14 * mm,
-        16 * mm,
-        28 * mm,
-        14 * mm,
-        45 * mm,
-        14 * mm,
-    ]
-    grid = Table(table, colWidths=widths, repeatRows=1)
-    grid.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    story.append(grid)
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=landscape(A4),
-        title=f"{survey.title}: comparison with the national picture",
-        author=survey.council.name,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
-    )
-    doc.build(story)
+    content = report_pdf(survey=survey, report=report)
     progress(90)
-    return out.getvalue()
+    return content
 
 
 def _esc(text: str) -> str:

@@ -59,6 +59,11 @@ class ReportFiltersForm(forms.Form):
     area = forms.ChoiceField(label="Area", required=False)
     subgroup = forms.ChoiceField(label="Only this group of residents", required=False)
     breakdown = forms.ChoiceField(label="Break down by", required=False)
+    order = forms.ChoiceField(
+        label="Order the options of multiple-choice questions",
+        choices=[("questionnaire", "As the questionnaire lists them"), ("size", "Largest first")],
+        required=False,
+    )
 
     def __init__(self, *args, survey: Survey, **kwargs) -> None:
         super().__init__(*args, **kwargs)

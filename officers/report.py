@@ -29,6 +29,7 @@ from results.selectors import (
     survey_respondent_summary,
     weighting_run_latest,
 )
+from results.topline import ToplineQuestion, survey_topline
 from surveys.models import Area, Option, Question, Survey
 
 ALL_ADULTS = "all adults"
@@ -134,6 +135,8 @@ class Report:
     breakdown: Breakdown | None = None
     weighting: WeightingRun | None = None
     notes: list[str] = field(default_factory=list)
+    topline: list[ToplineQuestion] = field(default_factory=list)
+    order: str = "questionnaire"
 
 
 def _p(value: float) -> str:
@@ -186,6 +189,7 @@ def report_build(
     filters: ResponseFilters,
     weighted: bool,
     breakdown: str | None = None,
+    order: str = "questionnaire",
 ) -> Report:
     """Raises ResultsError (from the engine) when there is nothing to compare."""
     comparison = survey_compare(survey=survey, weighted=weighted, filters=filters)
@@ -243,6 +247,8 @@ def report_build(
             else None
         ),
         weighting=weighting_run_latest(survey=survey),
+        topline=survey_topline(survey=survey, filters=filters, weighted=weighted, order=order),
+        order=order,
     )
 
 
@@ -253,6 +259,7 @@ def report_key(
     filters: ResponseFilters,
     weighted: bool,
     breakdown: str | None = None,
+    order: str = "questionnaire",
 ) -> str:
     # The survey's statistical settings change the verdicts, so a changed setting is a new key.
     # Plain values: a survey made in memory holds the choice as an enum member, whose repr
@@ -266,7 +273,7 @@ def report_key(
         "report",
         survey_id=survey.pk,
         version=version,
-        params=(weighted, filters, breakdown, settings),
+        params=(weighted, filters, breakdown, settings, order),
     )
 
 
@@ -277,17 +284,23 @@ def report_cached(
     weighted: bool,
     breakdown: str | None = None,
     version: DataVersion | None = None,
+    order: str = "questionnaire",
 ) -> Report:
     """``report_build`` through the cache: computed once per version of the survey's data.
     Raises ResultsError as report_build does (errors are not cached)."""
     version = version or survey_data_version(survey_id=survey.pk)
     key = report_key(
-        survey=survey, version=version, filters=filters, weighted=weighted, breakdown=breakdown
+        survey=survey,
+        version=version,
+        filters=filters,
+        weighted=weighted,
+        breakdown=breakdown,
+        order=order,
     )
     return cached(
         key,
         lambda: report_build(
-            survey=survey, filters=filters, weighted=weighted, breakdown=breakdown
+            survey=survey, filters=filters, weighted=weighted, breakdown=breakdown, order=order
         ),
     )
 

@@ -11,6 +11,11 @@ urlpatterns = [
     path("statistics/", views.statistics, name="statistics"),
     path("surveys/<slug:slug>/", views.dashboard, name="dashboard"),
     path("surveys/<slug:slug>/report/", views.report, name="report"),
+    path(
+        "surveys/<slug:slug>/report/charts/<slug:question>.<str:fmt>",
+        views.report_chart,
+        name="report_chart",
+    ),
     path("surveys/<slug:slug>/exports/", views.exports, name="exports"),
     path("surveys/<slug:slug>/exports/<int:pk>/", views.export, name="export"),
     path("surveys/<slug:slug>/exports/<int:pk>/download/", views.export_download, name="download"),

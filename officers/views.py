@@ -18,6 +18,7 @@ from officers.errors import OfficerError
 from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, FindingsForm, ReportFiltersForm
 from officers.models import MICRODATA_KINDS, Export, Finding
 from officers.report import default_weighted, report_cached, report_key
+from officers.report_paper import report_methods, report_summary
 from results import disclosure
 from results.errors import ResultsError
 from surveys.tenancy import public_survey_scope, user_can
@@ -55,32 +56,73 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
-def report(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+def _report_form(request: HttpRequest, survey) -> ReportFiltersForm:
     # Always bound: no parameters at all asks for everything, weighted when the survey is.
     data = request.GET.copy()
     if not data.get("weighting"):
         data["weighting"] = WEIGHTED if default_weighted(survey=survey) else UNWEIGHTED
-    form = ReportFiltersForm(data, survey=survey)
+    return ReportFiltersForm(data, survey=survey)
+
+
+def _report_chosen(form: ReportFiltersForm) -> dict:
+    return {
+        "filters": form.filters(),
+        "weighted": form.is_weighted,
+        "breakdown": form.cleaned_data.get("breakdown") or None,
+        "order": form.cleaned_data.get("order") or "questionnaire",
+    }
+
+
+@login_required
+def report(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    form = _report_form(request, survey)
     context = {"survey": survey, "form": form, "section": "report"}
     if not form.is_valid():
         return render(request, "officers/report.html", context, status=400)
-    weighted = form.is_weighted
-    chosen = {
-        "filters": form.filters(),
-        "weighted": weighted,
-        "breakdown": form.cleaned_data.get("breakdown") or None,
-    }
+    chosen = _report_chosen(form)
     version = survey_data_version(survey_id=survey.pk)
     try:
         context["report"] = report_cached(survey=survey, version=version, **chosen)
+        context["summary"] = report_summary(context["report"])
+        context["methods"] = report_methods(context["report"], survey=survey)
         # The rendered tables and charts are cached too, under the same key (report.html).
         context["report_key"] = report_key(survey=survey, version=version, **chosen)
     except ResultsError as error:
         context["problem"] = str(error)
-    context["weighted"] = weighted
+    context["weighted"] = chosen["weighted"]
+    # The report's own choices, for the links that download its charts.
+    context["query"] = request.GET.urlencode()
     return render(request, "officers/report.html", context)
+
+
+@login_required
+def report_chart(request: HttpRequest, slug: str, question: str, fmt: str) -> HttpResponse:
+    """One chart of the report, with the report's choices, as SVG or as PNG at 300 dpi."""
+    survey = selectors.survey_for_officer(user=request.user, slug=slug)
+    form = _report_form(request, survey)
+    if not form.is_valid():
+        return HttpResponse(
+            "Those report choices are not valid.", status=400, content_type="text/plain"
+        )
+    try:
+        built = report_cached(survey=survey, **_report_chosen(form))
+    except ResultsError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    section = next((s for s in built.sections if s.code == question and s.chart), None)
+    if section is None:
+        raise Http404("This question has no chart.")
+    name = f"{survey.slug}-{question}"
+    if fmt == "png":
+        response = HttpResponse(charts.chart_png(section.chart), content_type="image/png")
+        name += ".png"
+    else:
+        response = HttpResponse(
+            charts.chart_document(section.chart), content_type="image/svg+xml; charset=utf-8"
+        )
+        name += ".svg"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required

@@ -51,7 +51,7 @@ ALL_PATTERNS = {
     "findings",
 }
 # Patterns answered with a file, not a page: reached by downloading, with nothing for axe.
-DOWNLOADS = {"officers:download", "officers:panel_export"}
+DOWNLOADS = {"officers:download", "officers:panel_export", "officers:report_chart"}
 
 RESULTS_WALK = {
     "login",
@@ -59,6 +59,7 @@ RESULTS_WALK = {
     "officers:home",
     "officers:dashboard",
     "officers:report",
+    "officers:report_chart",
     "officers:statistics",
     "officers:exports",
     "officers:export",
@@ -154,6 +155,9 @@ def test_results_pages_pass_axe_and_reflow(new_context, weighted_survey):
     page.goto(report)
     expect(page.locator("#selection")).to_contain_text("weighted.")
     audit("comparison report, weighted")
+    # Each chart downloads as SVG and as PNG from links beside it.
+    assert download(page, audit, "chart as SVG").startswith(b"<?xml")
+    assert download(page, audit, "chart as PNG").startswith(b"\x89PNG")
     page.locator("#statistics-link").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     audit("statistical methods")

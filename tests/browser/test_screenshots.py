@@ -8,6 +8,7 @@ docs/screenshots); otherwise it is deselected by a skip, not counted as a check.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -104,8 +105,33 @@ def test_screenshots_of_the_officer_pages_and_what_you_told_us(new_context, surv
         page.goto(f"/officer/surveys/{survey.slug}/report/")
         expect(page.locator("#selection")).to_contain_text("60 complete responses")
         shoot(page, "10-officer-report", screen)
+        if screen == "desktop":
+            report_paper_shots(page=page, survey=survey)
         page.goto(f"/findings/{survey.slug}/")
         shoot(page, "11-what-you-told-us", screen)
+
+
+def report_paper_shots(*, page: Page, survey) -> None:
+    """A chart as its PNG download gives it (300 dpi), and two pages of the report's PDF."""
+    import pypdfium2
+
+    from officers.report import report_build
+    from officers.report_paper import report_pdf
+    from results.selectors import ResponseFilters
+
+    folder = Path(OUT)
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile(r"chart as PNG")).first.click()
+    download.value.save_as(folder / "12-report-chart-download.png")
+    report = report_build(survey=survey, filters=ResponseFilters(), weighted=True)
+    document = pypdfium2.PdfDocument(report_pdf(survey=survey, report=report))
+    charts_page = next(
+        i for i, p in enumerate(document) if "Charts" in p.get_textpage().get_text_range()
+    )
+    # The page after the heading, so that the shot shows charts rather than the table's end.
+    charts_page = min(charts_page + 1, len(document) - 1)
+    for name, index in (("13-report-pdf-first-page", 0), ("14-report-pdf-charts", charts_page)):
+        document[index].render(scale=150 / 72).to_pil().save(folder / f"{name}.png")
 
 
 WE_DID = [

@@ -40,3 +40,70 @@ def test_every_coloured_shape_has_a_class_the_stylesheet_colours():
     forced = css[css.index("@media (forced-colors: active)") :]
     for name in ("local", "national", "grid"):
         assert f".collab-chart__{name}" in forced
+
+
+LONG = "Treating people with dignity and respect: agree strongly or tend to agree"
+
+
+def test_long_labels_are_wrapped_whole_never_cut():
+    svg = comparison_chart(
+        chart_id="q3",
+        title="Q3",
+        bars=[ChartBar(LONG, 40.0, 30.0, 50.0, 35.0, "x"), ChartBar("Never", 10.0, 8, 12, 12, "y")],
+    )
+    spans = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
+    assert " ".join(spans[:-1]) == LONG
+    assert 'font-family="Arial, Helvetica, sans-serif"' in svg
+    for tick in ("0%", "20%", "40%", "60%", "80%", "100%"):
+        assert f">{tick}</text>" in svg
+
+
+def test_a_value_is_written_beyond_its_interval_whisker_and_never_as_minus_zero():
+    svg = comparison_chart(
+        chart_id="c", title="Q", bars=[ChartBar("A", 40.0, 30.0, 50.0, -0.2, "x")]
+    )
+    whisker_end = 300 + 380 * 0.5
+    value_x = float(re.search(r'<text x="([\d.]+)"[^>]*font-weight="bold"', svg).group(1))
+    assert value_x > whisker_end
+    assert "-0" not in re.sub(r"<[^>]*>", " ", svg)
+    assert ">0% national<" in svg
+
+
+def test_national_bars_differ_from_local_by_shape_not_only_colour():
+    svg = comparison_chart(chart_id="c", title="Q", bars=[ChartBar("A", 40.0, 30, 50, 35.0, "x")])
+    national = re.findall(r'<rect[^>]*class="collab-chart__national"[^>]*>', svg)
+    assert national and all("stroke-dasharray" in tag and 'fill="none"' in tag for tag in national)
+
+
+def test_a_chart_downloads_as_svg_and_as_png_at_300_dpi(officer_client, seeded):
+    import io
+
+    from django.urls import reverse
+    from PIL import Image
+
+    page = officer_client.get(reverse("officers:report", args=[seeded.slug])).content.decode()
+    section = next(
+        s
+        for s in officer_client.get(reverse("officers:report", args=[seeded.slug]))
+        .context["report"]
+        .sections
+        if s.chart
+    )
+    svg_url = reverse("officers:report_chart", args=[seeded.slug, section.code, "svg"])
+    assert svg_url in page
+    svg = officer_client.get(svg_url)
+    assert svg.status_code == 200
+    assert svg["Content-Type"].startswith("image/svg+xml")
+    assert svg.content.startswith(b"<?xml")
+    png = officer_client.get(
+        reverse("officers:report_chart", args=[seeded.slug, section.code, "png"])
+    )
+    assert png["Content-Type"] == "image/png"
+    image = Image.open(io.BytesIO(png.content))
+    width_px = int(re.search(rb'width="(\d+)"', svg.content).group(1))
+    assert image.width >= width_px * 300 / 96 - 1
+    assert round(image.info["dpi"][0]) == 300
+    missing = officer_client.get(
+        reverse("officers:report_chart", args=[seeded.slug, "NOPE", "svg"])
+    )
+    assert missing.status_code == 404

@@ -48,6 +48,7 @@ OFFICER_PAGES: dict[str, set[str]] = {
     "officers:statistics": {"no_role", "officer", "research", "council_admin"},
     "officers:dashboard": {"officer", "research", "council_admin"},
     "officers:report": {"officer", "research"},
+    "officers:report_chart": {"officer", "research"},
     "officers:exports": {"officer", "research"},
     "officers:export": {"officer", "research"},
     "officers:download": {"officer", "research"},
@@ -212,6 +213,8 @@ def _officer_url(name: str, council: Council) -> str:
         "slug": council.survey.slug,
         "pk": council.import_id if "responses_import" in name else council.export_id,
         "public_id": council.response_public_id,
+        "question": "Q4",
+        "fmt": "svg",
     }
     return reverse(name, kwargs={k: values[k] for k in pattern.pattern.converters})
 
