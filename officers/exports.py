@@ -35,7 +35,10 @@ from officers.report import SUPPRESSED_TEXT, ReportRow, report_rows
 from officers.selectors import ResponseRecord, survey_response_count, survey_response_records
 from results import disclosure
 from results.comparison import Comparison, survey_compare
+from results.labels import selection_lines
+from results.numbers import percent_text
 from results.selectors import ResponseFilters, survey_answer_counts, survey_bases
+from surveys.imports import csv_safe, csv_safe_row
 from surveys.models import Response, Survey
 from surveys.services import spec_for
 from surveys.spec import QuestionSpec
@@ -122,11 +125,83 @@ def _records(survey: Survey, progress: Progress) -> Iterator[ResponseRecord]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The comparison, shared by Excel and PDF
+# The report's filters, recorded on the export and printed in its file
 
 
-def comparison_for_export(*, survey: Survey, weighted: bool) -> tuple[Comparison, list[ReportRow]]:
-    comparison = survey_compare(survey=survey, weighted=weighted, filters=ResponseFilters())
+def filters_record(filters: ResponseFilters) -> dict[str, Any]:
+    """The filters as JSON for Export.filters (empty for all complete responses)."""
+    record: dict[str, Any] = {}
+    if filters.submitted_from:
+        record["submitted_from"] = filters.submitted_from.isoformat()
+    if filters.submitted_to:
+        record["submitted_to"] = filters.submitted_to.isoformat()
+    if filters.mode:
+        record["mode"] = filters.mode
+    if filters.area:
+        record["area"] = filters.area
+    if filters.subgroups:
+        record["subgroups"] = [list(pair) for pair in filters.subgroups]
+    return record
+
+
+def filters_from_record(record: dict[str, Any] | None) -> ResponseFilters:
+    record = record or {}
+    day = dt.date.fromisoformat
+    return ResponseFilters(
+        submitted_from=day(record["submitted_from"]) if record.get("submitted_from") else None,
+        submitted_to=day(record["submitted_to"]) if record.get("submitted_to") else None,
+        mode=record.get("mode") or None,
+        area=record.get("area") or None,
+        subgroups=tuple((q, o) for q, o in record.get("subgroups", ())),
+    )
+
+
+def filters_lines(*, survey: Survey, filters: ResponseFilters) -> list[str]:
+    """The filters in words, with labels: "Area: Brookside", "Age: 15-24"."""
+    if filters == ResponseFilters():
+        return selection_lines()
+    spec = spec_for(survey)
+    return selection_lines(
+        submitted_from=filters.submitted_from,
+        submitted_to=filters.submitted_to,
+        mode=filters.mode,
+        area=filters.area,
+        subgroups=filters.subgroups,
+        modes=MODE_LABELS,
+        areas={o.code: o.label for o in spec.questions["AREA"].options},
+        questions={
+            q.code: (q.text, {o.code: o.label for o in q.options}) for q in spec.questions.values()
+        },
+    )
+
+
+def _about_lines(
+    *, survey: Survey, comparison: Comparison, filters: ResponseFilters
+) -> list[list[Any]]:
+    """What the file holds, as label/value rows: printed at the end of the CSV, on the Excel
+    About sheet, in the SPSS document record and at the top of the PDF."""
+    lines: list[list[Any]] = [
+        ["Survey", survey.title],
+        ["Council", survey.council.name],
+        ["Complete responses", comparison.respondents],
+        ["Figures", "Weighted" if comparison.weighted else "Unweighted"],
+    ]
+    lines += [
+        ["Responses included", line] for line in filters_lines(survey=survey, filters=filters)
+    ]
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# The comparison, shared by every aggregate file
+
+
+def comparison_for_export(
+    *, survey: Survey, weighted: bool, filters: ResponseFilters | None = None
+) -> tuple[Comparison, list[ReportRow]]:
+    comparison = survey_compare(
+        survey=survey, weighted=weighted, filters=filters or ResponseFilters()
+    )
     return comparison, report_rows(survey=survey, comparison=comparison)
 
 
@@ -183,27 +258,42 @@ def _round(value: float | None, places: int = 1) -> float | None:
 # The report's figures as CSV and SPSS (aggregates)
 
 
-def figures_csv_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes:
-    comparison, rows = comparison_for_export(survey=survey, weighted=weighted)
+def figures_csv_content(
+    *,
+    survey: Survey,
+    weighted: bool,
+    progress: Progress,
+    filters: ResponseFilters | None = None,
+) -> bytes:
+    filters = filters or ResponseFilters()
+    comparison, rows = comparison_for_export(survey=survey, weighted=weighted, filters=filters)
     progress(50)
     out = io.StringIO()
     writer = csv.writer(out)
     for line in comparison_table(rows):
-        writer.writerow(["" if v is None else v for v in line])
+        writer.writerow(csv_safe_row("" if v is None else v for v in line))
     writer.writerow([])
-    writer.writerow(["Complete responses", comparison.respondents])
-    writer.writerow(["Figures", "Weighted" if comparison.weighted else "Unweighted"])
+    for line in _about_lines(survey=survey, comparison=comparison, filters=filters):
+        writer.writerow(csv_safe_row(line))
     for note in comparison.notes:
-        writer.writerow([note])
+        writer.writerow([csv_safe(note)])
     return out.getvalue().encode("utf-8-sig")
 
 
-def figures_sav_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes:
+def figures_sav_content(
+    *,
+    survey: Survey,
+    weighted: bool,
+    progress: Progress,
+    filters: ResponseFilters | None = None,
+) -> bytes:
     """One case per figure of the report: hidden figures are system-missing, and the variable
-    ``shown`` says why ("fewer than 10")."""
+    ``shown`` says why ("fewer than 10"). The filters and weighting are in the file label and
+    the document record."""
     import pandas as pd
 
-    comparison, rows = comparison_for_export(survey=survey, weighted=weighted)
+    filters = filters or ResponseFilters()
+    comparison, rows = comparison_for_export(survey=survey, weighted=weighted, filters=filters)
     progress(50)
     table = comparison_table(rows)
     names = [
@@ -244,7 +334,18 @@ def figures_sav_content(*, survey: Survey, weighted: bool, progress: Progress) -
     )
     labels = dict(zip(names, table[0], strict=True))
     labels["shown"] = "Whether the local figure is shown (disclosure control)"
-    return _sav_write(frame, column_labels=labels, note=_aggregate_note(comparison))
+    chosen = "; ".join(filters_lines(survey=survey, filters=filters))
+    return _sav_write(
+        frame,
+        column_labels=labels,
+        file_label=(f"{'Weighted' if comparison.weighted else 'Unweighted'}; {chosen}")[:64],
+        note=_aggregate_note(comparison)
+        + "\n"
+        + "\n".join(
+            f"{label}: {value}"
+            for label, value in _about_lines(survey=survey, comparison=comparison, filters=filters)
+        ),
+    )
 
 
 def _aggregate_note(comparison: Comparison) -> str:
@@ -478,9 +579,9 @@ def microdata_csv_content(*, survey: Survey, progress: Progress) -> bytes:
     header, rows, _labels = _microdata_table(data)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow(csv_safe_row(header))
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(csv_safe_row("" if v is None else v for v in row))
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("respondents.csv", out.getvalue().encode("utf-8-sig"))
@@ -516,11 +617,18 @@ def microdata_sav_content(*, survey: Survey, progress: Progress) -> bytes:
 # Excel
 
 
-def xlsx_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes:
+def xlsx_content(
+    *,
+    survey: Survey,
+    weighted: bool,
+    progress: Progress,
+    filters: ResponseFilters | None = None,
+) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    comparison, rows = comparison_for_export(survey=survey, weighted=weighted)
+    filters = filters or ResponseFilters()
+    comparison, rows = comparison_for_export(survey=survey, weighted=weighted, filters=filters)
     progress(30)
     book = Workbook()
     about = book.active
@@ -529,28 +637,27 @@ def xlsx_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes
         [survey.title],
         [survey.council.name],
         ["Exported", timezone.localtime().strftime("%d %B %Y %H:%M")],
-        ["Complete responses", comparison.respondents],
-        ["Figures", "Weighted" if comparison.weighted else "Unweighted"],
+        *_about_lines(survey=survey, comparison=comparison, filters=filters)[2:],
         [],
         *[[note] for note in comparison.notes],
     ]:
-        about.append(line)
+        about.append(csv_safe_row(line))
     about["A1"].font = Font(bold=True, size=14)
 
     sheet = book.create_sheet("Comparison")
     for line in comparison_table(rows):
-        sheet.append(line)
+        sheet.append(csv_safe_row(line))
     _bold_header(sheet, Font)
 
     spec = spec_for(survey)
     limit = disclosure.threshold()
-    counts = survey_answer_counts(survey=survey)
-    bases = survey_bases(survey=survey, counts=counts)
+    counts = survey_answer_counts(survey=survey, filters=filters)
+    bases = survey_bases(survey=survey, filters=filters, counts=counts)
     for q in spec.questions.values():
         if q.kind not in ("single", "multi", "grid"):
             continue
         qs = book.create_sheet(q.code[:31])
-        qs.append([q.code, q.text])
+        qs.append(csv_safe_row([q.code, q.text]))
         qs.append(["Item", "Answer", "Respondents", "%", "Weighted %"])
         for item in q.items or [None]:
             item_code = item.code if item else ""
@@ -565,8 +672,8 @@ def xlsx_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes
                 sum_w = cell.sum_w if cell else 0.0
                 qs.append(
                     [
-                        item.text if item else "",
-                        option.label,
+                        csv_safe(item.text if item else ""),
+                        csv_safe(option.label),
                         SUPPRESSED_TEXT if n is None else n,
                         None if n is None or not (base and base.n) else round(100 * n / base.n, 1),
                         None
@@ -593,15 +700,26 @@ def _bold_header(sheet, font_class) -> None:
 # PDF
 
 
-def pdf_content(*, survey: Survey, weighted: bool, progress: Progress) -> bytes:
-    """The report page on paper: officers.report_paper writes it from the page's own Report."""
+def pdf_content(
+    *,
+    survey: Survey,
+    weighted: bool,
+    progress: Progress,
+    filters: ResponseFilters | None = None,
+) -> bytes:
+    """The report page on paper: officers.report_paper writes it from the page's own Report,
+    chosen with the filters and weighting the export records."""
     from officers.report import report_build
     from officers.report_paper import report_pdf
-    from results.selectors import ResponseFilters
 
-    report = report_build(survey=survey, filters=ResponseFilters(), weighted=weighted)
+    filters = filters or ResponseFilters()
+    report = report_build(survey=survey, filters=filters, weighted=weighted)
     progress(40)
-    content = report_pdf(survey=survey, report=report)
+    content = report_pdf(
+        survey=survey,
+        report=report,
+        selection="; ".join(filters_lines(survey=survey, filters=filters)),
+    )
     progress(90)
     return content
 
@@ -612,7 +730,7 @@ def _esc(text: str) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value:.0f}%"
+    return percent_text(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,14 +739,16 @@ def _pct(value: float | None) -> str:
 def export_content(*, export: Export, progress: Progress) -> bytes:
     survey = export.survey
     weighted = export.weighted
+    filters = filters_from_record(export.filters)
+    aggregate = {"survey": survey, "weighted": weighted, "progress": progress, "filters": filters}
     if export.kind == Export.Kind.CSV:
-        return figures_csv_content(survey=survey, weighted=weighted, progress=progress)
+        return figures_csv_content(**aggregate)
     if export.kind == Export.Kind.SAV:
-        return figures_sav_content(survey=survey, weighted=weighted, progress=progress)
+        return figures_sav_content(**aggregate)
     if export.kind == Export.Kind.XLSX:
-        return xlsx_content(survey=survey, weighted=weighted, progress=progress)
+        return xlsx_content(**aggregate)
     if export.kind == Export.Kind.MICRO_CSV:
         return microdata_csv_content(survey=survey, progress=progress)
     if export.kind == Export.Kind.MICRO_SAV:
         return microdata_sav_content(survey=survey, progress=progress)
-    return pdf_content(survey=survey, weighted=weighted, progress=progress)
+    return pdf_content(**aggregate)

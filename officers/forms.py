@@ -149,20 +149,40 @@ class ExportForm(forms.Form):
     )
     weighting = forms.ChoiceField(
         label="Figures in the comparison",
+        help_text=(
+            "Used for the report's figures. One row per respondent always includes each "
+            "respondent's weight."
+        ),
         choices=[(WEIGHTED, "Weighted to the population"), (UNWEIGHTED, "Unweighted")],
         initial=UNWEIGHTED,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select weighted or unweighted"},
+        required=False,
     )
 
-    def __init__(self, *args, microdata: bool = False, **kwargs) -> None:
+    def __init__(
+        self, *args, microdata: bool = False, weighting_applies: bool = True, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Weighted when the report is (the same default as the page); not asked at all when
+        # the survey has not been weighted, since it would change nothing in the file.
+        self.weighting_applies = weighting_applies
+        if weighting_applies:
+            self.fields["weighting"].initial = WEIGHTED
+        else:
+            del self.fields["weighting"]
         if not microdata:
             self.fields["kind"].choices = [
                 (value, label)
                 for value, label in Export.Kind.choices
                 if value not in MICRODATA_KINDS
             ]
+
+    @property
+    def is_weighted(self) -> bool:
+        """Weighted unless asked otherwise, when weighting applies (the report's default)."""
+        if not self.weighting_applies:
+            return False
+        return (self.cleaned_data.get("weighting") or WEIGHTED) == WEIGHTED
 
 
 class FindingsForm(forms.Form):

@@ -43,6 +43,9 @@ class Export(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=4, choices=Kind.choices)
     weighted = models.BooleanField(default=False)
+    # The report's filters the export was taken with (officers.exports.filters_record): the
+    # file holds the figures of the page it was asked for from, and says so.
+    filters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0-100.")
     message = models.TextField(blank=True)

@@ -123,8 +123,9 @@ def report_methods(report: Report, *, survey: Survey) -> str:
     return " ".join(t for t in text if t)
 
 
-def report_pdf(*, survey: Survey, report: Report) -> bytes:
-    """The report on A4 paper, landscape, in the page's order."""
+def report_pdf(*, survey: Survey, report: Report, selection: str = "") -> bytes:
+    """The report on A4 paper, landscape, in the page's order; `selection` is the chosen
+    responses in words, as the page's selection line reads them."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
@@ -163,11 +164,12 @@ def report_pdf(*, survey: Survey, report: Report) -> bytes:
     story: list[Any] = [
         Paragraph(f"{_esc(survey.title)}: comparison with the national picture", styles["Title"]),
         Paragraph(
-            f"{_esc(survey.council.name)}. {c.respondents} complete responses "
-            f"({_esc(c.filters.describe())}), {'weighted' if c.weighted else 'unweighted'}. "
+            f"{_esc(survey.council.name)}. {c.respondents} complete responses, "
+            f"{'weighted' if c.weighted else 'unweighted'}. "
             f"Produced {timezone.localtime():%d %B %Y}.",
             body,
         ),
+        Paragraph("Responses included: " + _esc(selection or "all complete responses"), body),
         Paragraph("Summary", h2),
         Paragraph(_esc(report_summary(report)), body),
         Paragraph("How the figures were made", h2),

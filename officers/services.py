@@ -55,7 +55,14 @@ EXPORT_LEASE_RENEW = dt.timedelta(minutes=1)
 EXPORT_MAX_ATTEMPTS = 3
 
 
-def export_create(*, survey: Survey, user: AbstractBaseUser, kind: str, weighted: bool) -> Export:
+def export_create(
+    *,
+    survey: Survey,
+    user: AbstractBaseUser,
+    kind: str,
+    weighted: bool,
+    filters: ResponseFilters | None = None,
+) -> Export:
     """Record an export and queue it to be built once the record is committed. One row per
     respondent needs the research officer's role (PermissionDenied otherwise, nothing
     queued)."""
@@ -68,8 +75,26 @@ def export_create(*, survey: Survey, user: AbstractBaseUser, kind: str, weighted
     from officers.tasks import build_export
 
     with transaction.atomic():
-        export = Export.objects.create(survey=survey, created_by=user, kind=kind, weighted=weighted)
-        audit_log(actor=user, action="export.requested", survey=survey, export=export.pk, kind=kind)
+        # One row per respondent carries each respondent's weight: weighting changes nothing
+        # in it, and the report's filters do not apply to it.
+        microdata = kind in MICRODATA_KINDS
+        record = {} if microdata or filters is None else exports.filters_record(filters)
+        export = Export.objects.create(
+            survey=survey,
+            created_by=user,
+            kind=kind,
+            weighted=weighted and not microdata,
+            filters=record,
+        )
+        audit_log(
+            actor=user,
+            action="export.requested",
+            survey=survey,
+            export=export.pk,
+            kind=kind,
+            weighted=export.weighted,
+            filters=record,
+        )
         # After commit: a worker that picked the id up earlier would not find the row.
         transaction.on_commit(lambda: build_export.delay(export.pk))
     return export

@@ -4,6 +4,8 @@ sees another council's data."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from officers import charts, findings, selectors, services
+from officers import exports as exports_module
 from officers.cache import survey_data_version
 from officers.errors import OfficerError
 from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, FindingsForm, ReportFiltersForm
@@ -21,6 +24,7 @@ from officers.report import default_weighted, report_cached, report_key
 from officers.report_paper import report_methods, report_summary
 from results import disclosure
 from results.errors import ResultsError
+from results.selectors import ResponseFilters
 from surveys.tenancy import public_survey_scope, user_can
 
 
@@ -93,7 +97,17 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
     context["weighted"] = chosen["weighted"]
     # The report's own choices, for the links that download its charts.
     context["query"] = request.GET.urlencode()
+    context["selection_words"] = "; ".join(
+        exports_module.filters_lines(survey=survey, filters=chosen["filters"])
+    )
+    query = {name: form.data.get(name) for name in FILTER_FIELDS if form.data.get(name)}
+    query["weighting"] = WEIGHTED if chosen["weighted"] else UNWEIGHTED
+    context["export_query"] = urlencode(query)
     return render(request, "officers/report.html", context)
+
+
+# The report's choices an export carries (the breakdown is the page's, not the file's).
+FILTER_FIELDS = ("submitted_from", "submitted_to", "mode", "area", "subgroup")
 
 
 @login_required
@@ -134,14 +148,30 @@ def exports(request: HttpRequest, slug: str) -> HttpResponse:
     microdata = user_can(request.user, survey.council_id, "export.microdata")
     if request.POST.get("kind") in MICRODATA_KINDS and not microdata:
         raise PermissionDenied("One row per respondent is for research officers only.")
-    form = ExportForm(request.POST or None, microdata=microdata)
+    weighting_applies = default_weighted(survey=survey)
+    form = ExportForm(
+        request.POST or None, microdata=microdata, weighting_applies=weighting_applies
+    )
+    # The report's filters come with the link from the report (its query string) and are
+    # carried through the form as hidden fields, so the file holds the page's figures.
+    chosen = ReportFiltersForm(
+        request.POST if request.method == "POST" else request.GET, survey=survey
+    )
+    filters = chosen.filters() if chosen.is_valid() else ResponseFilters()
+    if request.method == "GET" and weighting_applies and request.GET.get("weighting"):
+        form.initial["weighting"] = request.GET["weighting"]
     if request.method == "POST" and form.is_valid():
         try:
+            if not chosen.is_valid():
+                raise OfficerError(
+                    "The report's choices could not be read: open the export again from the report."
+                )
             export = services.export_create(
                 survey=survey,
                 user=request.user,
                 kind=form.cleaned_data["kind"],
-                weighted=form.cleaned_data["weighting"] == WEIGHTED,
+                weighted=form.is_weighted,
+                filters=filters,
             )
         except OfficerError as error:
             form.add_error(None, str(error))
@@ -156,6 +186,14 @@ def exports(request: HttpRequest, slug: str) -> HttpResponse:
             "exports": selectors.exports_for_survey(survey=survey, microdata=microdata)[:50],
             "microdata": microdata,
             "microdata_k": disclosure.k_minimum(),
+            "filter_hidden": [
+                (name, chosen.data.get(name))
+                for name in FILTER_FIELDS
+                if chosen.is_valid() and chosen.data.get(name)
+            ],
+            "filters_lines": exports_module.filters_lines(survey=survey, filters=filters)
+            if filters != ResponseFilters()
+            else [],
             "retention_days": settings.EXPORT_RETENTION_DAYS,
             "section": "exports",
         },

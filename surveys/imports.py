@@ -667,6 +667,18 @@ def responses_codes_csv(*, spec: SurveySpec) -> str:
     return out.getvalue()
 
 
-def csv_safe(value: str) -> str:
-    """Text a spreadsheet would run as a formula (leading = + - @) is made plain text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """Text a spreadsheet would run as a formula (leading = + - @, tab or carriage return) is
+    made plain text with a leading apostrophe. Only text is touched: numbers (negative ones
+    too) stay numbers, and None stays None. The one helper every CSV and Excel writer uses."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def csv_safe_row(values) -> list:
+    """A row of cells, each through csv_safe."""
+    return [csv_safe(v) for v in values]

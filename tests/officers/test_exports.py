@@ -181,12 +181,26 @@ def test_pdf_export_is_a_pdf_of_the_comparison(
     assert "fewer than 10" in text
 
 
-def test_weighted_export_of_an_unweighted_survey_fails_with_the_reason(
+def test_an_unweighted_survey_is_not_asked_a_weighting_and_exports_unweighted(
     officer_client, answered, django_capture_on_commit_callbacks
 ):
+    page = officer_client.get(reverse("officers:exports", args=[answered.slug]))
+    assert 'name="weighting"' not in page.content.decode()
+
     export = _start(officer_client, answered, "pdf", django_capture_on_commit_callbacks, "weighted")
     export.refresh_from_db()
 
+    assert (export.status, export.weighted) == ("ready", False)
+
+
+def test_a_weighted_export_built_before_the_survey_is_weighted_fails_with_the_reason(
+    officer, answered
+):
+    export = Export.objects.create(survey=answered, created_by=officer, kind="pdf", weighted=True)
+
+    export_build(export_id=export.pk)
+
+    export.refresh_from_db()
     assert export.status == "failed"
     assert "has not been weighted yet" in export.message
 
