@@ -252,6 +252,8 @@ IN_PROGRESS_RESPONSE_DAYS = env_int("IN_PROGRESS_RESPONSE_DAYS", 30)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # The load balancer asks these over plain HTTP on the private network (deploy/).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^ready$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

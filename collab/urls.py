@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from collab import views
+from collab import health, views
 from officers.views import findings_public
 from surveys.admin_sites import council_site
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("ready", health.ready, name="ready"),
     path("admin/", admin.site.urls),
     path("council-admin/", council_site.urls),
     path("accounts/", include("officers.auth_urls")),
