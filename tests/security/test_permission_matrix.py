@@ -90,6 +90,9 @@ PUBLIC = {
     "surveys:erase",
     "surveys:panel_join",
     "surveys:panel_withdraw",
+    # The load balancer's checks: no council's data, only up or down (tests/collab/test_health.py).
+    "ready",
+    "healthz",
 }
 # What a council administrator may do on the council site, by model; everyone else is sent to
 # sign in (and the full admin is the platform administrator's alone).
