@@ -79,6 +79,8 @@ def test_not_ready_when_the_broker_is_unreachable(client, monkeypatch, settings)
     monkeypatch.setitem(health.CHECKS, "database", lambda: None)
     # A closed port on loopback: the connection is refused at once.
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    # With a broker configured, the write connection has its own setting.
+    monkeypatch.setattr(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
     response = client.get("/ready")
     assert response.status_code == 503
     assert _body(response)["checks"]["broker"] == "unavailable"
