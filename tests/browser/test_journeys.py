@@ -4,6 +4,7 @@ JavaScript, and stopping half way to carry on elsewhere with a code."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -44,6 +45,28 @@ def test_resident_completes_questionnaire_without_javascript(new_context, survey
     submit(page, button(page, "Continue"), how="tap")
     expect(page).to_have_title(re.compile(r"^Error: "))
     expect(page.locator(".govuk-error-summary")).to_contain_text("There is a problem")
+    complete_questionnaire(page, survey, how="tap")
+    assert_stored_complete(survey)
+
+
+def test_resident_without_javascript_gets_through_the_start_challenge_after_the_wait(
+    new_context, survey, settings
+):
+    settings.START_CHALLENGE_WAIT_SECONDS = 2
+    survey.start_challenge = True
+    survey.save(update_fields=["start_challenge"])
+    page = new_context(**PHONE, java_script_enabled=False).new_page()
+    page.goto(f"/s/{survey.slug}/")
+    expect(page.get_by_text("If JavaScript is off in your browser")).to_be_visible()
+    submit(page, button(page, "Start now"), how="tap")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please wait a moment")
+    expect(page.get_by_text("Please wait about 2 seconds, then press Start.")).to_be_visible()
+    # Too soon: the same friendly page, and no response yet.
+    submit(page, button(page, "Start"), how="tap")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please wait a moment")
+    assert not Response.objects.filter(survey=survey).exists()
+    time.sleep(2.2)
+    submit(page, button(page, "Start"), how="tap")
     complete_questionnaire(page, survey, how="tap")
     assert_stored_complete(survey)
 

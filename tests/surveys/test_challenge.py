@@ -152,7 +152,7 @@ def test_the_landing_page_carries_the_challenge_and_says_what_happens_without_ja
     assert 'name="altcha"' in page
     assert "start-challenge.mjs" in page and "vendor/altcha/pbkdf2.js" in page
     assert 'role="status"' in page and 'aria-live="polite"' in page
-    assert "<noscript>" in page and "wait about 30 seconds" in page
+    assert "If JavaScript is off in your browser" in page and "wait about 30 seconds" in page
 
 
 def _token_from(reply) -> str:
