@@ -250,9 +250,9 @@ SCHEDULE_IN_PROCESS = env_bool("SCHEDULE_IN_PROCESS", default=DEBUG and not _BRO
 # Unfinished responses untouched for this many days are deleted (a survey may set its own).
 IN_PROGRESS_RESPONSE_DAYS = env_int("IN_PROGRESS_RESPONSE_DAYS", 30)
 
-# The start challenge a survey may switch on (surveys/challenge.py). The browser derives on
-# average half of a counter picked in START_CHALLENGE_COUNTER PBKDF2 keys of
-# START_CHALLENGE_COST iterations each; a challenge expires after
+# The start challenge a survey may switch on (surveys/challenge.py). The browser derives as
+# many PBKDF2 keys of START_CHALLENGE_COST iterations as a counter picked at random in
+# START_CHALLENGE_COUNTER (about a second on a computer); a challenge expires after
 # START_CHALLENGE_EXPIRES_SECONDS. Without JavaScript a resident waits
 # START_CHALLENGE_WAIT_SECONDS instead. The HMAC key is derived from SECRET_KEY unless set.
 START_CHALLENGE_COST = env_int("START_CHALLENGE_COST", 1000)

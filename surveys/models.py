@@ -399,6 +399,7 @@ class Survey(models.Model):
         "flagged for review as implausibly fast. 0 turns the check off.",
     )
     start_challenge = models.BooleanField(
+        "ask for a start challenge",
         default=False,
         help_text="Ask each browser that starts on the public link to do a few seconds of "
         "unseen work first (surveys/challenge.py), which makes scripted starts costly. "
