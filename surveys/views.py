@@ -91,6 +91,7 @@ def survey_landing(request: HttpRequest, slug: str) -> HttpResponse:
             "in_progress": response if response and not response.is_complete else None,
             "page_count": services.spec_for(survey).page_count,
             "wait_seconds_text": challenge.wait_text(),
+            "challenge_seconds": challenge.expires_seconds(),
         },
     )
 

@@ -30,6 +30,22 @@ function solve(challenge, workerUrl) {
   });
 }
 
+async function prepare(field) {
+  // One challenge, solved; the answer in the hidden field. Resolves when done either way.
+  try {
+    const reply = await fetch(form.dataset.challengeUrl, { credentials: "same-origin", cache: "no-store" });
+    if (!reply.ok) throw new Error(`Challenge: ${reply.status}`);
+    const challenge = await reply.json();
+    const solution = await solve(challenge, form.dataset.challengeWorker);
+    field.value = btoa(JSON.stringify({ challenge, solution }));
+    return true;
+  } catch {
+    // The server's fallback takes over: a short wait instead of the check.
+    field.value = "";
+    return false;
+  }
+}
+
 async function run() {
   const field = form.querySelector("input[name='altcha']");
   let ready = false;
@@ -46,20 +62,19 @@ async function run() {
   });
 
   say("Checking your browser…");
-  try {
-    const reply = await fetch(form.dataset.challengeUrl, { credentials: "same-origin", cache: "no-store" });
-    if (!reply.ok) throw new Error(`Challenge: ${reply.status}`);
-    const challenge = await reply.json();
-    const solution = await solve(challenge, form.dataset.challengeWorker);
-    field.value = btoa(JSON.stringify({ challenge, solution }));
-    say("Done, you can start.");
-  } catch {
-    // The server's fallback takes over: a short wait instead of the check.
-    field.value = "";
-    say("");
-  }
+  const solved = await prepare(field);
+  say(solved ? "Done, you can start." : "");
   ready = true;
   done();
+
+  // Someone still reading when the answer is about to expire gets a fresh one, quietly:
+  // the old answer stays in the field until the new one replaces it. Timed from the
+  // challenge's life on the server, so the computer's clock does not matter.
+  const renewMs = (Number(form.dataset.challengeSeconds) - 60) * 1000;
+  const renew = async () => {
+    if (await prepare(field)) window.setTimeout(renew, renewMs);
+  };
+  if (solved && renewMs > 0) window.setTimeout(renew, renewMs);
 }
 
 if (form && window.Worker && window.crypto && window.crypto.subtle) run();

@@ -71,6 +71,23 @@ def test_resident_without_javascript_gets_through_the_start_challenge_after_the_
     assert_stored_complete(survey)
 
 
+def test_a_resident_still_reading_gets_a_fresh_start_challenge_before_it_expires(
+    new_context, survey, settings
+):
+    settings.START_CHALLENGE_EXPIRES_SECONDS = 62  # renewed a minute before: after 2 s
+    survey.start_challenge = True
+    survey.save(update_fields=["start_challenge"])
+    page = new_context(**DESKTOP).new_page()
+    page.goto(f"/s/{survey.slug}/")
+    expect(page.locator("#start-challenge-status")).to_have_text("Done, you can start.")
+    field = page.locator('input[name="altcha"]')
+    first = field.input_value()
+    expect(field).not_to_have_value(first, timeout=15_000)
+    assert field.input_value(), "the fresh answer is in the field"
+    start(page, survey)
+    assert Response.objects.filter(survey=survey).count() == 1
+
+
 def test_resident_saves_and_resumes_with_a_code_in_another_browser(new_context, survey):
     first = new_context(**DESKTOP).new_page()
     response = start(first, survey)

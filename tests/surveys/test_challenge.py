@@ -152,6 +152,7 @@ def test_the_landing_page_carries_the_challenge_and_says_what_happens_without_ja
     assert 'name="altcha"' in page
     assert "start-challenge.mjs" in page and "vendor/altcha/pbkdf2.js" in page
     assert 'role="status"' in page and 'aria-live="polite"' in page
+    assert 'data-challenge-seconds="600"' in page  # when the script fetches a fresh one
     assert "If JavaScript is off in your browser" in page and "wait about 30 seconds" in page
 
 
