@@ -16,7 +16,8 @@ The answer goes back in the ``altcha`` field of the Start form. The server check
 (the challenge carries an HMAC of the expected key), that it was issued for this survey,
 that it has not expired (START_CHALLENGE_EXPIRES_SECONDS), and that it has not been used
 before: every accepted challenge's signature is recorded in the shared cache until it
-expires, so one solution starts one response.
+expires, so one solution starts one response. A page left open solves a fresh challenge a
+minute before its answer would expire (data-challenge-seconds on the form).
 
 Without JavaScript. A Start with no solution gets a signed, timestamped wait token
 (django.core.signing) and a page asking the resident to wait about
