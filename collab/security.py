@@ -6,7 +6,9 @@ Permissions-Policy and Cross-Origin-Resource-Policy.
 
 The CSP allows nothing inline: scripts and styles come from our own static files. The one
 exception is the council's accent colour, which base.html sets in a <style> element carrying
-this request's nonce (``request.csp_nonce``), so style-src needs no 'unsafe-inline'.
+this request's nonce (``request.csp_nonce``), so style-src needs no 'unsafe-inline'. Web
+workers, too, come only from our own files: the start challenge's solver is a same-origin
+script (static/vendor/altcha/), not the blob: worker ALTCHA's widget would make.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ def content_security_policy(nonce: str) -> str:
         "img-src": "'self' data:",
         "font-src": "'self'",
         "connect-src": "'self'",
+        # Said outright, though script-src covers it: workers only from our own static files
+        # (the start challenge's solver, surveys/challenge.py), never from a blob: or data:.
+        "worker-src": "'self'",
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",

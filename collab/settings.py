@@ -250,6 +250,20 @@ SCHEDULE_IN_PROCESS = env_bool("SCHEDULE_IN_PROCESS", default=DEBUG and not _BRO
 # Unfinished responses untouched for this many days are deleted (a survey may set its own).
 IN_PROGRESS_RESPONSE_DAYS = env_int("IN_PROGRESS_RESPONSE_DAYS", 30)
 
+# The start challenge a survey may switch on (surveys/challenge.py). The browser derives as
+# many PBKDF2 keys of START_CHALLENGE_COST iterations as a counter picked at random in
+# START_CHALLENGE_COUNTER (about a second on a computer); a challenge expires after
+# START_CHALLENGE_EXPIRES_SECONDS. Without JavaScript a resident waits
+# START_CHALLENGE_WAIT_SECONDS instead. The HMAC key is derived from SECRET_KEY unless set.
+START_CHALLENGE_COST = env_int("START_CHALLENGE_COST", 1000)
+START_CHALLENGE_COUNTER = (
+    env_int("START_CHALLENGE_COUNTER_MIN", 1000),
+    env_int("START_CHALLENGE_COUNTER_MAX", 4000),
+)
+START_CHALLENGE_EXPIRES_SECONDS = env_int("START_CHALLENGE_EXPIRES_SECONDS", 600)
+START_CHALLENGE_WAIT_SECONDS = env_int("START_CHALLENGE_WAIT_SECONDS", 30)
+START_CHALLENGE_HMAC_KEY = env_str("START_CHALLENGE_HMAC_KEY", "")
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     # The load balancer asks these over plain HTTP on the private network (deploy/).

@@ -398,6 +398,14 @@ class Survey(models.Model):
         help_text="A response whose median time per page is under this many seconds is "
         "flagged for review as implausibly fast. 0 turns the check off.",
     )
+    start_challenge = models.BooleanField(
+        "ask for a start challenge",
+        default=False,
+        help_text="Ask each browser that starts on the public link to do a few seconds of "
+        "unseen work first (surveys/challenge.py), which makes scripted starts costly. "
+        "Residents without JavaScript wait about 30 seconds instead. Codes from letters "
+        "and resume codes are never asked.",
+    )
     in_progress_days = models.PositiveIntegerField(
         null=True,
         blank=True,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("code/", views.code_enter, name="code"),
     path("s/<slug:slug>/", views.survey_landing, name="landing"),
     path("s/<slug:slug>/start/", views.survey_start, name="start"),
+    path("s/<slug:slug>/start/challenge/", views.survey_challenge, name="challenge"),
     path("s/<slug:slug>/page/<int:number>/", views.survey_page, name="page"),
     path("s/<slug:slug>/check-your-answers/", views.survey_review, name="review"),
     path("s/<slug:slug>/thank-you/", views.survey_thanks, name="thanks"),

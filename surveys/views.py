@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collab.ratelimit import too_many
-from surveys import integrity, services
+from surveys import challenge, integrity, services
 from surveys.errors import CodeRejected, ResponseInvalid, SurveyUnavailable
 from surveys.forms import CodeForm, PageForm
 from surveys.kinds import KINDS
@@ -89,6 +90,44 @@ def survey_landing(request: HttpRequest, slug: str) -> HttpResponse:
             "survey": survey,
             "in_progress": response if response and not response.is_complete else None,
             "page_count": services.spec_for(survey).page_count,
+            "wait_seconds_text": challenge.wait_text(),
+            "challenge_seconds": challenge.expires_seconds(),
+        },
+    )
+
+
+@require_GET
+@never_cache
+@public_survey_scope
+def survey_challenge(request: HttpRequest, slug: str) -> HttpResponse:
+    """A new start challenge for the Start page's script (surveys/challenge.py)."""
+    survey = _survey(slug)
+    if not (survey.is_open() and survey.public_link and challenge.applies(survey)):
+        raise Http404("This survey does not ask for a start challenge.")
+    return JsonResponse(challenge.issue(survey=survey))
+
+
+def _start_challenge_refused(request: HttpRequest, survey: Survey) -> HttpResponse | None:
+    """None when this Start may go ahead; else the page asking the resident to wait."""
+    if not challenge.applies(survey):
+        return None
+    if challenge.verify(survey=survey, payload=request.POST.get(challenge.FIELD, "")).ok:
+        return None
+    token = request.POST.get(challenge.WAIT_FIELD, "")
+    verdict = challenge.check_wait(survey=survey, token=token)
+    if verdict.ok:
+        return None
+    if verdict.reason != "too young":
+        # A first visit, or a ticket that is stale or used: the wait starts now.
+        token = challenge.wait_token(survey=survey)
+    return render(
+        request,
+        "surveys/start_wait.html",
+        {
+            "survey": survey,
+            "wait_token": token,
+            "wait_seconds_text": challenge.wait_text(),
+            "start_label": "Start",
         },
     )
 
@@ -111,6 +150,9 @@ def survey_start(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("surveys:thanks", slug=slug)
     if integrity.client_over_limit(survey=survey, request=request, what="start"):
         return _limited(request)
+    refused = _start_challenge_refused(request, survey)
+    if refused is not None:
+        return refused
     try:
         response = services.response_start(survey=survey, client=integrity.client_of(request))
     except SurveyUnavailable as e:

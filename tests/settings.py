@@ -11,5 +11,9 @@ off (tests/collab/test_production_checks.py).
 import os
 
 os.environ.setdefault("DEBUG", "1")
+# A light start challenge (surveys/challenge.py), so tests that solve it in Python are quick.
+os.environ.setdefault("START_CHALLENGE_COST", "100")
+os.environ.setdefault("START_CHALLENGE_COUNTER_MIN", "20")
+os.environ.setdefault("START_CHALLENGE_COUNTER_MAX", "60")
 
 from collab.settings import *  # noqa: F403

@@ -165,3 +165,25 @@ def test_code_saved_closed_and_missing_pages_pass_axe_and_reflow(new_context, su
     walk_other_pages(page, survey, audit)
     assert len(audit.checked) == 11
     audit.assert_clean()
+
+
+def test_start_challenge_pages_pass_axe_and_reflow(new_context, survey):
+    """With the start challenge on: the landing page once the browser has solved it (its
+    status line announced), and the page that asks for a wait when no solution came."""
+    survey.start_challenge = True
+    survey.save(update_fields=["start_challenge"])
+    page = new_context(**DESKTOP).new_page()
+    audit = Audit(page, reflow=True)
+    page.goto(f"/s/{survey.slug}/")
+    status = page.locator("#start-challenge-status")
+    expect(status).to_have_text("Done, you can start.")
+    assert page.locator('input[name="altcha"]').input_value()
+    audit("landing, start challenge solved")
+
+    # As if the solution never came: the server asks the resident to wait instead.
+    page.locator('input[name="altcha"]').evaluate("field => { field.value = '' }")
+    submit(page, button(page, "Start now"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please wait a moment")
+    audit("start challenge, please wait")
+    assert len(audit.checked) == 2
+    audit.assert_clean()

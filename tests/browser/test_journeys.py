@@ -4,6 +4,7 @@ JavaScript, and stopping half way to carry on elsewhere with a code."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -46,6 +47,45 @@ def test_resident_completes_questionnaire_without_javascript(new_context, survey
     expect(page.locator(".govuk-error-summary")).to_contain_text("There is a problem")
     complete_questionnaire(page, survey, how="tap")
     assert_stored_complete(survey)
+
+
+def test_resident_without_javascript_gets_through_the_start_challenge_after_the_wait(
+    new_context, survey, settings
+):
+    settings.START_CHALLENGE_WAIT_SECONDS = 2
+    survey.start_challenge = True
+    survey.save(update_fields=["start_challenge"])
+    page = new_context(**PHONE, java_script_enabled=False).new_page()
+    page.goto(f"/s/{survey.slug}/")
+    expect(page.get_by_text("If JavaScript is off in your browser")).to_be_visible()
+    submit(page, button(page, "Start now"), how="tap")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please wait a moment")
+    expect(page.get_by_text("Please wait about 2 seconds, then press Start.")).to_be_visible()
+    # Too soon: the same friendly page, and no response yet.
+    submit(page, button(page, "Start"), how="tap")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please wait a moment")
+    assert not Response.objects.filter(survey=survey).exists()
+    time.sleep(2.2)
+    submit(page, button(page, "Start"), how="tap")
+    complete_questionnaire(page, survey, how="tap")
+    assert_stored_complete(survey)
+
+
+def test_a_resident_still_reading_gets_a_fresh_start_challenge_before_it_expires(
+    new_context, survey, settings
+):
+    settings.START_CHALLENGE_EXPIRES_SECONDS = 62  # renewed a minute before: after 2 s
+    survey.start_challenge = True
+    survey.save(update_fields=["start_challenge"])
+    page = new_context(**DESKTOP).new_page()
+    page.goto(f"/s/{survey.slug}/")
+    expect(page.locator("#start-challenge-status")).to_have_text("Done, you can start.")
+    field = page.locator('input[name="altcha"]')
+    first = field.input_value()
+    expect(field).not_to_have_value(first, timeout=15_000)
+    assert field.input_value(), "the fresh answer is in the field"
+    start(page, survey)
+    assert Response.objects.filter(survey=survey).count() == 1
 
 
 def test_resident_saves_and_resumes_with_a_code_in_another_browser(new_context, survey):

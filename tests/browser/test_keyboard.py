@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,6 +13,7 @@ from tests.browser.keyboard import (
     focused,
     tab,
     tab_to_button,
+    tab_until,
 )
 from tests.browser.resident import assert_stored_complete, codes_by_page, latest_response
 from tests.surveys.conftest import answers_for
@@ -55,6 +58,26 @@ def test_resident_completes_questionnaire_with_the_keyboard_alone(new_context, s
         "Thank you, your answers have been sent"
     )
     assert_stored_complete(survey)
+
+
+def test_resident_starts_by_keyboard_with_the_start_challenge_on(new_context, survey):
+    """Tab to Start, Enter, and the first question: the challenge takes no focus and needs
+    no key of its own, and a Start pressed before it is solved goes ahead once it is."""
+    survey.start_challenge = True
+    survey.save(update_fields=["start_challenge"])
+    page = new_context(**DESKTOP).new_page()
+    page.goto(f"/s/{survey.slug}/")
+    status = page.locator("#start-challenge-status")
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(status).to_have_attribute("role", "status")
+    expect(status).to_have_text(re.compile(r"Checking your browser|Done, you can start"))
+    tab_to_button(page, "Start now")
+    expect(page.locator(".govuk-caption-l")).to_have_text("Part 1 of 8")
+    response = latest_response(survey)
+    assert response.furthest_page == 1
+    # Focus was left where the resident put it: the first question is reached by Tab.
+    first = tab_until(page, lambda el: el["tag"] == "input", "the first question")
+    assert first["name"] == codes_by_page(survey)[0][0]
 
 
 def test_skip_link_is_the_first_stop_and_moves_focus_to_the_content(new_context, survey):

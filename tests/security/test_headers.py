@@ -35,6 +35,8 @@ def test_every_response_has_the_security_headers(client, url):
     assert csp["frame-ancestors"] == "'none'"
     assert csp["form-action"] == "'self'"
     assert csp["object-src"] == "'none'"
+    assert csp["worker-src"] == "'self'"
+    assert "blob:" not in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
@@ -63,3 +65,13 @@ def test_council_accent_colour_is_a_nonced_style_not_an_inline_attribute(client,
     assert style, "the accent colour is set in a <style> element"
     assert style.group(1) == nonce
     assert "--collab-accent: #00703c" in style.group(2)
+
+
+def test_the_start_challenge_needs_no_inline_script_and_its_worker_is_our_own_file(client, survey):
+    survey.start_challenge = True
+    survey.save()
+
+    html = client.get(reverse("surveys:landing", args=[survey.slug])).content.decode()
+
+    assert "<script>" not in html and not re.search(r"\son[a-z]+=", html)
+    assert 'data-challenge-worker="/static/vendor/altcha/pbkdf2.js"' in html

@@ -84,6 +84,8 @@ PUBLIC = {
     "surveys:code",
     "surveys:landing",
     "surveys:start",
+    # The start challenge a survey may switch on: a puzzle for the Start page, no data.
+    "surveys:challenge",
     "surveys:page",
     "surveys:review",
     "surveys:thanks",
