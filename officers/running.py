@@ -568,14 +568,14 @@ def _paper_check(
 def responses_upload(request: HttpRequest, slug: str) -> HttpResponse:
     survey = survey_for_officer(user=request.user, slug=slug, permission="responses.enter")
     spec = services.spec_for(survey)
-    from surveys.imports import MODE, REF, SPLIT_ARM, response_columns
+    from surveys.imports import MODE, RECEIVED, REF, SPLIT_ARM, response_columns
 
     context = {
         "survey": survey,
         "section": "paper",
         "max_mb": RESPONSES_MAX_BYTES // 2**20,
         "columns": [SPLIT_ARM, *response_columns(spec)],
-        "optional_columns": [MODE, REF],
+        "optional_columns": [MODE, REF, RECEIVED],
     }
     template = "officers/running/responses_upload.html"
     if request.method != "POST":
