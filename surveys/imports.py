@@ -311,8 +311,8 @@ def _parse(
         Problem(
             1,
             name,
-            "Missing column: every question of the questionnaire needs its column (leave a "
-            "cell blank where the form has no answer).",
+            "Missing column: this question's column must be in the file (leave a cell blank "
+            "where the form has no answer).",
         )
         for name in [SPLIT_ARM, *_required_columns(spec)]
         if name not in header

@@ -310,3 +310,19 @@ def test_the_report_shows_how_many_did_not_answer(client, officer, twelve_blank)
 
     assert "12 not answered" in page
     assert "Fewer than 10 not answered" in page  # Q8, answered by everyone
+
+
+def test_the_excel_export_counts_those_who_did_not_answer(twelve_blank):
+    import io
+
+    from openpyxl import load_workbook
+
+    from officers.exports import xlsx_content
+
+    content = xlsx_content(survey=twelve_blank, weighted=False, progress=lambda n: None)
+
+    book = load_workbook(io.BytesIO(content))
+    q2 = {row[1]: row[2] for row in book["Q2"].iter_rows(min_row=3, values_only=True)}
+    q8 = {row[1]: row[2] for row in book["Q8"].iter_rows(min_row=3, values_only=True)}
+    assert (q2["Base (answered)"], q2["Not answered"]) == (12, 12)
+    assert (q8["Base (answered)"], q8["Not answered"]) == (24, "fewer than 10")
