@@ -37,7 +37,12 @@ from results import disclosure
 from results.comparison import Comparison, survey_compare
 from results.labels import selection_lines
 from results.numbers import percent_text
-from results.selectors import ResponseFilters, survey_answer_counts, survey_bases
+from results.selectors import (
+    ResponseFilters,
+    survey_answer_counts,
+    survey_bases,
+    survey_not_answered,
+)
 from surveys.imports import csv_safe, csv_safe_row
 from surveys.models import Response, Survey
 from surveys.services import spec_for
@@ -653,6 +658,7 @@ def xlsx_content(
     limit = disclosure.threshold()
     counts = survey_answer_counts(survey=survey, filters=filters)
     bases = survey_bases(survey=survey, filters=filters, counts=counts)
+    gaps = survey_not_answered(survey=survey, filters=filters)
     for q in spec.questions.values():
         if q.kind not in ("single", "multi", "grid"):
             continue
@@ -684,6 +690,18 @@ def xlsx_content(
             n_base = base.n if base else 0
             hidden_base = disclosure.is_hidden(n_base, limit)
             qs.append(["", "Base (answered)", SUPPRESSED_TEXT if hidden_base else n_base])
+            if gaps:
+                # Asked and left unanswered (a question blank on a paper form): outside the base.
+                missing = gaps.get((q.code, item_code), 0)
+                qs.append(
+                    [
+                        "",
+                        "Not answered",
+                        SUPPRESSED_TEXT
+                        if hidden_base or disclosure.is_hidden(missing, limit)
+                        else missing,
+                    ]
+                )
         qs["A1"].font = Font(bold=True)
     progress(90)
     out = io.BytesIO()

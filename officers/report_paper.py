@@ -195,6 +195,8 @@ def report_pdf(*, survey: Survey, report: Report, selection: str = "") -> bytes:
             if item.text:
                 rows.append([item.text, "", "", "", ""])
             flag = " (low base)" if item.low_base else ""
+            if item.not_answered is not None:
+                flag += f"; {item.not_answered_text}"
             for r in item.rows:
                 rows.append(
                     [

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from officers.selectors import survey_for_officer
 from surveys import invitations, panel, services
 from surveys.audit import audit_log
-from surveys.errors import ResponseInvalid, SurveyError
+from surveys.errors import RefTaken, ResponseInvalid, SurveyError
 from surveys.forms import PageForm
 from surveys.imports import (
     INVITEES_MAX_BYTES,
@@ -96,6 +96,9 @@ class ReminderScheduleForm(forms.Form):
 
 
 class PaperStartForm(forms.Form):
+    """What is known of a form before its answers: how it came, which version it is, its REF
+    and the day it came back. The version decides the statements the pages show."""
+
     mode = forms.ChoiceField(
         label="How did this resident answer?",
         choices=[
@@ -105,10 +108,20 @@ class PaperStartForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose paper or telephone"},
     )
+    split_arm = forms.ChoiceField(
+        label="Which version of the questionnaire?",
+        help_text="A paper form says “Version A” or “Version B” on its first page. On the "
+        "telephone, leave this unanswered: the interviewer reads what the screen shows, and "
+        "the version is then chosen at random, as it is for residents online.",
+        choices=[("A", "Version A"), ("B", "Version B")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
     reference = forms.CharField(
-        label="Reference or code from the letter (optional)",
-        help_text="The REF written on the form, such as R000123, or the code from the "
-        "resident's letter. The invitee is then marked as responded and sent no reminders.",
+        label="REF (or the code from the letter)",
+        help_text="The REF printed on the form, such as R000123: strongly advised for paper, "
+        "as it stops the same form being entered twice. The invitee is then marked as "
+        "responded and sent no reminders. Optional on the telephone.",
         required=False,
         max_length=40,
         widget=forms.TextInput(
@@ -118,6 +131,66 @@ class PaperStartForm(forms.Form):
             }
         ),
     )
+    received_on = forms.DateField(
+        label="Date received (paper only)",
+        help_text="The day the form came back, for example 14/03/2026. Today if left as it is.",
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "class": "govuk-input govuk-input--width-10",
+                "aria-describedby": "id_received_on-hint",
+            },
+            format="%Y-%m-%d",
+        ),
+        error_messages={"invalid": "Enter the date received like 14/03/2026"},
+    )
+
+    def __init__(self, *args, survey: Survey, has_split: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        self.has_split = has_split
+        self.fields["received_on"].initial = timezone.localdate()
+        if not has_split:
+            # Every resident is asked the same statements: there is only one version.
+            del self.fields["split_arm"]
+
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"].strip()
+        if reference and not _is_letter_code(reference):
+            try:
+                services.ref_check_free(survey=self.survey, ref=reference)
+            except RefTaken as error:
+                raise forms.ValidationError(str(error)) from None
+        return reference
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        mode = cleaned.get("mode")
+        if mode == Response.Mode.PAPER:
+            if self.has_split and not cleaned.get("split_arm"):
+                self.add_error(
+                    "split_arm", "Choose the version printed on the form: Version A or Version B"
+                )
+            day = cleaned.get("received_on")
+            if "received_on" not in self.errors:
+                day = day or timezone.localdate()
+                try:
+                    services.received_on_check(survey=self.survey, day=day)
+                except SurveyError as error:
+                    self.add_error("received_on", str(error))
+                cleaned["received_on"] = day
+        else:
+            # A call has no day of its own to record: it is the day it is entered.
+            cleaned["received_on"] = None
+        return cleaned
+
+
+def _is_letter_code(reference: str) -> bool:
+    """A letter's code looks like XXXX-XXXX-XXXX; anything else is taken as the form's REF.
+    A code is never stored with the response (it would open the resident's answers)."""
+    return len(reference.replace("-", "").replace(" ", "")) >= 12
 
 
 def _upload(request: HttpRequest, *, max_bytes: int) -> tuple[UploadForm, str | None]:
@@ -319,13 +392,25 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
     url = reverse("officers:paper", args=[slug])
     action = request.POST.get("action", "")
 
+    spec = services.spec_for(survey)
     if response is None or action == "start":
-        start = PaperStartForm(request.POST if action == "start" else None)
+        start = PaperStartForm(
+            request.POST if action == "start" else None, survey=survey, has_split=spec.has_split
+        )
         if action == "start" and start.is_valid():
+            data = start.cleaned_data
+            reference = data["reference"]
             try:
                 response = services.response_start(
-                    survey=survey, mode=start.cleaned_data["mode"], entered_by=request.user
+                    survey=survey,
+                    mode=data["mode"],
+                    entered_by=request.user,
+                    split_arm=data.get("split_arm") or "",
+                    ref="" if _is_letter_code(reference) else reference,
+                    received_on=data["received_on"],
                 )
+            except RefTaken as error:
+                start.add_error("reference", str(error))
             except SurveyError as error:
                 start.add_error(None, str(error))
             else:
@@ -361,7 +446,6 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, "That entry was discarded; nothing was stored.")
         return redirect(url)
 
-    spec = services.spec_for(survey)
     if request.GET.get("page") == "check":
         return _paper_check(request, survey=survey, response=response, spec=spec, url=url)
     returning = "check" in (request.GET.get("return"), request.POST.get("return"))
@@ -369,7 +453,14 @@ def paper_entry(request: HttpRequest, slug: str) -> HttpResponse:
     number = int(number) if number.isdigit() else response.furthest_page
     number = max(1, min(number, response.furthest_page, spec.page_count))
     page = spec.page(number)
-    form = PageForm(request.POST or None, page=page, arm=response.split_arm, draft=response.draft)
+    # Any question may be left blank, as on the form: it is stored as not answered.
+    form = PageForm(
+        request.POST or None,
+        page=page,
+        arm=response.split_arm,
+        draft=response.draft,
+        required=False,
+    )
     if request.method == "POST":
         if action == "previous":
             form.is_valid()
@@ -436,8 +527,7 @@ def _paper_check(
             request.session[PAPER_REFERENCE_KEY] = references
             stored = f"The {response.get_mode_display().lower()} response was stored."
             if reference:
-                # A code looks like XXXX-XXXX-XXXX; anything else is taken as a reference.
-                by_code = len(reference.replace("-", "").replace(" ", "")) >= 12
+                by_code = _is_letter_code(reference)
                 found = invitations.paper_return_record(
                     survey=survey,
                     reference="" if by_code else reference,
@@ -478,14 +568,14 @@ def _paper_check(
 def responses_upload(request: HttpRequest, slug: str) -> HttpResponse:
     survey = survey_for_officer(user=request.user, slug=slug, permission="responses.enter")
     spec = services.spec_for(survey)
-    from surveys.imports import MODE, REF, SPLIT_ARM, response_columns
+    from surveys.imports import MODE, RECEIVED, REF, SPLIT_ARM, response_columns
 
     context = {
         "survey": survey,
         "section": "paper",
         "max_mb": RESPONSES_MAX_BYTES // 2**20,
         "columns": [SPLIT_ARM, *response_columns(spec)],
-        "optional_columns": [MODE, REF],
+        "optional_columns": [MODE, REF, RECEIVED],
     }
     template = "officers/running/responses_upload.html"
     if request.method != "POST":

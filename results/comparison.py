@@ -28,6 +28,7 @@ from results.selectors import (
     counting_transaction,
     filters_resolve,
     questions_by_code,
+    questions_not_always_answered,
     resolved_answer_counts,
     resolved_answer_counts_by_cell,
     resolved_respondents,
@@ -181,10 +182,12 @@ def _survey_compare(
 
     # Three statements count everything. The first counts respondents once each: the selection
     # by mode, and what multiple-choice figures need beyond their option cells. A required
-    # question is answered by every complete response (response_submit and the bulk import
-    # refuse one without it), so its base is the selection itself, or the subgroup: only an
-    # optional one needs its respondents counted once each. Nets of several options of a
-    # multiple-choice question always do (none is published yet).
+    # question is answered by every response online (response_submit refuses one without it),
+    # so unless an officer's entry or an import left it unanswered somewhere (item
+    # non-response), its base is the selection itself, or the subgroup: any other needs its
+    # respondents counted once each. Nets of several options of a multiple-choice question
+    # always do (none is published yet).
+    always_answered = _always_answered(survey=survey, questions=questions)
     sets: dict[tuple[tuple[str, str] | None, str, tuple[str, ...]], RespondentSet] = {}
     answered_by_all: set[str] = set()
     for f in figures:
@@ -193,7 +196,7 @@ def _survey_compare(
             continue
         group = (f.subgroup_question_code, f.subgroup_option_code) if f.has_subgroup else None
         subgroup_id = subgroup_option[group] if group else None
-        if not question.required:
+        if question.code not in always_answered:
             sets[(group, f.question_code, ())] = RespondentSet(
                 question_id=question.id, subgroup_option_id=subgroup_id
             )
@@ -266,6 +269,7 @@ def _survey_compare(
             design,
             by_cell=by_cell,
             selected=respondents_by_cell(survey=survey, resolved=resolved),
+            always_answered=frozenset(always_answered),
         )
     else:
         counts = resolved_answer_counts(
@@ -654,6 +658,8 @@ class _DesignSample:
     sample: dict[int | None, Cell]
     selected: dict[int | None, Cell] = field(default_factory=dict)
     by_cell: dict[tuple[str, str, str], dict[int | None, Cell]] = field(default_factory=dict)
+    # Questions every response answered (see _always_answered): their base is the selection.
+    always_answered: frozenset[str] = frozenset()
 
     def cells_of(
         self, *, figure: NationalFigure, question: Question, item_code: str
@@ -662,7 +668,7 @@ class _DesignSample:
         (a net of several options of a multiple-choice question, or an optional one's base)."""
         codes = list(figure.net_option_codes)
         if question.kind == Question.Kind.MULTI:
-            if len(codes) > 1 or not question.required:
+            if len(codes) > 1 or question.code not in self.always_answered:
                 return None
             base = self.selected
         else:
@@ -718,6 +724,13 @@ class _Group:
     filters: ResponseFilters
     counts: Counts
     bases: Bases
+
+
+def _always_answered(*, survey: Survey, questions: dict[str, Question]) -> set[str]:
+    """Questions answered by every complete response: required online and left unanswered by
+    no paper or telephone form (item non-response is kept in surveys.models.NotAnswered)."""
+    gaps = questions_not_always_answered(survey=survey)
+    return {code for code, q in questions.items() if q.required and code not in gaps}
 
 
 def _bases(

@@ -35,7 +35,7 @@ from django.utils.dateparse import parse_datetime
 
 from results.errors import ResultsError
 from results.models import NationalFigure, PopulationTarget, WeightingRun
-from surveys.models import Answer, Area, Option, Question, Response, Survey
+from surveys.models import Answer, Area, Item, NotAnswered, Option, Question, Response, Survey
 
 # The responses every figure counts: sent and not voided. A response an officer voids (surveys
 # /review.py) leaves status COMPLETE for VOIDED, so this one value leaves it out of every
@@ -598,6 +598,60 @@ def _same_arm_only(answers: QuerySet, item_arms: Sequence[tuple[int, str]]) -> Q
         if ids:
             answers = answers.exclude(Q(item_id__in=ids) & ~Q(response__split_arm=arm))
     return answers
+
+
+def survey_not_answered(
+    *,
+    survey: Survey,
+    filters: ResponseFilters | None = None,
+    question_codes: Iterable[str] | None = None,
+) -> dict[tuple[str, str], int]:
+    """Respondents who were asked each question (and grid statement) and left it unanswered,
+    such as a question left blank on a paper form: (question code, item code or "") -> count.
+
+    One GROUP BY on the table of gaps (surveys.models.NotAnswered), with the same conditions
+    on the responses as every other count. These respondents are in no answer row, so they
+    are already outside the question's base; this is how many they are.
+    """
+    resolved = filters_resolve(survey=survey, filters=filters or ResponseFilters())
+    return resolved_not_answered(resolved=resolved, question_codes=question_codes)
+
+
+def resolved_not_answered(
+    *, resolved: ResolvedFilters, question_codes: Iterable[str] | None = None
+) -> dict[tuple[str, str], int]:
+    survey = resolved.survey
+    questions = Question.objects.filter(questionnaire_id=survey.questionnaire_id)
+    if question_codes is not None:
+        questions = questions.filter(code__in=list(question_codes))
+    question_code = dict(questions.values_list("id", "code"))
+    item_code = dict(
+        Item.objects.filter(question_id__in=list(question_code)).values_list("id", "code")
+    )
+    rows = (
+        NotAnswered.objects.filter(survey=survey, response__survey=survey)
+        .filter(question_id__in=list(question_code))
+        .filter(_response_condition(resolved, prefix="response__", outer="response_id"))
+        .values("question_id", "item_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        (question_code[row["question_id"]], item_code.get(row["item_id"], "")): row["n"]
+        for row in rows
+    }
+
+
+def questions_not_always_answered(*, survey: Survey) -> set[str]:
+    """Codes of the questions some response of the survey left unanswered (a paper form, say):
+    a question residents must answer online is answered by every response only if it is not
+    one of these. One small query on the table of gaps."""
+    return set(
+        NotAnswered.objects.filter(survey=survey)
+        .values_list("question__code", flat=True)
+        .distinct()
+        .order_by()
+    )
 
 
 def survey_bases(

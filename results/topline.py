@@ -20,6 +20,7 @@ from results.selectors import (
     filters_resolve,
     questions_by_code,
     resolved_bases,
+    resolved_not_answered,
     survey_answer_counts,
 )
 from surveys.models import Question, Survey
@@ -49,10 +50,22 @@ class ToplineItem:
     effective_base: float | None
     low_base: bool
     rows: list[ToplineRow]
+    # Asked and left unanswered (item non-response), outside the base; None when no response
+    # of the selection left any question unanswered, so that there is nothing to say.
+    not_answered: int | None = None
 
     @property
     def base_text(self) -> str:
         return disclosure.count_text(self.base, disclosure.threshold())
+
+    @property
+    def not_answered_text(self) -> str:
+        """“N not answered”, by the disclosure policy: a count under the threshold reads
+        “fewer than 10”; beside a hidden base it is not shown (the two would give the base
+        away, as the respondents less those not answering)."""
+        if self.base is None:
+            return "not answered: not shown"
+        return f"{disclosure.count_text(self.not_answered, disclosure.threshold())} not answered"
 
 
 @dataclass(frozen=True)
@@ -101,11 +114,9 @@ def survey_topline(
     questions.sort(key=lambda q: q.position)
     codes = [q.code for q in questions]
     counts = survey_answer_counts(survey=survey, filters=filters, question_codes=codes)
-    bases = resolved_bases(
-        resolved=filters_resolve(survey=survey, filters=filters),
-        counts=counts,
-        question_codes=codes,
-    )
+    resolved = filters_resolve(survey=survey, filters=filters)
+    bases = resolved_bases(resolved=resolved, counts=counts, question_codes=codes)
+    gaps = resolved_not_answered(resolved=resolved, question_codes=codes)
     national = _national(survey=survey)
     limit = disclosure.threshold()
     topline: list[ToplineQuestion] = []
@@ -160,6 +171,7 @@ def survey_topline(
                     effective_base=effective,
                     low_base=usable and stats.is_low_base(base.n),
                     rows=rows,
+                    not_answered=gaps.get((q.code, item_code), 0) if gaps else None,
                 )
             )
         topline.append(ToplineQuestion(code=q.code, text=q.text, kind=q.kind, items=shown_items))

@@ -32,3 +32,7 @@ class ResponsesInvalid(SurveyError):
 
 class SurveyClosed(SurveyError):
     """Fieldwork asked of a survey that has closed: nothing more is sent to residents."""
+
+
+class RefTaken(SurveyError):
+    """A paper form's REF that one of the survey's responses holds already."""

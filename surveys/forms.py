@@ -68,7 +68,19 @@ class PageForm(forms.Form):
     question), in GOV.UK Frontend markup: see questions().
     """
 
-    def __init__(self, *args, page: PageSpec, arm: str, draft: dict[str, Any], **kwargs):
+    def __init__(
+        self,
+        *args,
+        page: PageSpec,
+        arm: str,
+        draft: dict[str, Any],
+        required: bool = True,
+        **kwargs,
+    ):
+        # required=False: an officer entering a paper form or a call, where any question may
+        # be left unanswered (stored as not answered); the page is otherwise the resident's.
+        if not required:
+            page = replace(page, questions=tuple(q.optional() for q in page.questions))
         self.page = page
         self.arm = arm
         initial: dict[str, Any] = {}

@@ -8,15 +8,21 @@ shows them (the header is row 1).
 The responses file has one row per paper questionnaire and one column per question code:
 ``SPLIT_ARM`` (A or B: which version of the paper questionnaire it was), then ``Q1``, ``Q2``,
 ...; a grid has a column per statement (``Q4_needs``); a multiple choice lists its codes
-separated by ``;``. Optional columns: ``MODE`` (paper or telephone) and ``REF`` (the number
-written on the paper form). A REF is stored with the response and is unique per survey, so a
-form is imported once: a file with a REF already stored is refused, and so is a file that
-was imported before (the same bytes), REF or not.
+separated by ``;``. Optional columns: ``MODE`` (paper or telephone), ``REF`` (the number
+written on the paper form) and ``RECEIVED`` (the day the form came back, 2026-03-14 or
+14/03/2026). A REF is stored with the response and is unique per survey, so a form is
+imported once: a file with a REF already stored is refused, and so is a file that was
+imported before (the same bytes), REF or not.
+
+A question the form has no answer to is left blank, or written ``-``: it is stored as not
+answered (item non-response), left out of that question's base and counted on the report.
+No question is required in the file; every answer given is checked as strictly as online.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 from collections import Counter
@@ -43,6 +49,10 @@ PROBLEMS_SHOWN = 200
 SPLIT_ARM = "SPLIT_ARM"
 MODE = "MODE"
 REF = "REF"
+RECEIVED = "RECEIVED"
+# What a cell holds for a question the form has no answer to: nothing, or a dash.
+NOT_ANSWERED_MARKS = ("", "-")
+RECEIVED_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 MULTI_SEPARATOR = ";"
 REF_MAX = 50
 IMPORT_MODES = {Response.Mode.PAPER.value, Response.Mode.TELEPHONE.value}
@@ -181,7 +191,9 @@ def response_columns(spec: SurveySpec) -> dict[str, tuple[QuestionSpec, str | No
 
 
 def _required_columns(spec: SurveySpec) -> list[str]:
-    """Columns that must be in the file: every column of a required question.
+    """Columns that must be in the file: every column of a question residents must answer
+    online (a file without one was made for another questionnaire). Its cells may still be
+    blank: a form with no answer there is stored as not answered.
 
     Split-sample statements are included: the column is there, blank for the other half.
     """
@@ -214,8 +226,8 @@ def _draft_from_row(
             continue
         q, item = columns[name]
         value = raw.strip()
-        if not value:
-            continue
+        if value in NOT_ANSWERED_MARKS:
+            continue  # not answered on the form: stored as such by the write path
         if item is not None:
             asked = {i.code for i in q.items_for(arm)} if arm in ("A", "B") else None
             if asked is not None and item not in asked:
@@ -261,25 +273,47 @@ def responses_parse(*, survey: Survey, text: str) -> tuple[list[tuple[str, str, 
 
     Checks the layout and the codes; the answers themselves are checked by the write path.
     """
-    parsed, row_numbers, _ = _parse(survey=survey, text=text)
+    parsed, row_numbers, _, _ = _parse(survey=survey, text=text)
     return parsed, row_numbers
+
+
+def _received(survey: Survey, raw: str, row: int) -> tuple[dt.date | None, Problem | None]:
+    value = raw.strip()
+    if not value:
+        return None, None
+    for fmt in RECEIVED_FORMATS:
+        try:
+            day = dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+        try:
+            services.received_on_check(survey=survey, day=day)
+        except SurveyError as error:
+            return None, Problem(row, RECEIVED, f"{error}.")
+        return day, None
+    return None, Problem(row, RECEIVED, f"‘{value}’ is not a date: write it like 2026-03-14.")
 
 
 def _parse(
     *, survey: Survey, text: str
-) -> tuple[list[tuple[str, str, dict]], list[int], list[str]]:
-    """responses_parse, with each row's REF ('' when it has none)."""
+) -> tuple[list[tuple[str, str, dict]], list[int], list[str], list[dt.date | None]]:
+    """responses_parse, with each row's REF ('' when it has none) and day received."""
     spec = services.spec_for(survey)
     header, rows = csv_rows(text)
     columns = response_columns(spec)
-    known = {SPLIT_ARM, MODE, REF, *columns}
+    known = {SPLIT_ARM, MODE, REF, RECEIVED, *columns}
     problems = [
         Problem(1, name, "Unknown column: not a question code of this questionnaire.")
         for name in header
         if name not in known
     ]
     problems += [
-        Problem(1, name, "Missing column: every required question needs its column.")
+        Problem(
+            1,
+            name,
+            "Missing column: this question's column must be in the file (leave a cell blank "
+            "where the form has no answer).",
+        )
         for name in [SPLIT_ARM, *_required_columns(spec)]
         if name not in header
     ]
@@ -290,6 +324,7 @@ def _parse(
     parsed: list[tuple[str, str, dict[str, Any]]] = []
     row_numbers: list[int] = []
     refs: list[str] = []
+    received: list[dt.date | None] = []
     seen: dict[tuple, int] = {}
     for n, cells in rows:
         arm = cells[position[SPLIT_ARM]].strip().upper()
@@ -307,6 +342,11 @@ def _parse(
         ref = cells[position[REF]].strip() if REF in position else ""
         if len(ref) > REF_MAX:
             problems.append(Problem(n, REF, f"A REF has at most {REF_MAX} characters."))
+        day, problem = None, None
+        if RECEIVED in position:
+            day, problem = _received(survey, cells[position[RECEIVED]], n)
+        if problem is not None:
+            problems.append(problem)
         key = ("ref", ref) if ref else ("row", *(c.strip() for c in cells))
         if key in seen:
             what = f"REF {ref}" if ref else "every cell"
@@ -327,9 +367,10 @@ def _parse(
         parsed.append((mode, arm, answers))
         row_numbers.append(n)
         refs.append(ref)
+        received.append(day)
     if problems:
         raise UploadRejected(problems)
-    return parsed, row_numbers, refs
+    return parsed, row_numbers, refs, received
 
 
 def _refs_stored(*, survey: Survey, refs: list[str], row_numbers: list[int]) -> list[Problem]:
@@ -394,7 +435,7 @@ def responses_import(
                 )
             ]
         )
-    parsed, row_numbers, refs = _parse(survey=survey, text=text)
+    parsed, row_numbers, refs, received = _parse(survey=survey, text=text)
     problems = _refs_stored(survey=survey, refs=refs, row_numbers=row_numbers)
     if problems:
         raise UploadRejected(problems)
@@ -406,6 +447,7 @@ def responses_import(
                     drafts=parsed,
                     entered_by=entered_by,
                     refs=refs,
+                    received=received,
                     batch=batch,
                     progress=progress,
                 )
@@ -592,13 +634,17 @@ def responses_csv(*, spec: SurveySpec, drafts: list[tuple[str, dict[str, Any]]])
 
 def responses_template_csv(*, spec: SurveySpec) -> str:
     """The header row of a responses file: SPLIT_ARM, every question and statement column in
-    questionnaire order, then the optional MODE and REF."""
+    questionnaire order, then the optional MODE, REF and RECEIVED."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow([SPLIT_ARM, *response_columns(spec), MODE, REF])
+    csv.writer(out, lineterminator="\r\n").writerow(
+        [SPLIT_ARM, *response_columns(spec), MODE, REF, RECEIVED]
+    )
     return out.getvalue()
 
 
+# "required" says whether the column must be in the file; any cell may still be left blank.
 CODES_HEADER = ("column", "required", "question", "code", "meaning")
+NOT_ANSWERED_MEANING = "Not answered on the form (or leave the cell blank)"
 
 
 def responses_codes_rows(*, spec: SurveySpec) -> list[tuple[str, str, str, str, str]]:
@@ -638,11 +684,21 @@ def responses_codes_rows(*, spec: SurveySpec) -> list[tuple[str, str, str, str, 
             if q.kind == "multi":
                 question += f" (one or more codes, separated by “{MULTI_SEPARATOR}”)"
             rows += [(name, required, question, o.code, o.label) for o in q.options]
+        rows.append((name, required, question, "-", NOT_ANSWERED_MEANING))
     rows += [
         (MODE, "no", "How the resident answered (paper if blank)", mode, mode.title())
         for mode in sorted(IMPORT_MODES)
     ]
     rows.append((REF, "no", "The number written on the form, to catch one typed twice", "", ""))
+    rows.append(
+        (
+            RECEIVED,
+            "no",
+            "The day the form came back",
+            "",
+            "A date like 2026-03-14 or 14/03/2026, not in the future",
+        )
+    )
     return [
         (name, req, csv_safe(question), code, csv_safe(meaning))
         for name, req, question, code, meaning in rows

@@ -524,6 +524,11 @@ class Response(models.Model):
         default="",
         help_text="The number written on a paper form (the REF column of an import).",
     )
+    received_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day a paper form came back, as the officer who entered it recorded it.",
+    )
     import_batch = models.ForeignKey(
         "ResponseImport",
         null=True,
@@ -710,6 +715,45 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.code}={self.option or self.text_value or self.number_value}"
+
+
+class NotAnswered(models.Model):
+    """A question (or a grid statement) a complete response was asked and left unanswered:
+    item non-response, such as a question left blank on a paper form.
+
+    Kept apart from Answer so that the report's GROUP BY on answers, the bases it sums and the
+    weighting read exactly the rows they read before; a question not asked (a statement for
+    the other half of the sample) has no row here or there. Counting these is one GROUP BY of
+    its own, on a table that holds only the gaps.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="not_answered")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedManager(council="survey__council")
+
+    class Meta:
+        verbose_name_plural = "not answered"
+        indexes = [models.Index(fields=["survey", "question", "item"], name="not_answered_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"],
+                condition=models.Q(item__isnull=True),
+                name="not_answered_once_per_question",
+            ),
+            models.UniqueConstraint(
+                fields=["response", "item"],
+                condition=models.Q(item__isnull=False),
+                name="not_answered_once_per_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.code}{f' {self.item.code}' if self.item_id else ''} not answered"
 
 
 class AuditEntry(models.Model):

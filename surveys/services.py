@@ -16,7 +16,14 @@ from django.utils import timezone
 from surveys import integrity
 from surveys.codes import code_generate, code_hash, erasure_hash
 from surveys.erasure import erased_code_message, invitation_is_erased
-from surveys.errors import CodeRejected, ResponseInvalid, ResponsesInvalid, SurveyUnavailable
+from surveys.errors import (
+    CodeRejected,
+    RefTaken,
+    ResponseInvalid,
+    ResponsesInvalid,
+    SurveyError,
+    SurveyUnavailable,
+)
 from surveys.integrity import Client
 from surveys.kinds import KINDS, AnswerError
 from surveys.models import (
@@ -26,6 +33,7 @@ from surveys.models import (
     Invitation,
     Invitee,
     Item,
+    NotAnswered,
     Option,
     Page,
     Questionnaire,
@@ -90,24 +98,72 @@ def response_start(
     mode: str = Response.Mode.ONLINE,
     entered_by=None,
     client: Client | None = None,
+    split_arm: str = "",
+    ref: str = "",
+    received_on=None,
 ) -> Response:
-    """A new response; client (the resident's browser) is recorded apart from the answers."""
+    """A new response; client (the resident's browser) is recorded apart from the answers.
+
+    An officer entering a paper form gives its version (split_arm, the half of the sample the
+    form was printed for), its REF and the day it came back; otherwise the half is chosen at
+    random. A REF the survey holds already is refused with RefTaken."""
     survey_check_open(survey=survey, mode=mode)
     if invitation is None and mode == Response.Mode.ONLINE and not survey.public_link:
         raise SurveyUnavailable(
             "This survey is by invitation only. Enter the code from your letter or e-mail."
         )
-    with transaction.atomic():
-        response = Response.objects.create(
-            survey=survey,
-            invitation=invitation,
-            split_arm=split_arm_choose(),
-            mode=mode,
-            entered_by=entered_by,
-        )
-        if client is not None:
-            integrity.source_record_start(response=response, client=client)
+    if split_arm and (mode == Response.Mode.ONLINE or split_arm not in ("A", "B")):
+        raise SurveyError("The version of a form entered by an officer is A or B.")
+    ref = ref.strip()
+    if ref:
+        ref_check_free(survey=survey, ref=ref)
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                survey=survey,
+                invitation=invitation,
+                split_arm=split_arm or split_arm_choose(),
+                mode=mode,
+                entered_by=entered_by,
+                ref=ref,
+                received_on=received_on,
+            )
+            if client is not None:
+                integrity.source_record_start(response=response, client=client)
+    except IntegrityError:
+        if ref and Response.objects.filter(survey=survey, ref=ref).exists():
+            # Two officers typed the same form at once: the database let one through.
+            ref_check_free(survey=survey, ref=ref)
+        raise
     return response
+
+
+def received_on_check(*, survey: Survey, day) -> None:
+    """The day a paper form came back: not in the future, not before the survey opened."""
+    today = timezone.localdate()
+    if day > today:
+        raise SurveyError("The date received cannot be in the future")
+    if survey.opens_at and day < timezone.localdate(survey.opens_at):
+        raise SurveyError(
+            "The date received cannot be before the survey opened on "
+            f"{timezone.localdate(survey.opens_at):%-d %B %Y}"
+        )
+
+
+def ref_check_free(*, survey: Survey, ref: str) -> None:
+    """Refuse a REF that one of the survey's responses holds already, naming it."""
+    held = Response.objects.filter(survey=survey, ref=ref).values_list("status", flat=True).first()
+    if held is None:
+        return
+    if held == Response.Status.IN_PROGRESS:
+        raise RefTaken(
+            f"REF {ref} is being entered already and is not stored yet. Continue that entry, "
+            "or ask whoever started it to discard it."
+        )
+    raise RefTaken(
+        f"REF {ref} is already stored for this survey: this form has been entered or "
+        "imported before."
+    )
 
 
 def invitation_redeem(*, code: str, client: Client | None = None) -> Response:
@@ -201,14 +257,21 @@ def response_save_for_later(*, response: Response) -> str:
     return code
 
 
-def answers_validate(*, spec: SurveySpec, arm: str, answers: dict[str, Any]) -> dict[str, Any]:
-    """Every question of the questionnaire checked, with every problem collected."""
+def answers_validate(
+    *, spec: SurveySpec, arm: str, answers: dict[str, Any], required: bool = True
+) -> dict[str, Any]:
+    """Every question of the questionnaire checked, with every problem collected.
+
+    required=False is an officer's entry of a paper form or a call (and the import): any
+    question may be left unanswered, as a resident may leave it blank on paper; whatever is
+    answered is checked as strictly as online."""
     errors: dict[str, list[tuple[str, str]]] = {}
     unknown = sorted(set(answers) - set(spec.questions))
     for code in unknown:
         errors[code] = [(code, f"‘{code}’ is not a question in this survey")]
     cleaned: dict[str, Any] = {}
-    for code, q in spec.questions.items():
+    questions = spec.questions if required else spec.optional_questions
+    for code, q in questions.items():
         try:
             value = KINDS[q.kind].validate(q, arm, answers.get(code))
         except AnswerError as e:
@@ -241,11 +304,30 @@ def response_submit(*, response_id: int) -> Response:
             return Response.objects.get(pk=response_id)
         response.refresh_from_db()
         spec = spec_for(response.survey)
-        cleaned = answers_validate(spec=spec, arm=response.split_arm, answers=response.draft)
+        cleaned = answers_validate(
+            spec=spec,
+            arm=response.split_arm,
+            answers=response.draft,
+            required=response.mode == Response.Mode.ONLINE,
+        )
         rows = _answer_objects(
             spec=spec, response=response, arm=response.split_arm, cleaned=cleaned
         )
         Answer.objects.bulk_create(rows, batch_size=500)
+        NotAnswered.objects.bulk_create(
+            [
+                NotAnswered(
+                    response=response,
+                    survey_id=response.survey_id,
+                    question_id=question_id,
+                    item_id=item_id,
+                )
+                for question_id, item_id in not_answered(
+                    spec=spec, arm=response.split_arm, cleaned=cleaned
+                )
+            ],
+            batch_size=500,
+        )
         area_code = cleaned.get("AREA")
         if area_code:
             response.area = Area.objects.filter(
@@ -269,6 +351,23 @@ def response_submit(*, response_id: int) -> Response:
         # Weights and report figures follow the new response once it is committed.
         responses_changed_announce(survey_id=response.survey_id)
     return response
+
+
+def not_answered(
+    *, spec: SurveySpec, arm: str, cleaned: dict[str, Any]
+) -> list[tuple[int, int | None]]:
+    """(question id, item id or None) of every question and grid statement this half of the
+    sample was asked and left unanswered. A statement for the other half was not asked: it is
+    not listed."""
+    gaps: list[tuple[int, int | None]] = []
+    for code, q in spec.questions.items():
+        value = cleaned.get(code)
+        if q.kind == "grid":
+            answered = value if isinstance(value, dict) else {}
+            gaps += [(q.id, item.id) for item in q.items_for(arm) if item.code not in answered]
+        elif value is None:
+            gaps.append((q.id, None))
+    return gaps
 
 
 def _answer_objects(
@@ -313,6 +412,7 @@ def responses_record_bulk(
     drafts: list[tuple[str, str, dict[str, Any]]],
     entered_by=None,
     refs: list[str] | None = None,
+    received: list | None = None,
     batch=None,
     progress=None,
 ) -> int:
@@ -323,7 +423,9 @@ def responses_record_bulk(
     written; if any fails, ResponsesInvalid lists them all by index and nothing is stored.
     Rows are then inserted in bulk: there is no resident to race with, so no claim is needed.
     refs are the forms' numbers (unique per survey: the database refuses one stored already),
-    batch the import they belong to, and progress(n) is told as each draft is checked.
+    received the days the forms came back (None where not known), batch the import they belong
+    to, and progress(n) is told as each draft is checked. Any question may be left unanswered,
+    as on paper: it is stored as not answered (NotAnswered), never refused.
     """
     errors: dict[int, dict[str, list[tuple[str, str]]]] = {}
     for mode in {mode for mode, _, _ in drafts}:
@@ -337,7 +439,9 @@ def responses_record_bulk(
             errors[index] = {"SPLIT_ARM": [("SPLIT_ARM", "The half of the sample must be A or B")]}
             continue
         try:
-            cleaned_all.append((mode, arm, answers_validate(spec=spec, arm=arm, answers=answers)))
+            cleaned_all.append(
+                (mode, arm, answers_validate(spec=spec, arm=arm, answers=answers, required=False))
+            )
         except ResponseInvalid as e:
             errors[index] = e.errors
         if progress is not None:
@@ -362,10 +466,14 @@ def responses_record_bulk(
                     submitted_at=now,
                     updated_at=now,
                     ref=ref,
+                    received_on=received_on,
                     import_batch=batch,
                 )
-                for (mode, arm, cleaned), ref in zip(
-                    cleaned_all, refs or [""] * len(cleaned_all), strict=True
+                for (mode, arm, cleaned), ref, received_on in zip(
+                    cleaned_all,
+                    refs or [""] * len(cleaned_all),
+                    received or [None] * len(cleaned_all),
+                    strict=True,
                 )
             ],
             batch_size=1000,
@@ -377,6 +485,19 @@ def responses_record_bulk(
             for row in KINDS[spec.questions[code].kind].answer_rows(
                 spec.questions[code], arm, value
             )
+        )
+        NotAnswered.objects.bulk_create(
+            [
+                NotAnswered(
+                    response_id=response.pk,
+                    survey_id=survey.pk,
+                    question_id=question_id,
+                    item_id=item_id,
+                )
+                for response, (_, arm, cleaned) in zip(responses, cleaned_all, strict=True)
+                for question_id, item_id in not_answered(spec=spec, arm=arm, cleaned=cleaned)
+            ],
+            batch_size=2000,
         )
         # Weights and report figures follow the new responses once they are committed.
         responses_changed_announce(survey_id=survey.pk)

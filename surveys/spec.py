@@ -3,7 +3,8 @@ write needs no further queries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from surveys.models import Area, Question, Questionnaire
 
@@ -47,6 +48,11 @@ class QuestionSpec:
     def option(self, code: str) -> OptionSpec | None:
         return next((o for o in self.options if o.code == code), None)
 
+    def optional(self) -> QuestionSpec:
+        """The question as an officer enters it from paper or a call: it may be left
+        unanswered (item non-response), whatever residents online must answer."""
+        return self if not self.required else replace(self, required=False)
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -71,6 +77,18 @@ class SurveySpec:
         if 1 <= position <= len(self.pages):
             return self.pages[position - 1]
         return None
+
+    @cached_property
+    def optional_questions(self) -> dict[str, QuestionSpec]:
+        """Every question with nothing required, for officers' entry and the import (built
+        once per spec: an import validates thousands of rows with it)."""
+        return {code: q.optional() for code, q in self.questions.items()}
+
+    @cached_property
+    def has_split(self) -> bool:
+        """Whether some statement is asked of one half of the sample only (version A or B
+        of the paper questionnaire)."""
+        return any(item.split_arm for q in self.questions.values() for item in q.items)
 
 
 PREFER_NOT = OptionSpec(id=0, code="prefer_not", label="Prefer not to say", exclusive=True)

@@ -423,22 +423,26 @@ def test_a_required_multiple_choice_base_is_every_selected_response(survey):
     assert _row(paper, "Q7", net="transparency").base == 12
 
 
-def test_the_write_paths_refuse_a_complete_response_without_a_required_answer(survey):
-    """What lets a required question's base be the selection: no complete response lacks it."""
+def test_a_required_question_left_blank_on_paper_is_counted_only_by_those_who_answered(survey):
+    """Online, a required question is answered by every response; a paper form may leave it
+    blank (item non-response), and then the question's base is those who answered it."""
     from surveys import services
-    from surveys.errors import ResponseInvalid, ResponsesInvalid
+    from surveys.errors import ResponseInvalid
     from tests.surveys.conftest import ANSWERS_A
 
     without_q7 = {code: value for code, value in ANSWERS_A.items() if code != "Q7"}
     with pytest.raises(ResponseInvalid):
         services.response_record(
-            survey=survey, answers=without_q7, mode=Response.Mode.PAPER, split_arm="A"
+            survey=survey, answers=without_q7, mode=Response.Mode.ONLINE, split_arm="A"
         )
-    with pytest.raises(ResponsesInvalid):
-        services.responses_record_bulk(
-            survey=survey, drafts=[("paper", "A", ANSWERS_A), ("paper", "A", without_q7)]
-        )
-    assert not Response.objects.filter(status=Response.Status.COMPLETE).exists()
+    drafts = [("paper", "A", {**ANSWERS_A, "HOUSEHOLD": n}) for n in range(1, 11)]
+    drafts += [("paper", "A", {**without_q7, "HOUSEHOLD": n}) for n in range(1, 4)]
+    services.responses_record_bulk(survey=survey, drafts=drafts)
+
+    comparison = survey_compare(survey=survey, weighted=False)
+    assert comparison.respondents == 13
+    assert _row(comparison, "Q7", net="transparency").base == 10
+    assert _row(comparison, "Q2", net="equality of opportunity").base == 13
 
 
 def test_a_questionnaire_with_no_national_figures_loaded_is_still_reported(survey):

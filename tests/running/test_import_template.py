@@ -7,7 +7,7 @@ import io
 
 from django.urls import reverse
 
-from surveys.imports import MODE, REF, SPLIT_ARM, response_columns, responses_csv
+from surveys.imports import MODE, RECEIVED, REF, SPLIT_ARM, response_columns, responses_csv
 from surveys.models import Response
 from surveys.services import spec_for
 from tests.surveys.conftest import ANSWERS_A, ANSWERS_B
@@ -27,7 +27,7 @@ def test_the_template_is_the_header_row_of_every_column(officer_client, survey):
     rows = _download(officer_client, "responses_template", survey)
 
     columns = list(response_columns(spec_for(survey)))
-    assert rows == [[SPLIT_ARM, *columns, MODE, REF]]
+    assert rows == [[SPLIT_ARM, *columns, MODE, REF, RECEIVED]]
 
 
 def test_the_template_filled_in_imports(
@@ -65,7 +65,7 @@ def test_the_codes_list_every_column_with_its_codes_and_labels(officer_client, s
     spec = spec_for(survey)
     columns = response_columns(spec)
     listed = {row[0] for row in rows[1:]}
-    assert listed == {SPLIT_ARM, MODE, REF, *columns}
+    assert listed == {SPLIT_ARM, MODE, REF, RECEIVED, *columns}
     codes = {(row[0], row[3]): row[4] for row in rows[1:]}
     for name, (q, _) in columns.items():
         for option in q.options:
