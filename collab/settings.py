@@ -133,6 +133,41 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
+# Export files (collab/storage.py): under MEDIA_ROOT on this machine unless a bucket is named;
+# then in that private bucket on an S3-compatible server (AWS, or a council's own object
+# storage with EXPORT_STORAGE_ENDPOINT_URL), where every web host finds what any worker built.
+# Downloads always go through the officer's permission-checked view: no URL to the bucket is
+# ever made or shown. Without keys, boto3 finds credentials itself (an instance role, ~/.aws).
+_EXPORT_BUCKET = env_str("EXPORT_STORAGE_BUCKET", "")
+_EXPORT_ENDPOINT = env_str("EXPORT_STORAGE_ENDPOINT_URL", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": _EXPORT_BUCKET,
+                "endpoint_url": _EXPORT_ENDPOINT or None,
+                "region_name": env_str("EXPORT_STORAGE_REGION", "") or None,
+                "access_key": env_str("EXPORT_STORAGE_ACCESS_KEY_ID", "") or None,
+                "secret_key": env_str("EXPORT_STORAGE_SECRET_ACCESS_KEY", "") or None,
+                # Servers other than AWS's name buckets in the path, not the host name.
+                "addressing_style": "path" if _EXPORT_ENDPOINT else None,
+                # No ACL sent: objects are private to the bucket's owner, as S3 makes them
+                # (and servers that refuse ACLs accept that). The bucket itself must be private.
+                "default_acl": None,
+                "querystring_auth": True,  # a URL, if one were ever made, would need a key
+                "file_overwrite": False,
+                # A download is read through a temporary file: past this, on disk, not memory.
+                "max_memory_size": 2 * 1024 * 1024,
+            },
+        }
+        if _EXPORT_BUCKET
+        else {"BACKEND": "collab.storage.DurableFileSystemStorage"}
+    ),
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/officer/"
 

@@ -2,9 +2,11 @@
 
 Export files hold answers, never invitees' names or addresses, but they are still a council's
 data: they are stored outside the public media URL and only served through a scoped view.
-Every export file on disk is one a record points to: a file is written under a temporary name
-and only takes its final name as its record is marked ready (officers.services.export_build),
-and anything else under exports/ is removed by the clean-up (officers.services.exports_tidy).
+Every stored export file is one a record points to: each attempt at a build saves its file
+under a name of its own, through the exports storage (collab/storage.py: this machine's disk,
+or a bucket every host shares), before its record is marked ready; the file of an attempt
+that is not recorded is deleted (officers.services.export_build), and anything else under
+exports/ is removed by the clean-up (officers.services.exports_tidy).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django_scopes import ScopedManager
+
+from collab.storage import exports_storage
 
 
 def _export_path(export: Export, filename: str) -> str:
@@ -49,7 +53,9 @@ class Export(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0-100.")
     message = models.TextField(blank=True)
-    file = models.FileField(upload_to=_export_path, blank=True, max_length=300)
+    file = models.FileField(
+        upload_to=_export_path, storage=exports_storage, blank=True, max_length=300
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     # The lease of the worker building it: a second delivery of the task (Redis hands a task
     # back when it outlives the visibility timeout) leaves a fresh lease alone and takes over
@@ -75,6 +81,13 @@ class Export(models.Model):
     @property
     def extension(self) -> str:
         return {self.Kind.MICRO_CSV: "zip", self.Kind.MICRO_SAV: "sav"}.get(self.kind, self.kind)
+
+    @property
+    def download_name(self) -> str:
+        """The file's name on the officer's computer (the stored one also names the attempt
+        that built it)."""
+        stamp = timezone.localtime(self.finished_at).strftime("%Y%m%d-%H%M")
+        return f"{self.pk}-{self.survey.slug}-{stamp}.{self.extension}"
 
     @property
     def is_microdata(self) -> bool:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import logging
-import os
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import kombu.exceptions
@@ -23,6 +22,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.storage import Storage
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -239,21 +240,25 @@ def _complete_response_ids(survey_id: int) -> set[int]:
 def _export_file_record(
     *, export: Export, token: str, content: bytes, included: set[int] | None = None
 ) -> Export:
-    """Write the file under a temporary name beside its final one, then, in one transaction,
-    mark the export ready (if this worker still holds the lease) and rename the file into
-    place. The rename is atomic and comes before the commit, so a ready export always has its
-    whole file; a worker lost between the two leaves a file no record points to, which the
-    next attempt at this export or the clean-up (exports_tidy) removes."""
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = export.file.field.generate_filename(
-        export, f"{export.survey.slug}-{stamp}.{export.extension}"
+    """Save the file through the exports storage under a name of this attempt's own, then, in
+    one transaction, mark the export ready if this worker still holds the lease. The file is
+    whole in the storage before the record points to it, so a ready export always has its
+    whole file; the file of an attempt that is not recorded is deleted, and one that a worker
+    lost between the two left is removed by the next attempt at this export or the clean-up
+    (exports_tidy). The name is this attempt's alone, so no attempt overwrites or deletes
+    another's file, on a disk or in a bucket."""
+    now = timezone.now()
+    stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
+    storage = export.file.storage
+    name = _file_store(
+        storage=storage,
+        name=export.file.field.generate_filename(
+            export, f"{export.survey.slug}-{stamp}-{token}.{export.extension}"
+        ),
+        content=content,
     )
-    final = Path(export.file.storage.path(name))
-    final.parent.mkdir(parents=True, exist_ok=True)
-    partial = final.with_name(f"{export.pk}-{token}.partial")
     recorded = 0
     try:
-        _file_write(partial, content)
         with transaction.atomic():
             now_complete = _complete_response_ids(export.survey_id)
             if included is not None and included - now_complete:
@@ -264,56 +269,72 @@ def _export_file_record(
                     "A response went while this export was being built, so it was not kept. "
                     "Ask for it again.",
                 )
-                return export
-            recorded = Export.objects.filter(
-                pk=export.pk, status=Export.Status.RUNNING, claim_token=token
-            ).update(
-                file=name,
-                status=Export.Status.READY,
-                progress=100,
-                finished_at=timezone.now(),
-                message="",
-            )
+            else:
+                recorded = Export.objects.filter(
+                    pk=export.pk, status=Export.Status.RUNNING, claim_token=token
+                ).update(
+                    file=name,
+                    status=Export.Status.READY,
+                    progress=100,
+                    finished_at=now,
+                    message="",
+                )
             if recorded:
                 # Every response that may be in the file, or in its figures: erasing any of
                 # them deletes it (exports_erase_for).
                 export.responses.set(now_complete)
-                os.replace(partial, final)
     except BaseException:
-        if recorded:
-            # Rolled back after the rename (the commit failed): no record points to the file.
-            final.unlink(missing_ok=True)
+        # Rolled back (the commit failed, or the worker is stopping): no record points to it.
+        storage.delete(name)
         raise
-    finally:
-        partial.unlink(missing_ok=True)
     if not recorded:
-        logger.info("Export %s was taken over by another worker; its file is not kept", export.pk)
+        storage.delete(name)
+        if export.status != Export.Status.FAILED:
+            logger.info(
+                "Export %s was taken over by another worker; its file is not kept", export.pk
+            )
     export.refresh_from_db()
     return export
 
 
-def _file_write(path: Path, content: bytes) -> None:
-    """Write a new file and wait until it is on disk, so the rename never puts a file in
-    place whose content a power cut could still lose."""
-    with path.open("xb") as f:
-        f.write(content)
-        f.flush()
-        os.fsync(f.fileno())
+def _file_store(*, storage: Storage, name: str, content: bytes) -> str:
+    """Save a new file through the storage, from a temporary file on this machine: a large
+    file goes to a bucket in parts, never as one more copy in memory. Returns its name."""
+    with tempfile.TemporaryFile(suffix=".export") as spool:
+        spool.write(content)
+        spool.seek(0)
+        try:
+            return storage.save(name, File(spool, name=name))
+        except BaseException:
+            storage.delete(name)  # a file half-written on a disk that filled up, say
+            raise
 
 
-def _export_directory(export: Export) -> Path:
-    name = export.file.field.generate_filename(export, "name")
-    return Path(export.file.storage.path(name)).parent
+def _stored_files(storage: Storage, folder: str) -> Iterator[str]:
+    """The name of every file under a folder of the storage, at any depth."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # a folder on disk that no file was ever saved to
+        return
+    for file in sorted(files):
+        yield f"{folder}/{file}"
+    for sub in sorted(folders):
+        yield from _stored_files(storage, f"{folder}/{sub}")
 
 
 def _export_leftovers_remove(export: Export) -> None:
     """Remove every file of this export that an earlier, lost attempt left behind (a partial
-    file, or a whole one renamed just before its worker died). None is the export's own: an
+    file, or a whole one saved just before its worker died). None is the export's own: an
     export being built has none until it is marked ready."""
-    directory = _export_directory(export)
-    if directory.is_dir():
-        for path in directory.glob(f"{export.pk}-*"):
-            path.unlink(missing_ok=True)
+    storage = export.file.storage
+    folder = export.file.field.generate_filename(export, "name").rsplit("/", 1)[0]
+    try:
+        _, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for file in files:
+        if file.startswith(f"{export.pk}-"):
+            storage.delete(f"{folder}/{file}")
 
 
 def _export_failed(export: Export, token: str, message: str) -> Export:
@@ -413,17 +434,13 @@ def exports_tidy(*, now: dt.datetime | None = None) -> ExportsTidied:
     now = now or timezone.now()
     expired = exports_expire(now=now)
     storage = Export._meta.get_field("file").storage
-    root = Path(storage.path("exports"))
     recorded = set(Export.objects.exclude(file="").values_list("file", flat=True))
     removed = 0
-    if root.is_dir():
-        base = Path(storage.path(""))
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-            if path.relative_to(base).as_posix() in recorded or now - modified < EXPORT_LEASE:
-                continue
-            path.unlink(missing_ok=True)
-            removed += 1
+    for name in _stored_files(storage, "exports"):
+        if name in recorded or now - storage.get_modified_time(name) < EXPORT_LEASE:
+            continue
+        storage.delete(name)
+        removed += 1
     if removed:
         logger.warning("Removed %s export files that no export record points to", removed)
     stuck = Export.objects.filter(

@@ -42,6 +42,8 @@ def test_environment_example_sets_what_production_requires():
     }
     required = {"SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "CACHE_URL", "TRUSTED_PROXIES"}
     assert required | {"DATABASE_URL", "CELERY_BROKER_URL"} <= names
+    # More than one host: export files in a bucket every host reaches (collab/storage.py).
+    assert "EXPORT_STORAGE_BUCKET" in names
 
 
 def test_balancer_checks_readiness_of_every_web_host():

@@ -4,7 +4,7 @@ build, stop half-way.
 Test-only: before starting the worker this wraps results.services._weights_write so that
 the first run writes its new weights (inside the run's transaction, not yet committed),
 records its process id in $COLLAB_FAULT_DIR/started and waits there to be killed. Likewise
-officers.services._file_write: the first export build writes its file (under its temporary
+officers.services._file_store: the first export build saves its file (under its attempt's
 name, not yet recorded), records its process id in $COLLAB_FAULT_DIR/export-written and
 waits. Later runs are the real thing. An export's lease lasts $COLLAB_FAULT_EXPORT_LEASE
 seconds (renewed six times as often), so a test need not wait the minutes of production for
@@ -52,17 +52,18 @@ def _write_then_hang(**kwargs) -> int:
 
 results.services._weights_write = _write_then_hang
 
-_real_file_write = officers.services._file_write
+_real_file_store = officers.services._file_store
 
 
-def _file_write_then_hang(path: Path, content: bytes) -> None:
-    _real_file_write(path, content)
+def _file_store_then_hang(**kwargs) -> str:
+    name = _real_file_store(**kwargs)
     if not EXPORT_MARKER.exists():
         EXPORT_MARKER.write_text(str(os.getpid()))
-        time.sleep(120)  # killed here: the file is on disk, its export not yet recorded
+        time.sleep(120)  # killed here: the file is stored, its export not yet recorded
+    return name
 
 
-officers.services._file_write = _file_write_then_hang
+officers.services._file_store = _file_store_then_hang
 if "COLLAB_FAULT_EXPORT_LEASE" in os.environ:
     lease = float(os.environ["COLLAB_FAULT_EXPORT_LEASE"])
     officers.services.EXPORT_LEASE = dt.timedelta(seconds=lease)

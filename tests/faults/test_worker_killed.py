@@ -233,8 +233,8 @@ def test_worker_killed_between_writing_an_export_file_and_recording_it_leaves_no
     try:
         task = build_export.apply_async(args=[export.pk], queue=queue)
         worker.wait_for(marker.exists, "the first build to write its file")
-        # On disk under its temporary name only, and not recorded.
-        assert [p.suffix for p in folder.iterdir()] == [".partial"]
+        # Stored under the name of the attempt, and not recorded.
+        (lost_file,) = folder.iterdir()
         assert Export.objects.get(pk=export.pk).file.name == ""
 
         os.kill(int(marker.read_text()), signal.SIGKILL)
@@ -252,6 +252,8 @@ def test_worker_killed_between_writing_an_export_file_and_recording_it_leaves_no
     assert f"Task officers.build_export[{task.id}] retry" in log
     export.refresh_from_db()
     assert export.attempts == 2
+    # The lost attempt's file went when the next one started.
     assert [p.name for p in folder.iterdir()] == [export.file.name.rsplit("/", 1)[-1]]
+    assert lost_file.name != export.file.name.rsplit("/", 1)[-1]
     with export.file.open("rb") as f:
         assert f.read().decode("utf-8-sig").startswith("Question,Figure,Local %")

@@ -6,6 +6,7 @@ import pytest
 
 from surveys.models import Response
 from surveys.services import response_record
+from tests.s3 import s3_exports, s3_server  # noqa: F401
 from tests.surveys.conftest import answers_for
 
 AGES = ["15_24", "25_34", "35_44", "45_54", "55_64", "65_74", "75_plus"]

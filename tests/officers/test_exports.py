@@ -345,7 +345,7 @@ def test_files_left_by_a_lost_attempt_are_removed_when_the_task_comes_back(offic
         survey=answered, created_by=officer, kind="csv", status=Export.Status.RUNNING, progress=40
     )
     folder = Path(other.file.path).parent
-    # A half-written file, and a whole one renamed just before its worker died unrecorded.
+    # A half-written file, and a whole one saved just before its worker died unrecorded.
     (folder / f"{export.pk}-0123456789abcdef0123456789abcdef.partial").write_bytes(b"id,Q1")
     (folder / f"{export.pk}-{answered.slug}-20260101-0900.csv").write_bytes(b"id,Q1\n1,2\n")
 
@@ -359,34 +359,44 @@ def test_files_left_by_a_lost_attempt_are_removed_when_the_task_comes_back(offic
         assert f.read().decode("utf-8-sig").startswith("Question,Figure,Local %")
 
 
-def test_an_export_file_takes_its_final_name_only_once_it_is_whole(officer, answered):
+def test_an_export_is_marked_ready_only_once_its_whole_file_is_on_disk(officer, answered):
     export = Export.objects.create(survey=answered, created_by=officer, kind="csv")
-    seen: list[list[str]] = []
+    seen: list[tuple[str, str, list[str]]] = []
     real_fsync = os.fsync
 
-    def while_writing(fd):
-        seen.append(_files(answered))
+    def while_saving(fd):
+        record = Export.objects.get(pk=export.pk)
+        seen.append((record.status, record.file.name, _files(answered)))
         real_fsync(fd)
 
-    with mock.patch("officers.services.os.fsync", side_effect=while_writing):
+    with mock.patch("collab.storage.os.fsync", side_effect=while_saving):
         built = export_build(export_id=export.pk)
 
-    assert seen == [[f"{export.pk}-{built.claim_token}.partial"]]
-    assert _files(answered) == [built.file.name.rsplit("/", 1)[-1]]
+    # Flushed to disk (collab.storage.DurableFileSystemStorage) while the export was still
+    # being built, under a name of this attempt's own.
+    name = built.file.name.rsplit("/", 1)[-1]
+    assert seen == [(Export.Status.RUNNING, "", [name])]
+    assert built.claim_token in name
+    assert _files(answered) == [name]
 
 
 def test_a_file_whose_record_cannot_be_saved_is_not_left_on_disk(officer, answered):
     export = Export.objects.create(survey=answered, created_by=officer, kind="csv")
-    real_replace = os.replace
+    saved: list[list[str]] = []
+    real_set = type(export.responses).set
 
-    def renamed_then_commit_fails(source, target):
-        real_replace(source, target)
+    def recorded_then_commit_fails(manager, *args, **kwargs):
+        real_set(manager, *args, **kwargs)
+        saved.append(_files(answered))
         raise DatabaseError("the database went away before the commit")
 
-    commit_fails = mock.patch("officers.services.os.replace", side_effect=renamed_then_commit_fails)
+    commit_fails = mock.patch.object(
+        type(export.responses), "set", autospec=True, side_effect=recorded_then_commit_fails
+    )
     with commit_fails, pytest.raises(DatabaseError):
         export_build(export_id=export.pk)
 
+    assert len(saved) == 1 and len(saved[0]) == 1, "the file was saved before the record"
     export.refresh_from_db()
     assert (export.status, export.file.name) == (Export.Status.RUNNING, "")
     assert _files(answered) == []
