@@ -537,3 +537,14 @@ def test_erasure_removes_a_comments_coding_and_the_export_holding_it(
     built.refresh_from_db()
     assert built.status == Export.Status.ERASED and not path.exists()
     assert Theme.objects.filter(pk=theme.pk).exists()  # the frame is the council's, not theirs
+
+
+def test_opening_one_response_with_its_comment_is_audited(research_client, research, survey):
+    comment = _answer(survey, "Buses are late.")
+    public_id = comment.response.public_id
+
+    page = research_client.get(reverse("officers:response_detail", args=[survey.slug, public_id]))
+
+    assert "Buses are late." in page.content.decode()
+    entry = AuditEntry.objects.get(action="response.read")
+    assert entry.actor == research and entry.detail == {"response": str(public_id)}
