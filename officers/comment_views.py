@@ -150,6 +150,12 @@ def comment_detail(request: HttpRequest, slug: str, comment: int) -> HttpRespons
     coding = comments.coding_of(answer)
     chosen = {t.pk for t in coding.themes.all()} if coding else set()
     suggestions = comments.theme_suggestions(answer.text_value, themes)
+    waiting = (
+        comments.comments_for_survey(survey=survey, status=comments.PENDING)
+        .exclude(pk=answer.pk)
+        .values_list("pk", flat=True)
+        .first()
+    )
     return render(
         request,
         "officers/comments/comment.html",
@@ -161,6 +167,7 @@ def comment_detail(request: HttpRequest, slug: str, comment: int) -> HttpRespons
             "themes": [(t, t.pk in chosen, suggestions.get(t.pk)) for t in themes],
             "flags": list(enumerate(flags)),
             "preview": redaction.mask(answer.text_value, flags),
+            "next_waiting": waiting,
             "may_code": user_can(request.user, survey.council_id, comments.CODE),
             "error": error,
             "error_action": request.POST.get("action", "") if error else "",

@@ -548,3 +548,17 @@ def test_opening_one_response_with_its_comment_is_audited(research_client, resea
     assert "Buses are late." in page.content.decode()
     entry = AuditEntry.objects.get(action="response.read")
     assert entry.actor == research and entry.detail == {"response": str(public_id)}
+
+
+def test_a_comment_links_to_the_next_one_waiting_for_redaction(research_client, research, survey):
+    first = _answer(survey, "Buses are late.")
+    second = _answer(survey, "Trains are late.")
+    comment_redact(comment=second, user=research, kept=set(), phrases=[])
+
+    page = research_client.get(reverse("officers:comment", args=[survey.slug, second.pk]))
+    waiting_link = reverse("officers:comment", args=[survey.slug, first.pk])
+    assert f'href="{waiting_link}" id="next-waiting"' in page.content.decode()
+
+    comment_redact(comment=first, user=research, kept=set(), phrases=[])
+    page = research_client.get(reverse("officers:comment", args=[survey.slug, second.pk]))
+    assert 'id="next-waiting"' not in page.content.decode()
