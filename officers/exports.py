@@ -11,8 +11,12 @@ CSV in a zip with a README, or SPSS with the README in its document record. Befo
 statistical disclosure control: dates become weeks, areas with few respondents are merged,
 and the quasi-identifiers are recoded or left blank until every combination of them is
 shared by at least k respondents (results.disclosure.k_anonymise; k is the MICRODATA_K
-setting). Rows are in a random order. Free-text answers are never exported: they wait for the
-comments' redaction step. No export holds a name, e-mail or postal address.
+setting). Rows are in a random order. Free-text answers are not in these files.
+
+Residents' comments, for research officers only (permission comments.read): CSV or Excel of
+the comments that went through the redaction step (officers.comments), as redacted, with
+their themes, in a random order; those still waiting for it are left out. No export holds a
+name, e-mail or postal address.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from officers.comments import comment_totals, comments_for_export, theme_counts
 from officers.models import Export
 from officers.report import SUPPRESSED_TEXT, ReportRow, report_rows
 from officers.selectors import ResponseRecord, survey_response_count, survey_response_records
@@ -752,6 +757,88 @@ def _pct(value: float | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Residents' comments: redacted ones only, with their themes
+
+
+COMMENTS_HEADER = ["comment", "question", "comment_redacted", "themes", "redaction"]
+
+
+def _comments_about(*, survey: Survey, shown: int) -> list[list[Any]]:
+    totals = comment_totals(survey=survey)
+    return [
+        ["Survey", survey.title],
+        ["Council", survey.council.name],
+        ["Exported", timezone.localtime().strftime("%d %B %Y %H:%M")],
+        ["Comments in this file", shown],
+        [
+            "Left out",
+            f"{totals.waiting} comments still waiting for the redaction step. Every comment "
+            "here went through it: personal data is masked, as [name], [email], [phone], "
+            "[postcode], [address].",
+        ],
+        ["Order", "Random: comment numbers belong to this file only."],
+    ]
+
+
+def _comment_rows(survey: Survey) -> list[list[Any]]:
+    return [
+        [n, c.question, c.text, "; ".join(c.themes), c.redaction]
+        for n, c in enumerate(comments_for_export(survey=survey), start=1)
+    ]
+
+
+def comments_csv_content(*, survey: Survey, progress: Progress) -> bytes:
+    rows = _comment_rows(survey)
+    progress(60)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(csv_safe_row(COMMENTS_HEADER))
+    for row in rows:
+        writer.writerow(csv_safe_row(row))
+    writer.writerow([])
+    for line in _comments_about(survey=survey, shown=len(rows)):
+        writer.writerow(csv_safe_row(line))
+    return out.getvalue().encode("utf-8-sig")
+
+
+def comments_xlsx_content(*, survey: Survey, progress: Progress) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    rows = _comment_rows(survey)
+    progress(50)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Comments"
+    sheet.append(csv_safe_row(COMMENTS_HEADER))
+    for row in rows:
+        sheet.append(csv_safe_row(row))
+    _bold_header(sheet, Font)
+    frame = book.create_sheet("Themes")
+    frame.append(["Theme", "Description", "Respondents whose comment has it"])
+    counts = theme_counts(survey=survey)
+    for count in counts.rows:
+        frame.append(
+            csv_safe_row(
+                [
+                    count.theme.name,
+                    count.theme.description,
+                    SUPPRESSED_TEXT if count.count is None else count.count,
+                ]
+            )
+        )
+    frame.append(["Coded comments", "", counts.coded if counts.shown else counts.coded_text])
+    _bold_header(frame, Font)
+    about = book.create_sheet("About")
+    for line in _comments_about(survey=survey, shown=len(rows)):
+        about.append(csv_safe_row(line))
+    progress(90)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def export_content(*, export: Export, progress: Progress) -> bytes:
@@ -769,4 +856,8 @@ def export_content(*, export: Export, progress: Progress) -> bytes:
         return microdata_csv_content(survey=survey, progress=progress)
     if export.kind == Export.Kind.MICRO_SAV:
         return microdata_sav_content(survey=survey, progress=progress)
+    if export.kind == Export.Kind.COMMENTS_CSV:
+        return comments_csv_content(survey=survey, progress=progress)
+    if export.kind == Export.Kind.COMMENTS_XLSX:
+        return comments_xlsx_content(survey=survey, progress=progress)
     return pdf_content(**aggregate)

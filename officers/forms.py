@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from officers.models import MICRODATA_KINDS, Export
+from officers.models import COMMENT_KINDS, MICRODATA_KINDS, Export
 from results.selectors import ResponseFilters
 from surveys.models import Area, Option, Question, Response, Survey
 
@@ -143,7 +143,8 @@ class ExportForm(forms.Form):
 
     kind = forms.ChoiceField(
         label="Format",
-        choices=Export.Kind.choices,
+        # Residents' comments are exported from their own page (officers.comment_views).
+        choices=[(v, label) for v, label in Export.Kind.choices if v not in COMMENT_KINDS],
         widget=forms.RadioSelect,
         error_messages={"required": "Select a format", "invalid_choice": "Select a format"},
     )
@@ -173,7 +174,7 @@ class ExportForm(forms.Form):
         if not microdata:
             self.fields["kind"].choices = [
                 (value, label)
-                for value, label in Export.Kind.choices
+                for value, label in self.fields["kind"].choices
                 if value not in MICRODATA_KINDS
             ]
 

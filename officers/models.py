@@ -31,6 +31,8 @@ class Export(models.Model):
         PDF = "pdf", "PDF of the comparison report"
         MICRO_CSV = "mcsv", "Microdata: one row per respondent, CSV with a README (zip)"
         MICRO_SAV = "msav", "Microdata: one row per respondent, SPSS (.sav)"
+        COMMENTS_CSV = "ccsv", "Residents' comments, redacted, with their themes (CSV)"
+        COMMENTS_XLSX = "cxls", "Residents' comments, redacted, with their themes (Excel)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"
@@ -80,7 +82,12 @@ class Export(models.Model):
 
     @property
     def extension(self) -> str:
-        return {self.Kind.MICRO_CSV: "zip", self.Kind.MICRO_SAV: "sav"}.get(self.kind, self.kind)
+        return {
+            self.Kind.MICRO_CSV: "zip",
+            self.Kind.MICRO_SAV: "sav",
+            self.Kind.COMMENTS_CSV: "csv",
+            self.Kind.COMMENTS_XLSX: "xlsx",
+        }.get(self.kind, self.kind)
 
     @property
     def download_name(self) -> str:
@@ -104,6 +111,9 @@ class Export(models.Model):
 
 
 MICRODATA_KINDS = (Export.Kind.MICRO_CSV, Export.Kind.MICRO_SAV)
+# Residents' comments (permission comments.read): made from the comments page, not the
+# exports form, and only ever of comments that went through the redaction step.
+COMMENT_KINDS = (Export.Kind.COMMENTS_CSV, Export.Kind.COMMENTS_XLSX)
 
 
 class FindingsPage(models.Model):
@@ -197,3 +207,79 @@ class PublishedFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.finding}: {self.local_percent:.0f}% of {self.base}"
+
+
+class Theme(models.Model):
+    """One theme of a survey's coding frame for residents' comments, which research officers
+    write and edit as they read (officers.comments). A comment may be coded with several."""
+
+    survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True, max_length=500)
+    # Words that suggest the theme (with its name): a comment that uses one is offered the
+    # theme, for the officer to accept or not (officers.comments.theme_suggestions).
+    keywords = models.CharField(
+        max_length=300, blank=True, help_text="Words that suggest this theme, separated by commas."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ScopedManager(council="survey__council")
+
+    class Meta:
+        ordering = ["position", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "name"], name="officers_theme_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommentCoding(models.Model):
+    """What research officers made of one resident's comment (an answer to a free-text
+    question): its themes, and its redaction, the step every comment takes before it is
+    quoted on the public page or exported.
+
+    It belongs to its answer: erasing the response deletes the answer, and this with it.
+    """
+
+    class Redaction(models.TextChoices):
+        PENDING = "pending", "Waiting for the redaction step"
+        CLEAN = "clean", "Checked: no personal data"
+        MASKED = "masked", "Personal data masked"
+
+    answer = models.OneToOneField("surveys.Answer", on_delete=models.CASCADE, related_name="coding")
+    survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="+")
+    themes = models.ManyToManyField(Theme, blank=True, related_name="codings")
+    coded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    coded_at = models.DateTimeField(null=True, blank=True)
+    redaction = models.CharField(max_length=8, choices=Redaction.choices, default=Redaction.PENDING)
+    # The comment as it may leave the product: personal data masked ("[email]", "[name]"...).
+    redacted_text = models.TextField(blank=True)
+    redacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    redacted_at = models.DateTimeField(null=True, blank=True)
+    # Quoted on the public "what you told us" page (redacted text only).
+    quoted = models.BooleanField(default=False)
+
+    objects = ScopedManager(council="survey__council")
+
+    class Meta:
+        indexes = [models.Index(fields=["survey", "redaction"])]
+        constraints = [
+            # A comment is quoted only once its redaction step is done.
+            models.CheckConstraint(
+                condition=~models.Q(quoted=True, redaction="pending"),
+                name="officers_comment_quoted_redacted",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Coding of answer {self.answer_id}"
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.redaction != self.Redaction.PENDING

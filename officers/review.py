@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from officers.selectors import survey_for_officer
 from surveys import services
+from surveys.audit import audit_log
 from surveys.codes import code_hash
 from surveys.kinds import KINDS
 from surveys.models import Response, ResponseFlag, ResponseSource, Survey
@@ -220,6 +221,14 @@ def response_detail(request: HttpRequest, slug: str, public_id) -> HttpResponse:
             error = str(e)
         else:
             return redirect(reverse("officers:response_detail", args=[slug, public_id]))
+    else:
+        # One response's answers, its comments among them: response-level data, audited.
+        audit_log(
+            actor=request.user,
+            action="response.read",
+            survey=survey,
+            response=str(response.public_id),
+        )
     spec = services.spec_for(survey)
     answers = [
         (prompt, answer)

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from officers.cache import DataVersion, cache_key, cached, survey_data_version
-from officers.models import MICRODATA_KINDS, Export
+from officers.models import COMMENT_KINDS, MICRODATA_KINDS, Export
 from results import disclosure
 from results.models import WeightingRun
 from results.selectors import survey_targets, weighting_run_latest
@@ -295,10 +295,17 @@ def survey_target_gaps(*, survey: Survey) -> list[TargetGap]:
 # Exports
 
 
-def exports_for_survey(*, survey: Survey, microdata: bool = True) -> QuerySet[Export]:
-    """The survey's exports; without ``microdata``, none of one row per respondent."""
+def exports_for_survey(
+    *, survey: Survey, microdata: bool = True, comments: bool | None = None
+) -> QuerySet[Export]:
+    """The survey's exports; without ``microdata``, none of one row per respondent, and
+    without ``comments`` (as ``microdata`` unless given), none of residents' comments."""
     exports = Export.objects.filter(survey=survey).select_related("created_by")
-    return exports if microdata else exports.exclude(kind__in=MICRODATA_KINDS)
+    if not microdata:
+        exports = exports.exclude(kind__in=MICRODATA_KINDS)
+    if not (microdata if comments is None else comments):
+        exports = exports.exclude(kind__in=COMMENT_KINDS)
+    return exports
 
 
 def export_for_officer(*, user: User, slug: str, pk: int) -> Export:
@@ -307,7 +314,12 @@ def export_for_officer(*, user: User, slug: str, pk: int) -> Export:
     respondent for anyone but a research officer."""
     survey = survey_for_officer(user=user, slug=slug, permission="export.aggregate")
     microdata = tenancy.user_can(user, survey.council_id, "export.microdata")
-    export = exports_for_survey(survey=survey, microdata=microdata).filter(pk=pk).first()
+    comments = tenancy.user_can(user, survey.council_id, "comments.read")
+    export = (
+        exports_for_survey(survey=survey, microdata=microdata, comments=comments)
+        .filter(pk=pk)
+        .first()
+    )
     if export is None:
         raise Http404("There is no export at this address that you can see.")
     return export

@@ -31,7 +31,14 @@ from django.utils import timezone
 from officers import exports
 from officers.cache import is_cached, survey_data_version
 from officers.errors import OfficerError
-from officers.models import MICRODATA_KINDS, Export, Finding, FindingsPage, PublishedFigure
+from officers.models import (
+    COMMENT_KINDS,
+    MICRODATA_KINDS,
+    Export,
+    Finding,
+    FindingsPage,
+    PublishedFigure,
+)
 from officers.report import Report, default_weighted, report_cached, report_key
 from officers.selectors import dashboard_key, survey_dashboard
 from results.errors import ResultsError
@@ -73,12 +80,14 @@ def export_create(
         user, survey.council_id, "export.microdata"
     ):
         raise PermissionDenied("One row per respondent is for research officers only.")
+    if kind in COMMENT_KINDS and not tenancy.user_can(user, survey.council_id, "comments.read"):
+        raise PermissionDenied("Residents' comments are for research officers only.")
     from officers.tasks import build_export
 
     with transaction.atomic():
         # One row per respondent carries each respondent's weight: weighting changes nothing
         # in it, and the report's filters do not apply to it.
-        microdata = kind in MICRODATA_KINDS
+        microdata = kind in MICRODATA_KINDS or kind in COMMENT_KINDS
         record = {} if microdata or filters is None else exports.filters_record(filters)
         export = Export.objects.create(
             survey=survey,

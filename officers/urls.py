@@ -71,3 +71,25 @@ urlpatterns += [
         name="response_detail",
     ),
 ]
+
+# Residents' comments: reading, coding, the redaction step, theme counts and the export.
+from officers import comment_views  # noqa: E402
+
+urlpatterns += [
+    path("surveys/<slug:slug>/comments/", comment_views.comments_list, name="comments"),
+    path(
+        "surveys/<slug:slug>/comments/<int:comment>/", comment_views.comment_detail, name="comment"
+    ),
+    path("surveys/<slug:slug>/comments/themes/", comment_views.themes_page, name="comment_themes"),
+    path(
+        "surveys/<slug:slug>/comments/themes/<int:theme>/",
+        comment_views.theme_edit,
+        name="comment_theme",
+    ),
+    path("surveys/<slug:slug>/comments/counts/", comment_views.theme_counts, name="comment_counts"),
+    path(
+        "surveys/<slug:slug>/comments/export/",
+        comment_views.comments_export,
+        name="comments_export",
+    ),
+]

@@ -183,7 +183,11 @@ def exports(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "survey": survey,
             "form": form,
-            "exports": selectors.exports_for_survey(survey=survey, microdata=microdata)[:50],
+            "exports": selectors.exports_for_survey(
+                survey=survey,
+                microdata=microdata,
+                comments=user_can(request.user, survey.council_id, "comments.read"),
+            )[:50],
             "microdata": microdata,
             "microdata_k": disclosure.k_minimum(),
             "filter_hidden": [
@@ -226,6 +230,8 @@ def export_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def findings_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Choose the findings for the public page, say what the council will do, publish."""
+    from officers.comments import quoted_comments
+
     survey = selectors.survey_for_officer(user=request.user, slug=slug, permission="findings.edit")
     page = findings.findings_page_get(survey=survey)
     report = findings.public_report(survey=survey)
@@ -269,6 +275,7 @@ def findings_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "section": "findings",
             "min_base": findings.MIN_PUBLIC_BASE,
+            "quotes": quoted_comments(survey=survey),
         },
         status=400 if form.errors else 200,
     )
@@ -279,9 +286,19 @@ def findings_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def findings_public(request: HttpRequest, slug: str) -> HttpResponse:
     """The published "what you told us" page: public, no sign-in, whole-survey figures only,
     as they were when the page was published."""
+    from officers.comments import quoted_comments
+
     page, shown = findings.public_findings_for(slug=slug)
     return render(
-        request, "findings/page.html", {"survey": page.survey, "page": page, "findings": shown}
+        request,
+        "findings/page.html",
+        {
+            "survey": page.survey,
+            "page": page,
+            "findings": shown,
+            # Residents' own words: only comments taken through the redaction step, as redacted.
+            "quotes": quoted_comments(survey=page.survey),
+        },
     )
 
 

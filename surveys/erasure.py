@@ -2,7 +2,8 @@
 
 The code is the invitation code from the resident's letter or e-mail, or the code they
 were given to continue later. Erasure deletes the response's answers and the response
-itself, deletes every export file that holds it (surveys.signals.responses_erasing), clears
+itself (and with its answers what belongs to them, such as the coding and redaction of a
+comment), deletes every export file that holds it (surveys.signals.responses_erasing), clears
 the invitee's name and contact details, keeps an audit entry that says a response was erased
 (never which answers, nor the code), and asks results to reweight the survey when a complete
 response went.

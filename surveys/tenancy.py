@@ -45,7 +45,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "export.microdata": frozenset({Role.RESEARCH_OFFICER}),
     "responses.enter": _ANY,  # paper and telephone entry, the import of paper returns
     "responses.review": frozenset({Role.RESEARCH_OFFICER}),
-    "comments.read": frozenset({Role.RESEARCH_OFFICER}),
+    "comments.read": frozenset({Role.RESEARCH_OFFICER}),  # residents' comments: response-level
+    "comments.code": frozenset({Role.RESEARCH_OFFICER}),  # their themes, redaction and quoting
     "findings.edit": _READERS,
     "fieldwork.run": frozenset({Role.COUNCIL_ADMIN}),  # invitees, letters, residents' group
     "council.set_up": frozenset({Role.COUNCIL_ADMIN}),  # the council's own admin site

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLPattern
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
@@ -93,8 +94,27 @@ INTEGRITY_WALK = {
 }
 
 
+COMMENTS_WALK = {
+    "officers:comments",
+    "officers:comment",
+    "officers:comment_themes",
+    "officers:comment_theme",
+    "officers:comment_counts",
+    "officers:comments_export",
+    "officers:export",
+    "findings",
+}
+
+
 def test_every_officer_url_is_walked():
-    missing = ALL_PATTERNS - RESULTS_WALK - RUNNING_WALK - INTEGRITY_WALK - TWO_FACTOR_WALK
+    missing = (
+        ALL_PATTERNS
+        - RESULTS_WALK
+        - RUNNING_WALK
+        - INTEGRITY_WALK
+        - TWO_FACTOR_WALK
+        - COMMENTS_WALK
+    )
     assert not missing, (
         f"no accessibility walk visits {sorted(missing)}: add each to a walk in "
         "tests/browser/test_officer_accessibility.py"
@@ -452,3 +472,104 @@ def upload(page: Page, text: str, label: str) -> None:
         files=[{"name": "file.csv", "mimeType": "text/csv", "buffer": text.encode()}]
     )
     submit(page, button(page, label))
+
+
+def test_comment_pages_pass_axe_and_reflow(new_context, survey, settings, tmp_path):
+    """Residents' comments: the list and its filters, one comment with its flags of personal
+    data, coding it with themes (suggested and chosen), its redaction with an error, quoting
+    it, the coding frame and one theme with their errors, theme counts by group, the export,
+    and the quote on the public page."""
+    from officers.models import FindingsPage
+    from surveys.models import Response
+    from surveys.services import response_record
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = officer_make(survey=survey)
+    texts = [
+        "My name is Ada Lovelace: e-mail ada@example.org or ring 07700 900123 about the library.",
+        "The buses to the hospital are too infrequent.",
+        "Please open the library later in the evenings.",
+    ]
+    for i in range(12):
+        response_record(
+            survey=survey,
+            answers={**answers_for("A"), "COMMENTS": texts[i % 3]},
+            mode=Response.Mode.ONLINE,
+            split_arm="A",
+        )
+    base = f"/officer/surveys/{survey.slug}"
+    page = new_context(**DESKTOP, accept_downloads=True).new_page()
+    audit = Audit(page, reflow=True)
+    sign_in(page, user)
+
+    page.goto(f"{base}/")
+    page.get_by_role("link", name="Residents' comments").click()
+    expect(page.locator("#total-comments")).to_have_text("12")
+    audit("residents' comments")
+    page.get_by_role("link", name="Coding frame").click()
+    audit("coding frame, empty")
+    submit(page, button(page, "Add the theme"))
+    expect_error_summary(page)
+    audit("coding frame, no name")
+    page.get_by_label("Name").fill("Libraries")
+    page.get_by_label("Words that suggest it (optional)").fill("library, books")
+    submit(page, button(page, "Add the theme"))
+    page.get_by_label("Name").fill("Transport")
+    page.get_by_label("What it covers (optional)").fill("Buses, trains and roads")
+    submit(page, button(page, "Add the theme"))
+    expect(page.locator("#themes-table tbody tr")).to_have_count(2)
+    audit("coding frame, two themes")
+    page.locator("#themes-table a", has_text="Transport").click()
+    audit("one theme")
+    page.get_by_label("Name").fill("Libraries")
+    submit(page, button(page, "Save the theme"))
+    expect_error_summary(page)
+    audit("one theme, name taken")
+
+    page.goto(f"{base}/comments/?status=pending")
+    page.locator("[data-comment] a").last.click()
+    expect(page.locator("[data-flag]")).to_have_count(3)
+    expect(page.locator("[data-suggested]")).to_have_count(1)
+    audit("one comment, with flags and a suggestion")
+    page.get_by_label("Libraries").check()
+    page.get_by_label("Transport").check()
+    submit(page, button(page, "Save themes"))
+    page.get_by_label("Other text to mask (optional)").fill("Charles Babbage")
+    submit(page, button(page, "Save the redaction"))
+    expect_error_summary(page)
+    audit("one comment, redaction error")
+    submit(page, button(page, "Save the redaction"))
+    expect(page.locator("#redacted-text")).to_contain_text("[email]")
+    submit(page, button(page, "Quote it on the public page"))
+    expect(page.locator("#quote-status")).to_contain_text("Quoted")
+    audit("one comment, coded, redacted and quoted")
+
+    page.get_by_role("link", name="Back to residents' comments").click()
+    page.get_by_role("link", name="Theme counts").click()
+    audit("theme counts")
+    page.get_by_label("Break down by").select_option("SEX")
+    submit(page, button(page, "Show"))
+    expect(page.locator("#by-group")).to_be_visible()
+    audit("theme counts by sex")
+
+    page.get_by_role("link", name="Export redacted comments").click()
+    audit("export comments")
+    submit(page, button(page, "Start export"))
+    expect_error_summary(page)
+    audit("export comments, no format")
+    page.get_by_label("Excel").check()
+    submit(page, button(page, "Start export"))
+    expect(page.locator("#export-status")).to_have_text("Ready to download")
+    audit("comments export, ready")
+
+    FindingsPage.objects.create(
+        survey=survey, published_at=timezone.now(), figures_taken_at=timezone.now()
+    )
+    page.goto(f"/findings/{survey.slug}/")
+    expect(page.locator("[data-quote]")).to_have_count(1)
+    expect(page.locator("[data-quote]")).not_to_contain_text("ada@example.org")
+    audit("public findings page with a quote")
+
+    assert COMMENTS_WALK - audit.visited == set(), "the walk missed pages it names"
+    audit.assert_clean()

@@ -10,7 +10,8 @@ from django.urls import URLPattern, reverse
 from django.utils import timezone
 
 from officers import urls as officer_urls
-from surveys.models import Membership, Response, ResponseImport, Survey
+from officers.models import Theme
+from surveys.models import Answer, Membership, Question, Response, ResponseImport, Survey
 from tests.officers.factories import export_make
 
 PATTERNS: list[URLPattern] = [p for p in officer_urls.urlpatterns if isinstance(p, URLPattern)]
@@ -23,6 +24,12 @@ def _url(pattern: URLPattern, *, survey: Survey, export_id: int) -> str:
     sent = Response.objects.filter(survey=survey).exclude(status="in_progress").first()
     if sent is not None:
         values["public_id"] = sent.public_id
+    comment = Answer.objects.filter(survey=survey, question__code="COMMENTS").first()
+    if comment is not None:
+        values["comment"] = comment.pk
+    theme = Theme.objects.filter(survey=survey).first()
+    if theme is not None:
+        values["theme"] = theme.pk
     params = pattern.pattern.converters.keys()
     unknown = set(params) - set(values)
     assert not unknown, f"teach test_scoping how to fill {unknown} in {pattern.name}"
@@ -32,9 +39,16 @@ def _url(pattern: URLPattern, *, survey: Survey, export_id: int) -> str:
 @pytest.fixture
 def owned(survey, officer):
     ResponseImport.objects.create(survey=survey, status=ResponseImport.Status.DONE)
-    Response.objects.create(
+    sent = Response.objects.create(
         survey=survey, split_arm="A", status=Response.Status.COMPLETE, submitted_at=timezone.now()
     )
+    Answer.objects.create(
+        response=sent,
+        survey=survey,
+        question=Question.objects.get(questionnaire=survey.questionnaire, code="COMMENTS"),
+        text_value="A resident's comment.",
+    )
+    Theme.objects.create(survey=survey, name="Libraries")
     return survey, export_make(survey=survey, user=officer)
 
 

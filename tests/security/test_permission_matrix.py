@@ -20,10 +20,12 @@ from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from officers.models import CommentCoding, Theme
 from surveys.admin_sites import council_site
 from surveys.audit import audit_log
 from surveys.codes import code_hash
 from surveys.models import (
+    Answer,
     Invitation,
     Invitee,
     Membership,
@@ -67,6 +69,13 @@ OFFICER_PAGES: dict[str, set[str]] = {
     "officers:review": {"research"},
     "officers:response_find": {"research"},
     "officers:response_detail": {"research"},
+    # Residents' comments are response-level data (comments.read, comments.code).
+    "officers:comments": {"research"},
+    "officers:comment": {"research"},
+    "officers:comment_themes": {"research"},
+    "officers:comment_theme": {"research"},
+    "officers:comment_counts": {"research"},
+    "officers:comments_export": {"research"},
 }
 # Pages anyone may open: residents' pages, sign-in, the statement, published findings and
 # the site's icon.
@@ -133,6 +142,8 @@ class Council:
     objects: dict[str, object]
     import_id: int = 0
     response_public_id: str = ""
+    comment_id: int = 0
+    theme_id: int = 0
 
 
 def _council(slug: str) -> Council:
@@ -154,11 +165,20 @@ def _council(slug: str) -> Council:
     sent = Response.objects.create(
         survey=survey, split_arm="A", status=Response.Status.COMPLETE, submitted_at=timezone.now()
     )
+    comment = Answer.objects.create(
+        response=sent,
+        survey=survey,
+        question=Question.objects.get(questionnaire=survey.questionnaire, code="COMMENTS"),
+        text_value=f"A comment from {slug}.",
+    )
+    theme = Theme.objects.create(survey=survey, name=f"Theme of {slug}")
     return Council(
         survey=survey,
         export_id=export.pk,
         import_id=batch.pk,
         response_public_id=str(sent.public_id),
+        comment_id=comment.pk,
+        theme_id=theme.pk,
         objects={
             "council": council,
             "membership": membership,
@@ -218,6 +238,8 @@ def _officer_url(name: str, council: Council) -> str:
         "slug": council.survey.slug,
         "pk": council.import_id if "responses_import" in name else council.export_id,
         "public_id": council.response_public_id,
+        "comment": council.comment_id,
+        "theme": council.theme_id,
         "question": "Q4",
         "fmt": "svg",
     }
@@ -327,6 +349,8 @@ def _snapshot(council: Council) -> tuple:
         survey.responses.count(),
         survey.exports.count(),
         Membership.objects.filter(council=survey.council).count(),
+        list(Theme.objects.filter(survey=survey).values_list("name", flat=True)),
+        CommentCoding.objects.filter(survey=survey).count(),
     )
 
 

@@ -229,14 +229,18 @@ BY_AGE = {
         "older": {"willing": 38, "no_time": 14, "not_interested": 33, "dont_know": 15},
     },
 }
+# Eight comments (as many as before: the draws of every other answer stay the same). Some
+# give made-up personal data, as residents do, for the comments' redaction step to catch.
 COMMENTS = [
     "The library opening hours should be longer in the evenings.",
-    "It took three phone calls to get the pothole on our road fixed.",
-    "Staff at the leisure centre are always helpful.",
+    "It took three phone calls to get the pothole outside 14 Mill Lane fixed. Ring me on "
+    "07700 900123 if you want the details.",
+    "Staff at the leisure centre are always helpful, especially Mrs Okafor at reception.",
     "Please ask residents before changing the bin collection days.",
     "More activities for young people in the evenings would help.",
     "The council website is hard to use on a phone.",
-    "I would volunteer if I knew where to start.",
+    "I would volunteer if I knew where to start. My name is Sam Taylor, e-mail "
+    "sam.taylor@example.org, DB1 2AB.",
     "Buses to the hospital are too infrequent.",
 ]
 MODES = {Response.Mode.ONLINE: 80, Response.Mode.PAPER: 14, Response.Mode.TELEPHONE: 6}
