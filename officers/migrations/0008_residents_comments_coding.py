@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("officers", "0006_export_report_filters"),
+        ("officers", "0007_export_file_in_exports_storage"),
         ("surveys", "0016_response_integrity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
