@@ -37,6 +37,7 @@ from results import disclosure
 from results.comparison import Comparison, survey_compare
 from results.labels import selection_lines
 from results.numbers import percent_text
+from results.periods import dates_snap
 from results.selectors import ResponseFilters, survey_answer_counts, survey_bases
 from surveys.imports import csv_safe, csv_safe_row
 from surveys.models import Response, Survey
@@ -739,7 +740,9 @@ def _pct(value: float | None) -> str:
 def export_content(*, export: Export, progress: Progress) -> bytes:
     survey = export.survey
     weighted = export.weighted
-    filters = filters_from_record(export.filters)
+    # Widened to whole periods as the file is built (results.periods): the periods may have
+    # moved since the export was asked for, as responses arrived.
+    filters = dates_snap(survey=survey, filters=filters_from_record(export.filters)).filters
     aggregate = {"survey": survey, "weighted": weighted, "progress": progress, "filters": filters}
     if export.kind == Export.Kind.CSV:
         return figures_csv_content(**aggregate)

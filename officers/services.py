@@ -34,6 +34,7 @@ from officers.models import MICRODATA_KINDS, Export, Finding, FindingsPage, Publ
 from officers.report import Report, default_weighted, report_cached, report_key
 from officers.selectors import dashboard_key, survey_dashboard
 from results.errors import ResultsError
+from results.periods import dates_snap
 from results.selectors import ResponseFilters
 from surveys import tenancy
 from surveys.audit import audit_log
@@ -78,6 +79,9 @@ def export_create(
         # One row per respondent carries each respondent's weight: weighting changes nothing
         # in it, and the report's filters do not apply to it.
         microdata = kind in MICRODATA_KINDS
+        if filters is not None and not microdata:
+            # Recorded as the whole periods the file will hold (results.periods).
+            filters = dates_snap(survey=survey, filters=filters).filters
         record = {} if microdata or filters is None else exports.filters_record(filters)
         export = Export.objects.create(
             survey=survey,

@@ -41,10 +41,10 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     survey = selectors.survey_for_officer(user=request.user, slug=slug, permission="survey.view")
     board = selectors.survey_dashboard(survey=survey)
     chart = charts.bar_chart(
-        chart_id="by-day",
-        title="Complete responses by day",
-        # Days hidden by the disclosure policy have no bar; the table says "fewer than 10".
-        bars=[(t.label, t.count) for t in board.by_day if t.count is not None],
+        chart_id="by-period",
+        title="Complete responses by period",
+        # Periods hidden by the disclosure policy have no bar; the table says "fewer than 10".
+        bars=[(t.label, t.count) for t in board.by_period if t.count is not None],
     )
     return render(
         request,
@@ -52,10 +52,11 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "survey": survey,
             "board": board,
-            "by_day_chart": chart,
+            "by_period_chart": chart,
             "section": "dashboard",
             # Voided responses are left out of "Complete" and every figure; counted here.
             "review": review_counts(survey=survey),
+            "threshold": disclosure.threshold(),
         },
     )
 
