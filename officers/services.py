@@ -277,6 +277,8 @@ def _export_file_record(
                 progress=100,
                 finished_at=timezone.now(),
                 message="",
+                # Built by export_content, under the disclosure policy: may be served.
+                disclosure_controlled=True,
             )
             if recorded:
                 # Every response that may be in the file, or in its figures: erasing any of

@@ -19,7 +19,7 @@ from officers import exports as exports_module
 from officers.cache import survey_data_version
 from officers.errors import OfficerError
 from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, FindingsForm, ReportFiltersForm
-from officers.models import MICRODATA_KINDS, Export, Finding
+from officers.models import MICRODATA_KINDS, Finding
 from officers.report import default_weighted, report_cached, report_key
 from officers.report_paper import report_methods, report_summary
 from results import disclosure
@@ -215,7 +215,8 @@ def export(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def export_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     item = selectors.export_for_officer(user=request.user, slug=slug, pk=pk)
-    if item.status != Export.Status.READY or not item.file:
+    if not item.is_downloadable:
+        # Not ready, or made before the disclosure policy (no marker): never served.
         raise Http404("This export is not ready to download.")
     services.export_downloaded(export=item, user=request.user)
     return FileResponse(
