@@ -128,7 +128,7 @@ class ReportFiltersForm(forms.Form):
         elif (start or end) and not self.errors:
             # Widened to whole periods of the selection (results.periods), and the lists show
             # the periods used, so two overlapping choices never differ by a few people.
-            snapped = dates_snap(survey=self.survey, filters=self._filters())
+            snapped = dates_snap(survey=self.survey, filters=self.filters())
             cleaned["submitted_from"] = snapped.filters.submitted_from
             cleaned["submitted_to"] = snapped.filters.submitted_to
             self.dates_notice = snapped.notice
@@ -140,9 +140,6 @@ class ReportFiltersForm(forms.Form):
         return cleaned
 
     def filters(self) -> ResponseFilters:
-        return self._filters()
-
-    def _filters(self) -> ResponseFilters:
         data = self.cleaned_data
         subgroup = data.get("subgroup") or ""
         return ResponseFilters(
