@@ -26,7 +26,7 @@ from results.models import WeightingRun
 from surveys.models import AuditEntry, Response, Survey
 
 # Bump when the shape of a cached object changes, so a deploy never reads the old shape.
-FORMAT = 2  # 2: rows carry adjusted p-values, design-effect tolerance and group wording
+FORMAT = 3  # 2: adjusted p-values and group wording; 3: dashboard by period, dates notice
 TIMEOUT = 24 * 3600
 
 T = TypeVar("T")

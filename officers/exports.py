@@ -42,6 +42,7 @@ from results import disclosure
 from results.comparison import Comparison, survey_compare
 from results.labels import selection_lines
 from results.numbers import percent_text
+from results.periods import dates_snap
 from results.selectors import (
     ResponseFilters,
     survey_answer_counts,
@@ -844,7 +845,9 @@ def comments_xlsx_content(*, survey: Survey, progress: Progress) -> bytes:
 def export_content(*, export: Export, progress: Progress) -> bytes:
     survey = export.survey
     weighted = export.weighted
-    filters = filters_from_record(export.filters)
+    # Widened to whole periods as the file is built (results.periods): the periods may have
+    # moved since the export was asked for, as responses arrived.
+    filters = dates_snap(survey=survey, filters=filters_from_record(export.filters)).filters
     aggregate = {"survey": survey, "weighted": weighted, "progress": progress, "filters": filters}
     if export.kind == Export.Kind.CSV:
         return figures_csv_content(**aggregate)

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from officers.models import COMMENT_KINDS, MICRODATA_KINDS, Export
+from results.periods import dates_snap, periods_partition
 from results.selectors import ResponseFilters
 from surveys.models import Area, Option, Question, Response, Survey
 
@@ -49,11 +50,13 @@ class ReportFiltersForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
+    # Dates are chosen in whole periods of the fieldwork (results.periods), from select lists;
+    # a date given in the address is widened to the periods it falls in.
     submitted_from = forms.DateField(
-        label="Sent on or after", required=False, input_formats=DATE_FORMATS
+        label="From period", required=False, input_formats=DATE_FORMATS, widget=forms.Select
     )
     submitted_to = forms.DateField(
-        label="Sent on or before", required=False, input_formats=DATE_FORMATS
+        label="To period", required=False, input_formats=DATE_FORMATS, widget=forms.Select
     )
     mode = forms.ChoiceField(label="Way of answering", required=False)
     area = forms.ChoiceField(label="Area", required=False)
@@ -68,19 +71,21 @@ class ReportFiltersForm(forms.Form):
     def __init__(self, *args, survey: Survey, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.survey = survey
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             if isinstance(field.widget, forms.Select) and not isinstance(
                 field.widget, forms.RadioSelect
             ):
                 field.widget.attrs["class"] = "govuk-select"
-            elif isinstance(field, forms.DateField):
-                field.help_text = "For example, 27/3/2026"
-                field.widget.attrs.update(
-                    {
-                        "class": "govuk-input govuk-input--width-10",
-                        "aria-describedby": f"id_{name}-hint",
-                    }
-                )
+        periods = periods_partition(survey=survey)
+        self.fields["submitted_from"].widget.choices = [
+            ("", "From the start"),
+            *((p.start.isoformat(), p.label) for p in periods),
+        ]
+        self.fields["submitted_to"].widget.choices = [
+            ("", "To the latest"),
+            *((p.end.isoformat(), p.label) for p in periods),
+        ]
+        self.dates_notice = ""
         self.fields["mode"].choices = [("", "All ways"), *Response.Mode.choices]
         self.fields["area"].choices = [
             ("", "All areas"),
@@ -118,8 +123,20 @@ class ReportFiltersForm(forms.Form):
         start, end = cleaned.get("submitted_from"), cleaned.get("submitted_to")
         if start and end and start > end:
             self.add_error(
-                "submitted_to", "The end date must be the same as or after the start date"
+                "submitted_to", "The to period must be the same as or after the from period"
             )
+        elif (start or end) and not self.errors:
+            # Widened to whole periods of the selection (results.periods), and the lists show
+            # the periods used, so two overlapping choices never differ by a few people.
+            snapped = dates_snap(survey=self.survey, filters=self.filters())
+            cleaned["submitted_from"] = snapped.filters.submitted_from
+            cleaned["submitted_to"] = snapped.filters.submitted_to
+            self.dates_notice = snapped.notice
+            if snapped.changed:
+                self.data = self.data.copy()
+                for name in ("submitted_from", "submitted_to"):
+                    if cleaned[name]:
+                        self.data[name] = cleaned[name].isoformat()
         return cleaned
 
     def filters(self) -> ResponseFilters:

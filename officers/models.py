@@ -41,6 +41,7 @@ class Export(models.Model):
         FAILED = "failed", "Failed"
         EXPIRED = "expired", "Deleted after the retention period"
         ERASED = "erased", "Deleted: a resident in it had their answers erased"
+        RETIRED = "retired", "Deleted: made before small groups were hidden"
 
     survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="exports")
     created_by = models.ForeignKey(
@@ -70,6 +71,10 @@ class Export(models.Model):
     # Every response whose answers the file holds, or went into its figures: erasing one of
     # them deletes the file (officers.services.exports_erase_for).
     responses = models.ManyToManyField("surveys.Response", blank=True, related_name="+")
+    # Set as the file is recorded by the disclosure-controlled build (results.disclosure:
+    # aggregates with small groups hidden, microdata at k >= 5). A file without it was made
+    # before that (one row per respondent for any officer) and is never served.
+    disclosure_controlled = models.BooleanField(default=False)
 
     objects = ScopedManager(council="survey__council")
 
@@ -107,7 +112,12 @@ class Export(models.Model):
             self.Status.FAILED,
             self.Status.EXPIRED,
             self.Status.ERASED,
+            self.Status.RETIRED,
         )
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == self.Status.READY and bool(self.file) and self.disclosure_controlled
 
 
 MICRODATA_KINDS = (Export.Kind.MICRO_CSV, Export.Kind.MICRO_SAV)

@@ -15,6 +15,7 @@ from results import disclosure, stats
 from results.comparison import DONT_KNOW, Comparison, ComparisonRow, survey_compare
 from results.errors import ResultsError
 from results.models import NationalFigure, WeightingRun
+from results.periods import periods_safe
 from results.selectors import (
     Cell,
     Counts,
@@ -193,6 +194,9 @@ def report_build(
 ) -> Report:
     """Raises ResultsError (from the engine) when there is nothing to compare."""
     comparison = survey_compare(survey=survey, weighted=weighted, filters=filters)
+    # Its dates widened to whole periods (results.periods): the topline and the breakdown
+    # count the same responses as the comparison.
+    filters = comparison.filters
     questions = questions_by_code(survey=survey)
     rows = report_rows(survey=survey, comparison=comparison, questions=questions)
     sections: list[Section] = []
@@ -383,7 +387,9 @@ def report_breakdown(
         sizes[REST] = total - rest
         for r, cells in zip(wanted, grid, strict=True):
             cells[REST] = max((r.row.base or 0) - sum(cells.values()), 0)
-    shown_sizes, shown_cells = disclosure.suppress_columns(grid, sizes, limit)
+    shown_sizes, shown_cells = disclosure.suppress_columns(
+        grid, sizes, limit, hidden=_groups_off_their_periods(survey, filters, category_counts)
+    )
     columns = [
         (code, label, disclosure.count_text(shown_sizes[code], limit)) for code, label in categories
     ]
@@ -411,6 +417,21 @@ def report_breakdown(
     return Breakdown(
         question=question_code, text=question_text or "", categories=columns, rows=table
     )
+
+
+def _groups_off_their_periods(
+    survey: Survey, filters: ResponseFilters, category_counts: dict
+) -> list[str]:
+    """With a date range, the groups for which it is not whole periods of their own
+    (results.periods): within a group, two overlapping ranges could differ by a few people,
+    so such a group is hidden (with secondary suppression, like a small one)."""
+    if not (filters.submitted_from or filters.submitted_to):
+        return []
+    return [
+        code
+        for code, (sub_filters, respondents, _counts) in category_counts.items()
+        if respondents and not periods_safe(survey=survey, filters=sub_filters)
+    ]
 
 
 def _figure_key(r: ReportRow) -> tuple[str, str, str]:

@@ -14,14 +14,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.http import Http404
-from django.utils import timezone
 
 from officers.cache import DataVersion, cache_key, cached, survey_data_version
 from officers.models import COMMENT_KINDS, MICRODATA_KINDS, Export
 from results import disclosure
 from results.models import WeightingRun
+from results.periods import periods_partition
 from results.selectors import survey_targets, weighting_run_latest
 from surveys import tenancy
 from surveys.models import Answer, Area, Invitation, Item, Option, Page, Question, Response, Survey
@@ -96,7 +95,7 @@ class TargetGap:
 class Dashboard:
     complete: int
     in_progress: int
-    by_day: list[Tally]
+    by_period: list[Tally]  # the periods dates are chosen on (results.periods)
     by_mode: list[Tally]
     by_area: list[Tally]
     dropout: list[Tally]
@@ -127,7 +126,7 @@ class _CompleteFigures:
     """The dashboard's figures over complete responses: the costly part, cached per version."""
 
     complete: int
-    by_day: list[Tally]
+    by_period: list[Tally]  # the periods dates are chosen on (results.periods)
     by_mode: list[Tally]
     by_area: list[Tally]
     targets: list[TargetGap]
@@ -168,7 +167,7 @@ def survey_dashboard(*, survey: Survey, version: DataVersion | None = None) -> D
     return Dashboard(
         complete=figures.complete,
         in_progress=sum(n for _, n in dropout),
-        by_day=figures.by_day,
+        by_period=figures.by_period,
         by_mode=figures.by_mode,
         by_area=figures.by_area,
         dropout=[
@@ -189,22 +188,6 @@ def survey_dashboard(*, survey: Survey, version: DataVersion | None = None) -> D
 
 def survey_complete_figures(*, survey: Survey) -> _CompleteFigures:
     complete = Response.objects.filter(survey=survey, status=Response.Status.COMPLETE)
-    by_day = (
-        complete.annotate(day=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by("day")
-        .values_list("day", "n")
-    )
-    # Every day from the first response to the last, every mode and every area, empty or not:
-    # an empty group must look like a small one.
-    days = dict(by_day)
-    if days:
-        first, last = min(days), max(days)
-        days = {
-            first + dt.timedelta(days=i): days.get(first + dt.timedelta(days=i), 0)
-            for i in range((last - first).days + 1)
-        }
     by_mode = dict(
         complete.values("mode").annotate(n=Count("id")).order_by().values_list("mode", "n")
     )
@@ -221,7 +204,11 @@ def survey_complete_figures(*, survey: Survey) -> _CompleteFigures:
         by_mode, areas = {}, []
     return _CompleteFigures(
         complete=total,
-        by_day=_suppressed([(f"{day:%a %d %b %Y}", n) for day, n in days.items()], shares=False),
+        # By period, not by day: the report's dates are whole periods, and a day's count
+        # beside them would say how many people two periods' figures differ by.
+        by_period=_suppressed(
+            [(p.label, p.respondents) for p in periods_partition(survey=survey)], shares=False
+        ),
         by_mode=_suppressed(
             [(label, by_mode.get(mode, 0)) for mode, label in Response.Mode.choices if total]
         ),

@@ -42,6 +42,7 @@ from officers.models import (
 from officers.report import Report, default_weighted, report_cached, report_key
 from officers.selectors import dashboard_key, survey_dashboard
 from results.errors import ResultsError
+from results.periods import dates_snap
 from results.selectors import ResponseFilters
 from surveys import tenancy
 from surveys.audit import audit_log
@@ -88,6 +89,9 @@ def export_create(
         # One row per respondent carries each respondent's weight: weighting changes nothing
         # in it, and the report's filters do not apply to it.
         microdata = kind in MICRODATA_KINDS or kind in COMMENT_KINDS
+        if filters is not None and not microdata:
+            # Recorded as the whole periods the file will hold (results.periods).
+            filters = dates_snap(survey=survey, filters=filters).filters
         record = {} if microdata or filters is None else exports.filters_record(filters)
         export = Export.objects.create(
             survey=survey,
@@ -287,6 +291,8 @@ def _export_file_record(
                     progress=100,
                     finished_at=now,
                     message="",
+                    # Built by export_content, under the disclosure policy: may be served.
+                    disclosure_controlled=True,
                 )
             if recorded:
                 # Every response that may be in the file, or in its figures: erasing any of

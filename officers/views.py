@@ -19,7 +19,7 @@ from officers import exports as exports_module
 from officers.cache import survey_data_version
 from officers.errors import OfficerError
 from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, FindingsForm, ReportFiltersForm
-from officers.models import MICRODATA_KINDS, Export, Finding
+from officers.models import MICRODATA_KINDS, Finding
 from officers.report import default_weighted, report_cached, report_key
 from officers.report_paper import report_methods, report_summary
 from results import disclosure
@@ -41,10 +41,10 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     survey = selectors.survey_for_officer(user=request.user, slug=slug, permission="survey.view")
     board = selectors.survey_dashboard(survey=survey)
     chart = charts.bar_chart(
-        chart_id="by-day",
-        title="Complete responses by day",
-        # Days hidden by the disclosure policy have no bar; the table says "fewer than 10".
-        bars=[(t.label, t.count) for t in board.by_day if t.count is not None],
+        chart_id="by-period",
+        title="Complete responses by period",
+        # Periods hidden by the disclosure policy have no bar; the table says "fewer than 10".
+        bars=[(t.label, t.count) for t in board.by_period if t.count is not None],
     )
     return render(
         request,
@@ -52,10 +52,11 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "survey": survey,
             "board": board,
-            "by_day_chart": chart,
+            "by_period_chart": chart,
             "section": "dashboard",
             # Voided responses are left out of "Complete" and every figure; counted here.
             "review": review_counts(survey=survey),
+            "threshold": disclosure.threshold(),
         },
     )
 
@@ -218,7 +219,8 @@ def export(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def export_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     item = selectors.export_for_officer(user=request.user, slug=slug, pk=pk)
-    if item.status != Export.Status.READY or not item.file:
+    if not item.is_downloadable:
+        # Not ready, or made before the disclosure policy (no marker): never served.
         raise Http404("This export is not ready to download.")
     services.export_downloaded(export=item, user=request.user)
     # Read through the storage and streamed from here, whichever host built it: the officer

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from results import disclosure, stats
 from results.errors import ResultsError
 from results.models import NationalFigure, WeightingRun
+from results.periods import dates_snap
 from results.selectors import (
     Bases,
     Cell,
@@ -115,6 +116,8 @@ class Comparison:
     capped: int | None = None
     # The local group the filters select, in words ("" for all responses).
     group: str = ""
+    # Said when dates asked for were widened to whole periods (results.periods).
+    dates_notice: str = ""
 
     @property
     def adjustment_words(self) -> str:
@@ -171,7 +174,10 @@ def survey_compare(
 def _survey_compare(
     *, survey: Survey, weighted: bool, filters: ResponseFilters | None
 ) -> Comparison:
-    filters = filters or ResponseFilters()
+    # Dates only ever on period boundaries, whoever asks (results.periods): two overlapping
+    # ranges differ by whole periods of at least the threshold, never by a few people.
+    snapped = dates_snap(survey=survey, filters=filters or ResponseFilters())
+    filters = snapped.filters
     resolved = filters_resolve(survey=survey, filters=filters)
     figures = baseline_figures(questionnaire_slug=survey.questionnaire.slug)
     questions = questions_by_code(survey=survey)
@@ -439,6 +445,7 @@ def _survey_compare(
         weighting_problem=problem,
         capped=capped,
         group=group,
+        dates_notice=snapped.notice,
     )
 
 

@@ -89,13 +89,17 @@ def suppress(
 
 
 def suppress_columns(
-    rows: Sequence[Mapping[Hashable, int]], columns: Mapping[Hashable, int], limit: int
+    rows: Sequence[Mapping[Hashable, int]],
+    columns: Mapping[Hashable, int],
+    limit: int,
+    hidden: Iterable[Hashable] = (),
 ) -> tuple[dict[Hashable, int | None], list[dict[Hashable, int | None]]]:
     """A two-way table: ``columns`` are the groups' sizes (their total shown), ``rows`` each
     figure's base in each group. A hidden group hides its whole column; then each row is
     suppressed on its own (a figure with a small base in a shown group), keeping the hidden
-    columns hidden, so no row's margin gives a hidden cell back."""
-    shown_columns = suppress(columns, limit)
+    columns hidden, so no row's margin gives a hidden cell back. ``hidden`` are groups to
+    hide whatever their size (protected by secondary suppression like small ones)."""
+    shown_columns = suppress(columns, limit, already=hidden)
     out: list[dict[Hashable, int | None]] = []
     for row in rows:
         # A hidden column is a hidden cell of the row, so its value is protected too.

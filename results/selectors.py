@@ -921,10 +921,13 @@ def selection_disclosure_check(*, survey: Survey, filters: ResponseFilters) -> i
     A narrowing filter (a mode, an area, a subgroup) is also checked against its siblings,
     the other modes, areas or answers under the same other filters, as one table whose total
     the wider selection shows: the selection is refused when secondary suppression would hide
-    it there. A date range is refused when the responses outside it are 1 to threshold - 1,
-    since the whole survey's figures minus the range's would give those few back.
+    it there. Dates must be on the boundaries of the selection's periods (results.periods),
+    or two overlapping ranges would differ by a few people; and a date range is refused when
+    the responses outside it are 1 to threshold - 1, since the whole survey's figures minus
+    the range's would give those few back.
     """
     from results import disclosure
+    from results.periods import periods_safe
 
     limit = disclosure.threshold()
     too_small = SelectionTooSmall(
@@ -965,6 +968,11 @@ def selection_disclosure_check(*, survey: Survey, filters: ResponseFilters) -> i
         }
         if disclosure.suppress(siblings, limit).get(option_code) is None:
             raise too_small
+    if not periods_safe(survey=survey, filters=filters):
+        raise SelectionTooSmall(
+            "Dates can only be chosen in whole periods, so that two overlapping selections "
+            "never differ by a few people. Choose a from and a to period."
+        )
     if filters.submitted_from or filters.submitted_to:
         whole = survey_respondent_summary(
             survey=survey, filters=_without(filters, submitted_from=None, submitted_to=None)

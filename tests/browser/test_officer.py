@@ -88,8 +88,17 @@ def test_officer_signs_in_filters_the_report_and_downloads_an_export(new_context
     expect(page).to_have_url(re.compile(r"area=north"))
     expect(page.locator("#selection")).to_contain_text("10 complete responses")
 
-    page.get_by_label("Sent on or after").fill("31/02/2026")
+    # Dates come in whole periods, from lists, never as free dates (results.periods).
+    expect(page.get_by_label("From period")).to_have_js_property("tagName", "SELECT")
+    page.get_by_label("From period").select_option(index=1)
+    page.get_by_label("To period").select_option(index=1)
     submit(page, button(page, "Apply"))
+    expect(page).to_have_url(re.compile(r"submitted_from=\d{4}-\d{2}-\d{2}"))
+    expect(page.locator("#selection")).to_contain_text("10 complete responses")
+    expect(page.get_by_label("From period")).not_to_have_value("")
+
+    # A date typed into the address that is not a date is still an error, not a 500.
+    page.goto(page.url + "&submitted_to=31/02/2026")
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
     page.get_by_role("link", name="Exports").click()

@@ -304,7 +304,10 @@ def test_export_being_built_passes_axe_and_updates_in_place(new_context, survey,
     url = page.url
     ready = export_make(survey=survey, user=user, ready=True)
     Export.objects.filter(pk=running.pk).update(
-        status=Export.Status.READY, progress=100, file=ready.file.name
+        status=Export.Status.READY,
+        progress=100,
+        file=ready.file.name,
+        disclosure_controlled=True,
     )
     expect(page.get_by_role("link", name="Download the file")).to_be_visible(timeout=15_000)
     assert page.url == url

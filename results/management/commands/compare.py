@@ -115,6 +115,9 @@ class Command(BaseCommand):
             comparison = survey_compare(survey=survey, weighted=weighted, filters=filters)
         except ResultsError as error:
             raise CommandError(str(error)) from None
+        if comparison.dates_notice:
+            # Dates are taken in whole periods (results.periods); said before the figures.
+            self.stderr.write(f"{comparison.dates_notice}.")
         if comparison.weighting_problem:
             # Said on stderr too, so that a script reading the CSV cannot miss it.
             self.stderr.write(f"Warning: {comparison.weighting_problem}")

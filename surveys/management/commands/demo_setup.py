@@ -72,7 +72,8 @@ to someone who has answered.
 your answers to be erased.
 
 Results are reported only as totals: no figure is shown for fewer than 10 people, nor any \
-figure from which a smaller group could be worked out. Researchers may be given answers one \
+figure from which a smaller group could be worked out; results by date cover whole periods \
+of at least 10 people, never a single day. Researchers may be given answers one \
 row per person, with no name, address or comments, and only once they have been grouped so \
 that at least 5 people share every combination of area, age, sex, work, children, household \
 size, way of answering and week.
