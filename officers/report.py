@@ -412,6 +412,16 @@ def breakdown_categories(*, survey: Survey, question_code: str) -> list[tuple[st
     )
 
 
+def breakdown_title(*, survey: Survey, question_code: str) -> str:
+    """ "Broken down by age": the heading of a breakdown, in labels."""
+    text = (
+        Question.objects.filter(questionnaire_id=survey.questionnaire_id, code=question_code)
+        .values_list("text", flat=True)
+        .first()
+    )
+    return breakdown_heading(question_code, text or "")
+
+
 def report_breakdown(
     *,
     survey: Survey,

@@ -9,11 +9,21 @@ Q2 far more often than men (a clear difference), and the two answered Q8 alike (
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
+from officers.exports import (
+    BREAKDOWN_HEADER,
+    breakdown_from_record,
+    figures_csv_content,
+    pdf_content,
+)
+from officers.models import Export
 from officers.report import REST, report_build
 from results import stats
 from results.selectors import ResponseFilters
@@ -256,3 +266,78 @@ def test_the_page_hides_small_groups_and_flags_low_bases(officer_client, known):
     assert hidden.strip() == "fewer than 10"
     assert "data-low-base" in cells[_column(breakdown, "35_44")]
     assert "data-low-base" not in cells[_column(breakdown, "55_64")]
+
+
+def _no_progress(_percent: int) -> None:
+    return None
+
+
+def _breakdown_csv(survey: Survey, breakdown: str) -> list[list[str]]:
+    content = figures_csv_content(
+        survey=survey, weighted=False, progress=_no_progress, breakdown=breakdown
+    )
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    start = rows.index(BREAKDOWN_HEADER)
+    table = [r for r in rows[start + 1 :] if len(r) == len(BREAKDOWN_HEADER)]
+    return [rows[start - 1], rows[start], *table]
+
+
+def test_the_csv_carries_the_pages_cells_intervals_flags_and_verdicts(known):
+    page = _build(known, "SEX").breakdown
+    heading, header, *rows = _breakdown_csv(known, "SEX")
+    by_key = {(r[0], r[1], r[2]): dict(zip(header, r, strict=True)) for r in rows}
+    q2 = _row(page, "Q2", "", "equality of opportunity")
+    women = q2.cells[_column(page, "female")]
+
+    assert heading == ["Broken down by sex"]
+    line = by_key[("Q2", q2.row.label, "Female")]
+    assert float(line["Local %"]) == round(women.percent, 1)
+    assert float(line["95% interval low"]) == round(women.ci_low, 1)
+    assert float(line["95% interval high"]) == round(women.ci_high, 1)
+    assert int(line["Base"]) == 120
+    assert line["Against the rest"] == "significantly higher than the rest of the council"
+    assert float(line["GB 2014 %"]) == 40
+    everyone = by_key[("Q2", q2.row.label, "All")]
+    assert int(everyone["Base"]) == WOMEN + MEN
+    dignity = _row(page, "Q3", "dignity", "agree")
+    assert int(by_key[("Q3", dignity.row.label, "Female")]["Base"]) == WOMEN // 2
+
+
+def test_the_csv_hides_small_groups_and_flags_low_bases_as_the_page_does(known):
+    _heading, header, *rows = _breakdown_csv(known, "AGE")
+    lines = [dict(zip(header, r, strict=True)) for r in rows if r and r[0] == "Q2"]
+    small = [line for line in lines if line["Group"].startswith("15 to 24")]
+    thirty = [line for line in lines if line["Group"].startswith("35 to 44")]
+
+    assert small and all(line["Local %"] == "fewer than 10" for line in small)
+    assert all(line["95% interval low"] == line["Against the rest"] == "" for line in small)
+    assert thirty and all(line["Low base"] == "yes" for line in thirty)
+
+
+def test_the_pdf_prints_the_breakdown(known):
+    content = pdf_content(survey=known, weighted=False, progress=_no_progress, breakdown="SEX")
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).split()
+    )
+
+    assert "Broken down by sex" in text
+    assert "80% HIGHER" in text
+    assert "GB 2014" in text
+    assert "each group against the rest of the council" in text
+
+
+def test_an_export_asked_for_from_a_broken_down_report_records_the_breakdown(
+    officer_client, known, django_capture_on_commit_callbacks
+):
+    url = reverse("officers:exports", args=[known.slug])
+    form = officer_client.get(url, {"breakdown": "SEX"}).content.decode()
+    assert 'type="hidden" name="breakdown" value="SEX"' in form
+    assert "breakdown (broken down by sex)" in form
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(url, {"kind": "csv", "breakdown": "SEX"})
+
+    assert response.status_code == 302
+    export = Export.objects.get()
+    assert export.filters == {"breakdown": "SEX"}
+    assert breakdown_from_record(export.filters) == "SEX"
