@@ -189,6 +189,14 @@ class Breakdown:
         return stats.Adjustment.WORDS[self.adjustment]
 
     @property
+    def adjustment_phrase(self) -> str:
+        """ "after the Holm's adjustment (...)", or "with no adjustment for the number of
+        tests"."""
+        if self.adjustment == stats.Adjustment.NONE:
+            return "with no adjustment for the number of tests"
+        return f"after the {self.adjustment_words}"
+
+    @property
     def low_base(self) -> int:
         return stats.LOW_BASE
 

@@ -253,8 +253,8 @@ def report_pdf(*, survey: Survey, report: Report, selection: str = "") -> bytes:
                     f"{' (weighted)' if c.weighted else ''}, with its 95% interval and base, "
                     "beside all the selected respondents and the 2014 national figure. A "
                     "statement asked of half the respondents has for its base the half of each "
-                    f"group who were asked. Each group is tested against {b.rest_words} after "
-                    f"the {b.adjustment_words}: a cell marked HIGHER or LOWER is significantly so. "
+                    f"group who were asked. Each group is tested against {b.rest_words}, "
+                    f"{b.adjustment_phrase}: a cell marked HIGHER or LOWER is significantly so. "
                     f"Low base: fewer than {b.low_base} respondents."
                 ),
                 small,
