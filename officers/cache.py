@@ -26,7 +26,8 @@ from results.models import WeightingRun
 from surveys.models import AuditEntry, Response, Survey
 
 # Bump when the shape of a cached object changes, so a deploy never reads the old shape.
-FORMAT = 3  # 2: adjusted p-values and group wording; 3: dashboard by period, dates notice
+FORMAT = 4  # 2: adjusted p-values and group wording; 3: dashboard by period, dates notice;
+# 4: breakdown rows carry intervals, bases, the All and GB 2014 columns and group tests
 TIMEOUT = 24 * 3600
 
 T = TypeVar("T")

@@ -36,7 +36,13 @@ from django.utils import timezone
 
 from officers.comments import comment_totals, comments_for_export, theme_counts
 from officers.models import Export
-from officers.report import SUPPRESSED_TEXT, ReportRow, report_rows
+from officers.report import (
+    SUPPRESSED_TEXT,
+    Breakdown,
+    ReportRow,
+    report_breakdown,
+    report_rows,
+)
 from officers.selectors import ResponseRecord, survey_response_count, survey_response_records
 from results import disclosure
 from results.comparison import Comparison, survey_compare
@@ -167,6 +173,11 @@ def filters_from_record(record: dict[str, Any] | None) -> ResponseFilters:
     )
 
 
+def breakdown_from_record(record: dict[str, Any] | None) -> str | None:
+    """The demographic the report was broken down by when the export was asked for."""
+    return (record or {}).get("breakdown") or None
+
+
 def filters_lines(*, survey: Survey, filters: ResponseFilters) -> list[str]:
     """The filters in words, with labels: "Area: Brookside", "Age: 15-24"."""
     if filters == ResponseFilters():
@@ -265,6 +276,80 @@ def _round(value: float | None, places: int = 1) -> float | None:
     return None if value is None else round(value, places)
 
 
+BREAKDOWN_HEADER = [
+    "Question",
+    "Figure",
+    "Group",
+    "Local %",
+    "95% interval low",
+    "95% interval high",
+    "Base",
+    "Effective base",
+    "Low base",
+    "Rest %",
+    "p-value against the rest",
+    "Adjusted p-value",
+    "Against the rest",
+    "GB 2014 %",
+]
+
+
+def breakdown_for_export(
+    *,
+    survey: Survey,
+    weighted: bool,
+    filters: ResponseFilters,
+    rows: list[ReportRow],
+    breakdown: str | None,
+) -> Breakdown | None:
+    """The report page's breakdown, made the page's way, for a file asked for from it."""
+    if not breakdown:
+        return None
+    return report_breakdown(
+        survey=survey, filters=filters, weighted=weighted, question_code=breakdown, rows=rows
+    )
+
+
+def breakdown_table(breakdown: Breakdown) -> list[list[Any]]:
+    """The breakdown as rows of cells, one per figure and group (the whole selection as
+    "All"), with the page's intervals, bases, flags and verdicts; hidden cells in words."""
+    table: list[list[Any]] = [list(BREAKDOWN_HEADER)]
+    groups = [(label, n) for _code, label, n in breakdown.categories]
+    for r in breakdown.rows:
+        national = r.national_percent if r.national_percent is not None else r.national_text
+        for (label, size), cell in [*zip(groups, r.cells, strict=True), (("All", ""), r.all)]:
+            name = label if not size or size[0].isdigit() else f"{label} ({size})"
+            if cell.suppressed:
+                values: list[Any] = [SUPPRESSED_TEXT, "", "", SUPPRESSED_TEXT, *[""] * 6]
+            else:
+                values = [
+                    _round(cell.percent),
+                    _round(cell.ci_low),
+                    _round(cell.ci_high),
+                    cell.base,
+                    _round(cell.effective_base),
+                    "yes" if cell.low_base else "",
+                    _round(cell.rest_percent),
+                    None if cell.p_value is None else round(cell.p_value, 6),
+                    None if cell.p_adjusted is None else round(cell.p_adjusted, 6),
+                    cell.verdict_words,
+                ]
+            table.append([r.row.row.question, r.row.label, name, *values, national])
+    return table
+
+
+def _breakdown_lines(breakdown: Breakdown | None) -> list[list[Any]]:
+    """The breakdown for the end of a CSV: its heading, its table and its tests in words."""
+    if breakdown is None:
+        return []
+    return [
+        [],
+        [breakdown.heading],
+        *breakdown_table(breakdown),
+        [breakdown.tests_note],
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # The report's figures as CSV and SPSS (aggregates)
 
@@ -275,13 +360,17 @@ def figures_csv_content(
     weighted: bool,
     progress: Progress,
     filters: ResponseFilters | None = None,
+    breakdown: str | None = None,
 ) -> bytes:
     filters = filters or ResponseFilters()
     comparison, rows = comparison_for_export(survey=survey, weighted=weighted, filters=filters)
+    broken_down = breakdown_for_export(
+        survey=survey, weighted=weighted, filters=filters, rows=rows, breakdown=breakdown
+    )
     progress(50)
     out = io.StringIO()
     writer = csv.writer(out)
-    for line in comparison_table(rows):
+    for line in [*comparison_table(rows), *_breakdown_lines(broken_down)]:
         writer.writerow(csv_safe_row("" if v is None else v for v in line))
     writer.writerow([])
     for line in _about_lines(survey=survey, comparison=comparison, filters=filters):
@@ -634,12 +723,16 @@ def xlsx_content(
     weighted: bool,
     progress: Progress,
     filters: ResponseFilters | None = None,
+    breakdown: str | None = None,
 ) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     filters = filters or ResponseFilters()
     comparison, rows = comparison_for_export(survey=survey, weighted=weighted, filters=filters)
+    broken_down = breakdown_for_export(
+        survey=survey, weighted=weighted, filters=filters, rows=rows, breakdown=breakdown
+    )
     progress(30)
     book = Workbook()
     about = book.active
@@ -659,6 +752,15 @@ def xlsx_content(
     for line in comparison_table(rows):
         sheet.append(csv_safe_row(line))
     _bold_header(sheet, Font)
+
+    if broken_down is not None:
+        sheet = book.create_sheet("Breakdown")
+        for line in breakdown_table(broken_down):
+            sheet.append(csv_safe_row(line))
+        _bold_header(sheet, Font)
+        sheet.append([])
+        sheet.append(csv_safe_row([broken_down.heading]))
+        sheet.append(csv_safe_row([broken_down.tests_note]))
 
     spec = spec_for(survey)
     limit = disclosure.threshold()
@@ -730,14 +832,15 @@ def pdf_content(
     weighted: bool,
     progress: Progress,
     filters: ResponseFilters | None = None,
+    breakdown: str | None = None,
 ) -> bytes:
     """The report page on paper: officers.report_paper writes it from the page's own Report,
-    chosen with the filters and weighting the export records."""
+    chosen with the filters, weighting and breakdown the export records."""
     from officers.report import report_build
     from officers.report_paper import report_pdf
 
     filters = filters or ResponseFilters()
-    report = report_build(survey=survey, filters=filters, weighted=weighted)
+    report = report_build(survey=survey, filters=filters, weighted=weighted, breakdown=breakdown)
     progress(40)
     content = report_pdf(
         survey=survey,
@@ -849,12 +952,15 @@ def export_content(*, export: Export, progress: Progress) -> bytes:
     # moved since the export was asked for, as responses arrived.
     filters = dates_snap(survey=survey, filters=filters_from_record(export.filters)).filters
     aggregate = {"survey": survey, "weighted": weighted, "progress": progress, "filters": filters}
+    # The breakdown goes where a table of it can: the CSV, the workbook and the PDF. The SPSS
+    # file holds one case per figure, so it stays the comparison alone.
+    broken_down = {**aggregate, "breakdown": breakdown_from_record(export.filters)}
     if export.kind == Export.Kind.CSV:
-        return figures_csv_content(**aggregate)
+        return figures_csv_content(**broken_down)
     if export.kind == Export.Kind.SAV:
         return figures_sav_content(**aggregate)
     if export.kind == Export.Kind.XLSX:
-        return xlsx_content(**aggregate)
+        return xlsx_content(**broken_down)
     if export.kind == Export.Kind.MICRO_CSV:
         return microdata_csv_content(survey=survey, progress=progress)
     if export.kind == Export.Kind.MICRO_SAV:
@@ -863,4 +969,4 @@ def export_content(*, export: Export, progress: Progress) -> bytes:
         return comments_csv_content(survey=survey, progress=progress)
     if export.kind == Export.Kind.COMMENTS_XLSX:
         return comments_xlsx_content(survey=survey, progress=progress)
-    return pdf_content(**aggregate)
+    return pdf_content(**broken_down)

@@ -5,6 +5,7 @@ page is one the comparison engine returned, so the page and the engine cannot di
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString
@@ -14,7 +15,9 @@ from officers.charts import ChartBar, comparison_chart
 from results import disclosure, stats
 from results.comparison import DONT_KNOW, Comparison, ComparisonRow, survey_compare
 from results.errors import ResultsError
+from results.labels import breakdown_heading, group_name
 from results.models import NationalFigure, WeightingRun
+from results.numbers import percent_text
 from results.periods import periods_safe
 from results.selectors import (
     Cell,
@@ -23,6 +26,7 @@ from results.selectors import (
     baseline_figures,
     filters_resolve,
     questions_by_code,
+    resolved_answer_counts,
     resolved_bases,
     resolved_subgroup_counts,
     survey_answer_counts,
@@ -113,10 +117,57 @@ class Section:
     chart: SafeString | None
 
 
+# The marks beside a breakdown cell that differs from the rest of the selection; the words are
+# there for screen readers (and the table's key says what the marks mean).
+MARKERS = {"significantly higher": "▲", "significantly lower": "▼"}
+
+
 @dataclass(frozen=True)
 class BreakdownCell:
+    """One group's (or the whole selection's) figure in the breakdown: the percentage with its
+    95% interval, base and low-base flag, and the test against the rest of the selection."""
+
     text: str
     suppressed: bool = False
+    percent: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    base: int | None = None
+    effective_base: float | None = None
+    low_base: bool = False
+    rest_percent: float | None = None
+    rest_effective_base: float | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    # "" (no test: hidden, no local view, or no one else to compare with), "too few responses
+    # to test", or a verdict after the survey's adjustment for multiple tests.
+    verdict: str = ""
+    unadjusted_verdict: str = ""
+    tested: bool = False
+    verdict_words: str = ""
+
+    @property
+    def ci_text(self) -> str:
+        if self.ci_low is None or self.ci_high is None:
+            return ""
+        return f"{percent_text(self.ci_low)} to {percent_text(self.ci_high)}"
+
+    @property
+    def marker(self) -> str:
+        return MARKERS.get(self.verdict, "")
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One all-adults national figure across the groups: each group's cell, the whole
+    selection's ("All") and the 2014 national figure where the report prints it exactly."""
+
+    row: ReportRow
+    cells: list[BreakdownCell]
+    all: BreakdownCell
+    national_percent: float | None
+    national_text: str
+    split_sample: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +175,54 @@ class Breakdown:
     question: str
     text: str
     categories: list[tuple[str, str, str]]  # code, label, respondents (or "fewer than 10")
-    rows: list[tuple[ReportRow, list[BreakdownCell]]]
+    rows: list[BreakdownRow]
+    heading: str = ""  # "Broken down by age"
+    name: str = ""  # "age"
+    respondents: str = ""  # the whole selection's, for the "All" column
+    rest_words: str = "the rest of the council"
+    adjustment: str = stats.Adjustment.NONE
+    tests: int = 0
+    significant: int = 0
+    significant_unadjusted: int = 0
+
+    @property
+    def adjustment_words(self) -> str:
+        return stats.Adjustment.WORDS[self.adjustment]
+
+    @property
+    def adjustment_phrase(self) -> str:
+        """ "after the Holm's adjustment (...)", or "with no adjustment for the number of
+        tests"."""
+        if self.adjustment == stats.Adjustment.NONE:
+            return "with no adjustment for the number of tests"
+        return f"after the {self.adjustment_words}"
+
+    @property
+    def low_base(self) -> int:
+        return stats.LOW_BASE
+
+    @property
+    def tests_note(self) -> str:
+        """How many group-against-the-rest tests the breakdown ran, and what they found."""
+        if not self.tests:
+            return (
+                f"The breakdown by {self.name} tested no group against {self.rest_words}: "
+                "too few responses in each."
+            )
+        expected = stats.expected_by_chance(self.tests)
+        s = self.significant_unadjusted
+        text = (
+            f"The breakdown by {self.name} ran {self.tests} more "
+            f"test{'s' if self.tests != 1 else ''}, each group against {self.rest_words} "
+            f"(about {expected:.1f} would look significant by chance alone): {s} "
+            f"{'are' if s != 1 else 'is'} significant tested one by one"
+        )
+        if self.adjustment == stats.Adjustment.NONE:
+            return text + "; the marks make no adjustment for the number of tests."
+        return (
+            text + f"; {self.significant} after the {self.adjustment_words} over these "
+            f"{self.tests} tests, which the marks use."
+        )
 
 
 @dataclass(frozen=True)
@@ -326,6 +424,16 @@ def breakdown_categories(*, survey: Survey, question_code: str) -> list[tuple[st
     )
 
 
+def breakdown_title(*, survey: Survey, question_code: str) -> str:
+    """ "Broken down by age": the heading of a breakdown, in labels."""
+    text = (
+        Question.objects.filter(questionnaire_id=survey.questionnaire_id, code=question_code)
+        .values_list("text", flat=True)
+        .first()
+    )
+    return breakdown_heading(question_code, text or "")
+
+
 def report_breakdown(
     *,
     survey: Survey,
@@ -335,9 +443,16 @@ def report_breakdown(
     rows: list[ReportRow],
 ) -> Breakdown:
     """Each all-adults national figure's local percentage within each category of a
-    demographic. Groups and cells are hidden by the disclosure policy (results.disclosure),
-    with secondary suppression so that no hidden one can be worked out from the others."""
+    demographic, with its interval, base and low-base flag, beside the whole selection's and
+    the 2014 national figure, and each group tested against the rest of the selection.
+
+    Groups and cells are hidden by the disclosure policy (results.disclosure), with secondary
+    suppression so that no hidden one can be worked out from the others; a hidden cell shows
+    no interval and no test either."""
     categories = breakdown_categories(survey=survey, question_code=question_code)
+    if question_code == "AREA" and filters.area:
+        # The selection is one area already: its other areas are not part of it.
+        categories = [(code, label) for code, label in categories if code == filters.area]
     question_text = (
         Question.objects.filter(questionnaire_id=survey.questionnaire_id, code=question_code)
         .values_list("text", flat=True)
@@ -377,6 +492,15 @@ def report_breakdown(
             if respondents
             else {}
         )
+    # The whole selection's counts: what each group is tested against is the selection less
+    # the group (every sum here adds up over respondents, and nobody is in two groups).
+    whole_resolved = filters_resolve(survey=survey, filters=filters)
+    whole_counts = resolved_answer_counts(
+        resolved=whole_resolved, question_codes=question_codes, item_codes=item_codes
+    )
+    whole_bases = resolved_bases(
+        resolved=whole_resolved, counts=whole_counts, question_codes=question_codes
+    )
     keys = [(r.row.question, r.row.item) for r in wanted]
     grid = [{code: group_bases[code].get(key, Cell()).n for code, _ in categories} for key in keys]
     # Those in no group (who preferred not to say, or gave no area) are a hidden group of the
@@ -393,9 +517,21 @@ def report_breakdown(
     columns = [
         (code, label, disclosure.count_text(shown_sizes[code], limit)) for code, label in categories
     ]
-    table: list[tuple[ReportRow, list[BreakdownCell]]] = []
+    min_base = float(survey.min_test_base)
+    table: list[BreakdownRow] = []
     for r, key, shown in zip(wanted, keys, shown_cells, strict=True):
         figure = figures[_figure_key(r)]
+        kind = kinds[figure.question_code]
+        whole_base = whole_bases.get(key, Cell())
+        whole_yes = survey_net_cell(
+            survey=survey,
+            question_code=figure.question_code,
+            item_code=figure.item_code,
+            option_codes=figure.net_option_codes,
+            counts=whole_counts,
+            filters=filters,
+            kind=kind,
+        )
         cells = []
         for code, _ in categories:
             sub_filters, _respondents, counts = category_counts[code]
@@ -406,17 +542,107 @@ def report_breakdown(
                 _breakdown_cell(
                     survey=survey,
                     figure=figure,
-                    kind=kinds[figure.question_code],
+                    kind=kind,
                     counts=counts,
                     base=group_bases[code].get(key, Cell()),
                     filters=sub_filters,
                     weighted=weighted,
+                    whole_base=whole_base,
+                    whole_yes=whole_yes,
+                    min_base=min_base,
                 )
             )
-        table.append((r, cells))
-    return Breakdown(
-        question=question_code, text=question_text or "", categories=columns, rows=table
+        table.append(
+            BreakdownRow(
+                row=r,
+                cells=cells,
+                all=_all_cell(r),
+                national_percent=float(figure.percent) if figure.exact else None,
+                national_text=percent_text(float(figure.percent))
+                if figure.exact
+                else "given in words only",
+                split_sample=bool(figure.split_sample),
+            )
+        )
+    name = group_name(question_code, question_text or "")
+    rest_words = (
+        "the rest of the council"
+        if filters == ResponseFilters()
+        else "the rest of the selected respondents"
     )
+    table, tests, significant, unadjusted = _breakdown_adjust(
+        table, survey.multiple_comparisons, rest_words=rest_words
+    )
+    return Breakdown(
+        question=question_code,
+        text=question_text or "",
+        categories=columns,
+        rows=table,
+        heading=breakdown_heading(question_code, question_text or ""),
+        name=name[:1].lower() + name[1:],
+        respondents=disclosure.count_text(total, limit),
+        rest_words=rest_words,
+        adjustment=survey.multiple_comparisons,
+        tests=tests,
+        significant=significant,
+        significant_unadjusted=unadjusted,
+    )
+
+
+def _all_cell(r: ReportRow) -> BreakdownCell:
+    """The whole selection's figure: the comparison's own row, so the two cannot disagree."""
+    row = r.row
+    if row.suppressed or row.local_percent is None:
+        return BreakdownCell(SUPPRESSED_TEXT if row.suppressed else "–", suppressed=True)
+    return BreakdownCell(
+        percent_text(row.local_percent),
+        percent=row.local_percent,
+        ci_low=row.ci_low,
+        ci_high=row.ci_high,
+        base=row.base,
+        effective_base=row.effective_base,
+        low_base=row.low_base,
+    )
+
+
+def _verdict_words(verdict: str, rest_words: str) -> str:
+    if verdict in MARKERS:
+        return f"{verdict} than {rest_words}"
+    if verdict == "no significant difference":
+        return f"no significant difference from {rest_words}"
+    return verdict
+
+
+def _breakdown_adjust(
+    table: list[BreakdownRow], adjustment: str, *, rest_words: str
+) -> tuple[list[BreakdownRow], int, int, int]:
+    """The group-against-the-rest verdicts after the survey's adjustment for multiple tests,
+    over every test of the breakdown (a family of its own, apart from the national one); and
+    how many were tested, and significant after and before adjusting."""
+    places = [
+        (i, j)
+        for i, row in enumerate(table)
+        for j, cell in enumerate(row.cells)
+        if cell.tested and cell.p_value is not None
+    ]
+    adjusted = stats.p_adjust([table[i].cells[j].p_value for i, j in places], adjustment)
+    cells = [list(row.cells) for row in table]
+    significant = 0
+    for (i, j), p_adjusted in zip(places, adjusted, strict=True):
+        cell = cells[i][j]
+        verdict = stats.verdict(p_adjusted, cell.percent - cell.rest_percent)
+        significant += verdict in SIGNIFICANT
+        cells[i][j] = dataclasses.replace(cell, p_adjusted=p_adjusted, verdict=verdict)
+    for i, row in enumerate(cells):
+        cells[i] = [
+            dataclasses.replace(c, verdict_words=_verdict_words(c.verdict, rest_words)) for c in row
+        ]
+    unadjusted = sum(1 for i, j in places if table[i].cells[j].unadjusted_verdict in SIGNIFICANT)
+    result = [
+        dataclasses.replace(row, cells=row_cells)
+        for row, row_cells in zip(table, cells, strict=True)
+    ]
+    return result, len(places), significant, unadjusted
 
 
 def _groups_off_their_periods(
@@ -499,11 +725,20 @@ def _breakdown_cell(
     base: Cell,
     filters: ResponseFilters,
     weighted: bool,
+    whole_base: Cell,
+    whole_yes: Cell,
+    min_base: float = stats.MIN_TEST_BASE,
 ) -> BreakdownCell:
     """A category's local percentage of one figure, worked out as the comparison engine does
-    (tests hold the two equal); a base under the disclosure threshold is not shown."""
+    for a subgroup (tests hold the two equal): weighted on the Kish effective base, with the
+    Wilson interval. A base under the disclosure threshold is not shown.
+
+    The base is those of the group who were asked: for a statement asked of half the sample,
+    only that half's answers are counted (results.selectors). The group is then tested
+    against the rest of the selection (the whole's sums less the group's) unless either side
+    is too small to test."""
     hidden = BreakdownCell(SUPPRESSED_TEXT, suppressed=True)
-    if stats.is_suppressed(base.n):
+    if disclosure.is_hidden(base.n, disclosure.threshold()):
         return hidden
     dont_know = counts.get((figure.question_code, figure.item_code, DONT_KNOW), Cell())
     if kind != Question.Kind.MULTI and dont_know.n == base.n:
@@ -523,4 +758,57 @@ def _breakdown_cell(
         local = stats.weighted_proportion(sum_w_yes=yes.sum_w, sum_w=base.sum_w, sum_w2=base.sum_w2)
     else:
         local = stats.proportion(yes.n, base.n)
-    return BreakdownCell(f"{local.p * 100:.0f}%")
+    cell = BreakdownCell(
+        percent_text(local.p * 100),
+        percent=local.p * 100,
+        ci_low=local.ci_low * 100,
+        ci_high=local.ci_high * 100,
+        base=base.n,
+        effective_base=local.base_effective,
+        low_base=stats.is_low_base(base.n),
+    )
+    rest = _rest_proportion(
+        base=Cell(
+            whole_base.n - base.n, whole_base.sum_w - base.sum_w, whole_base.sum_w2 - base.sum_w2
+        ),
+        yes=Cell(whole_yes.n - yes.n, whole_yes.sum_w - yes.sum_w, whole_yes.sum_w2 - yes.sum_w2),
+        weighted=weighted,
+    )
+    if rest is None:
+        return cell  # everyone selected is in this group: nobody to compare with
+    cell = dataclasses.replace(
+        cell, rest_percent=rest.p * 100, rest_effective_base=rest.base_effective
+    )
+    if not (
+        stats.can_test(local.base_effective, minimum=min_base)
+        and stats.can_test(rest.base_effective, minimum=min_base)
+    ):
+        return dataclasses.replace(
+            cell, verdict=stats.TOO_FEW_TO_TEST, unadjusted_verdict=stats.TOO_FEW_TO_TEST
+        )
+    test = stats.group_versus_rest_test(
+        p_group=local.p, n_group=local.base_effective, p_rest=rest.p, n_rest=rest.base_effective
+    )
+    verdict = stats.verdict(test.p_value, test.difference)
+    return dataclasses.replace(
+        cell,
+        p_value=test.p_value,
+        p_adjusted=test.p_value,
+        verdict=verdict,
+        unadjusted_verdict=verdict,
+        tested=True,
+    )
+
+
+def _rest_proportion(*, base: Cell, yes: Cell, weighted: bool) -> stats.Proportion | None:
+    """The rest of the selection's proportion; None when nobody (or no weight) is left.
+    Sums of weights taken from sums can be off by rounding: kept inside their bounds."""
+    if base.n <= 0:
+        return None
+    if not weighted:
+        return stats.proportion(min(max(yes.n, 0), base.n), base.n)
+    if not (base.sum_w > 1e-9 and base.sum_w2 > 1e-12):
+        return None
+    return stats.weighted_proportion(
+        sum_w_yes=min(max(yes.sum_w, 0.0), base.sum_w), sum_w=base.sum_w, sum_w2=base.sum_w2
+    )

@@ -243,6 +243,49 @@ def report_pdf(*, survey: Survey, report: Report, selection: str = "") -> bytes:
         table(rows, [10 * mm, 85 * mm, 16 * mm, 28 * mm, 24 * mm, 40 * mm, 14 * mm, 55 * mm])
     )
 
+    b = report.breakdown
+    if b is not None:
+        story.append(Paragraph(_esc(b.heading), h2))
+        if b.text:
+            story.append(Paragraph(_esc(f"{b.question}. {b.text}"), small))
+        story.append(
+            Paragraph(
+                _esc(
+                    "Local percentage of each national figure within each group"
+                    f"{' (weighted)' if c.weighted else ''}, with its 95% interval and base, "
+                    "beside all the selected respondents and the 2014 national figure. A "
+                    "statement asked of half the respondents has for its base the half of each "
+                    f"group who were asked. Each group is tested against {b.rest_words}, "
+                    f"{b.adjustment_phrase}: a cell marked HIGHER or LOWER is significantly so. "
+                    f"Low base: fewer than {b.low_base} respondents."
+                ),
+                small,
+            )
+        )
+        rows = [
+            [
+                "Figure",
+                *(f"{label} (base {n})" for _code, label, n in b.categories),
+                f"All (base {b.respondents})",
+                "GB 2014",
+            ]
+        ]
+        for br in b.rows:
+            label = f"{br.row.row.question} {br.row.label}"
+            if br.split_sample:
+                label += " (asked of half the respondents)"
+            rows.append(
+                [
+                    label,
+                    *(breakdown_cell_text(cell) for cell in [*br.cells, br.all]),
+                    br.national_text,
+                ]
+            )
+        columns = len(b.categories) + 2
+        width = (273 * mm - 60 * mm) / columns
+        story.append(table(rows, [60 * mm, *[width] * columns]))
+        story.append(Paragraph(_esc(b.tests_note), small))
+
     story.append(Paragraph("Charts", h2))
     for section in report.sections:
         if not section.chart:
@@ -290,6 +333,22 @@ def report_pdf(*, survey: Survey, report: Report, selection: str = "") -> bytes:
         bottomMargin=12 * mm,
     ).build(story)
     return out.getvalue()
+
+
+def breakdown_cell_text(cell) -> str:
+    """A breakdown cell on paper: "80% HIGHER (73% to 86%), base 120, low base"; hidden cells
+    in words, with no interval. Words, not the page's marks: the PDF's standard fonts have no
+    arrows."""
+    if cell.suppressed:
+        return cell.text
+    marks = {"significantly higher": " HIGHER", "significantly lower": " LOWER"}
+    text = cell.text + marks.get(cell.verdict, "")
+    if cell.ci_text:
+        text += f" ({cell.ci_text})"
+    text += f", base {cell.base}"
+    if cell.low_base:
+        text += ", low base"
+    return text
 
 
 def _svg_size(svg: str) -> tuple[int, int]:

@@ -71,10 +71,12 @@ def export_create(
     kind: str,
     weighted: bool,
     filters: ResponseFilters | None = None,
+    breakdown: str | None = None,
 ) -> Export:
     """Record an export and queue it to be built once the record is committed. One row per
     respondent needs the research officer's role (PermissionDenied otherwise, nothing
-    queued)."""
+    queued). ``breakdown`` is the demographic the report was broken down by: the files that
+    can hold a table of it (CSV, Excel, PDF) carry it as the page shows it."""
     if kind not in Export.Kind.values:
         raise OfficerError(f"'{kind}' is not a format Collab can export.")
     if kind in MICRODATA_KINDS and not tenancy.user_can(
@@ -93,6 +95,8 @@ def export_create(
             # Recorded as the whole periods the file will hold (results.periods).
             filters = dates_snap(survey=survey, filters=filters).filters
         record = {} if microdata or filters is None else exports.filters_record(filters)
+        if breakdown and not microdata:
+            record["breakdown"] = breakdown
         export = Export.objects.create(
             survey=survey,
             created_by=user,

@@ -20,7 +20,7 @@ from officers.cache import survey_data_version
 from officers.errors import OfficerError
 from officers.forms import UNWEIGHTED, WEIGHTED, ExportForm, FindingsForm, ReportFiltersForm
 from officers.models import MICRODATA_KINDS, Finding
-from officers.report import default_weighted, report_cached, report_key
+from officers.report import breakdown_title, default_weighted, report_cached, report_key
 from officers.report_paper import report_methods, report_summary
 from results import disclosure
 from results.errors import ResultsError
@@ -101,14 +101,16 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
     context["selection_words"] = "; ".join(
         exports_module.filters_lines(survey=survey, filters=chosen["filters"])
     )
-    query = {name: form.data.get(name) for name in FILTER_FIELDS if form.data.get(name)}
+    query = {name: form.data.get(name) for name in CARRIED_FIELDS if form.data.get(name)}
     query["weighting"] = WEIGHTED if chosen["weighted"] else UNWEIGHTED
     context["export_query"] = urlencode(query)
     return render(request, "officers/report.html", context)
 
 
-# The report's choices an export carries (the breakdown is the page's, not the file's).
+# The report's choices an export carries.
 FILTER_FIELDS = ("submitted_from", "submitted_to", "mode", "area", "subgroup")
+# With the breakdown, which the CSV, Excel and PDF files print as the page does.
+CARRIED_FIELDS = (*FILTER_FIELDS, "breakdown")
 
 
 @login_required
@@ -159,6 +161,7 @@ def exports(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST if request.method == "POST" else request.GET, survey=survey
     )
     filters = chosen.filters() if chosen.is_valid() else ResponseFilters()
+    breakdown = (chosen.cleaned_data.get("breakdown") or None) if chosen.is_valid() else None
     if request.method == "GET" and weighting_applies and request.GET.get("weighting"):
         form.initial["weighting"] = request.GET["weighting"]
     if request.method == "POST" and form.is_valid():
@@ -173,6 +176,7 @@ def exports(request: HttpRequest, slug: str) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 weighted=form.is_weighted,
                 filters=filters,
+                breakdown=breakdown,
             )
         except OfficerError as error:
             form.add_error(None, str(error))
@@ -193,9 +197,12 @@ def exports(request: HttpRequest, slug: str) -> HttpResponse:
             "microdata_k": disclosure.k_minimum(),
             "filter_hidden": [
                 (name, chosen.data.get(name))
-                for name in FILTER_FIELDS
+                for name in CARRIED_FIELDS
                 if chosen.is_valid() and chosen.data.get(name)
             ],
+            "breakdown_heading": breakdown_title(survey=survey, question_code=breakdown)
+            if breakdown
+            else "",
             "filters_lines": exports_module.filters_lines(survey=survey, filters=filters)
             if filters != ResponseFilters()
             else [],

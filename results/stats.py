@@ -275,6 +275,24 @@ def difference_test(
     return Difference(difference=difference, ci_low=low, ci_high=high, z=z_stat, p_value=p_value)
 
 
+def group_versus_rest_test(
+    *, p_group: float, n_group: float, p_rest: float, n_rest: float, z: float = Z95
+) -> Difference:
+    """Test a group of the local respondents (an age band, an area) against the rest of them.
+
+    The group and the rest are two independent samples of the same survey: no respondent is in
+    both. The test is the national comparison's (:func:`difference_test`): Newcombe's hybrid
+    score interval (1998, method 10) for ``p_group - p_rest`` from the two Wilson intervals on
+    their effective bases (the Kish base when weighted), with the p-value the largest alpha at
+    which the interval still contains zero. No design effect is added to the rest: its own
+    effective base already carries the weighting's. Checked against R
+    (tests/results/fixtures/make_group_fixtures.R) and Newcombe's table II.
+    """
+    return difference_test(
+        p_local=p_group, n_local=n_group, p_national=p_rest, n_national=n_rest, z=z
+    )
+
+
 def design_effect_tolerance(
     *,
     p_local: float,

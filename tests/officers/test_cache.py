@@ -227,7 +227,8 @@ def test_breakdown_equals_one_comparison_per_category(seeded, question, weighted
             assert respondents == "fewer than 10"
             continue
         by_key = {(r.question, r.item, r.net, r.subgroup): r for r in expected.rows}
-        for row, cells in breakdown.rows:
+        for br in breakdown.rows:
+            row, cells = br.row, br.cells
             r = by_key[(row.row.question, row.row.item, row.row.net, row.row.subgroup)]
             cell = cells[column]
             if respondents == "fewer than 10" or r.suppressed or r.local_percent is None:

@@ -32,11 +32,17 @@ QUASI = ("area", "AGE", "SEX", "WORK", "CHILDREN", "HOUSEHOLD", "mode", "week")
 
 
 def _shown_numbers(report) -> list[int]:
-    """Every base the report shows, in its rows and its breakdown's headings."""
+    """Every base the report shows, in its rows and its breakdown's headings and cells."""
     bases = [r.row.base for s in report.sections for r in s.rows if r.row.base is not None]
     if report.breakdown:
         bases += [
             int(n.replace(",", "")) for _, _, n in report.breakdown.categories if n[0].isdigit()
+        ]
+        bases += [
+            cell.base
+            for row in report.breakdown.rows
+            for cell in [*row.cells, row.all]
+            if cell.base is not None
         ]
     return bases
 

@@ -104,9 +104,9 @@ def test_breakdown_by_age_suppresses_small_groups(officer_client, seeded):
     assert columns["55_64"] == "47"  # 45, plus two of the rest
     assert columns["15_24"] == "fewer than 10"
     column = [code for code, _, _ in breakdown.categories].index("15_24")
-    assert all(cells[column].suppressed for _, cells in breakdown.rows)
+    assert all(r.cells[column].suppressed for r in breakdown.rows)
     big = [code for code, _, _ in breakdown.categories].index("55_64")
-    assert any(not cells[big].suppressed for _, cells in breakdown.rows)
+    assert any(not r.cells[big].suppressed for r in breakdown.rows)
     assert "fewer than 10" in page.content.decode()
 
 
