@@ -60,7 +60,7 @@ def _print_layout(page: Page) -> dict[str, dict[str, float]]:
     }
 
 
-def _print_to_pdf(page: Page) -> bytes:
+def print_to_pdf(page: Page) -> bytes:
     cdp = page.context.new_cdp_session(page)
     try:
         result = cdp.send(
@@ -153,7 +153,7 @@ def test_chromium_prints_each_version_with_its_ref_box_and_version_mark(
     expect(page.locator("#version-mark")).to_have_text(f"Version {version}")
 
     layout = _print_layout(page)
-    pdf = pdfium.PdfDocument(io.BytesIO(_print_to_pdf(page)))
+    pdf = pdfium.PdfDocument(io.BytesIO(print_to_pdf(page)))
     width, height = pdf[0].get_size()
     assert (round(width), round(height)) == (595, 842)  # A4, from the page's own @page rule
     image = _grey(pdf)
