@@ -176,6 +176,19 @@ def test_the_paper_entry_page_links_the_printable_form(officer_client, survey):
     assert reverse("officers:paper_forms", args=[survey.slug]) in html
 
 
+def test_the_letters_page_links_the_printable_form(client, survey):
+    forms = reverse("officers:paper_forms", args=[survey.slug])
+    user = User.objects.create_user("fieldwork", password="not-a-real-password-9")
+    Membership.objects.create(user=user, council=survey.council, role=Role.COUNCIL_ADMIN)
+    client.force_login(user)
+    assert forms in client.get(reverse("officers:letters", args=[survey.slug])).content.decode()
+
+
+def test_the_admins_survey_page_links_the_printable_form(admin_client, survey):
+    page = admin_client.get(reverse("admin:surveys_survey_change", args=[survey.pk]))
+    assert reverse("officers:paper_forms", args=[survey.slug]) in page.content.decode()
+
+
 def _pdf_text(content: bytes) -> str:
     pdf = pdfium.PdfDocument(io.BytesIO(content))
     text = " ".join(page.get_textpage().get_text_range() for page in pdf)
