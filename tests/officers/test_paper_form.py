@@ -117,9 +117,13 @@ def test_large_print_uses_16pt_text_and_bigger_boxes(officer_client, survey):
         return text, box
 
     standard = sizes(_page(officer_client, survey, "A"))
-    large = sizes(_page(officer_client, survey, "A", print="large"))
+    large_page = _page(officer_client, survey, "A", print="large")
+    large = sizes(large_page)
     assert large[0] >= 16 > standard[0]
     assert large[1] > standard[1]
+    # No text smaller than 16 point anywhere on the large-print form, its page margins too.
+    style = large_page[large_page.index("<style") : large_page.index("</style>")]
+    assert min(float(size) for size in re.findall(r"([\d.]+)pt", style)) >= 16
 
 
 def test_a_title_cannot_break_out_of_the_page_style(officer_client, survey):
