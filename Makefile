@@ -44,6 +44,8 @@ demo: install
 # Beside axe they run the W3C Nu HTML Checker (with Java: Debian's default-jre-headless,
 # installed the same way) and HTML_CodeSniffer, pinned in tests/browser/package-lock.json
 # and installed with `npm ci` (no install scripts: vnu-jar's would download a Java).
+# Pango (libpango-1.0-0, libpangoft2-1.0-0) is for WeasyPrint, which draws the paper
+# questionnaire's PDF; without it that PDF's tests are skipped and the page says why.
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_DIR := tests/browser
 browsers:
@@ -52,6 +54,8 @@ browsers:
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	ldconfig -p 2>/dev/null | grep -q 'libcairo\.so\.2' || missing="$$missing libcairo2"; \
+	ldconfig -p 2>/dev/null | grep -q 'libpango-1\.0\.so\.0' || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1\.0\.so\.0' || missing="$$missing libpangoft2-1.0-0"; \
 	if [ -z "$$missing" ]; then \
 		:; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

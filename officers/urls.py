@@ -93,3 +93,20 @@ urlpatterns += [
         name="comments_export",
     ),
 ]
+
+# The printable paper questionnaire, one per split-sample version (officers/paper_form.py).
+from officers import paper_form  # noqa: E402
+
+urlpatterns += [
+    path("surveys/<slug:slug>/paper/forms/", paper_form.paper_forms, name="paper_forms"),
+    path(
+        "surveys/<slug:slug>/paper/forms/<str:version>/",
+        paper_form.paper_form_page,
+        name="paper_form",
+    ),
+    path(
+        "surveys/<slug:slug>/paper/forms/<str:version>.pdf",
+        paper_form.paper_form_download,
+        name="paper_form_pdf",
+    ),
+]

@@ -407,13 +407,16 @@ class SurveyAdmin(AuditedAdmin):
             return "Save the survey first."
         return format_html(
             '<a href="{}">Import population targets from CSV</a> · '
-            '<a href="{}">Preview the questionnaire as a resident</a>',
+            '<a href="{}">Preview the questionnaire as a resident</a> · '
+            '<a href="{}">Print the paper questionnaires</a>',
             reverse(f"{self.admin_site.name}:surveys_survey_targets_import", args=[obj.pk]),
             reverse(
                 f"{self.admin_site.name}:surveys_questionnaire_preview",
                 args=[obj.questionnaire_id, 1],
             )
             + f"?survey={obj.pk}",
+            # The officers' page, by its name only: its version A and B, standard and large.
+            reverse("officers:paper_forms", args=[obj.slug]),
         )
 
     def save_related(self, request, form, formsets, change) -> None:

@@ -10,6 +10,8 @@ admin is not walked: it is Django's, not ours.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import URLPattern
 from django.utils import timezone
@@ -52,7 +54,12 @@ ALL_PATTERNS = {
     "findings",
 }
 # Patterns answered with a file, not a page: reached by downloading, with nothing for axe.
-DOWNLOADS = {"officers:download", "officers:panel_export", "officers:report_chart"}
+DOWNLOADS = {
+    "officers:download",
+    "officers:panel_export",
+    "officers:report_chart",
+    "officers:paper_form_pdf",
+}
 
 RESULTS_WALK = {
     "login",
@@ -82,6 +89,8 @@ RUNNING_WALK = {
     "officers:panel",
     "officers:panel_export",
 }
+
+PAPER_FORM_WALK = {"officers:paper_forms", "officers:paper_form", "officers:paper_form_pdf"}
 
 
 TWO_FACTOR_WALK = {"two_factor_setup", "two_factor_recovery_codes", "two_factor_verify"}
@@ -114,6 +123,7 @@ def test_every_officer_url_is_walked():
         - INTEGRITY_WALK
         - TWO_FACTOR_WALK
         - COMMENTS_WALK
+        - PAPER_FORM_WALK
     )
     assert not missing, (
         f"no accessibility walk visits {sorted(missing)}: add each to a walk in "
@@ -121,7 +131,7 @@ def test_every_officer_url_is_walked():
     )
 
 
-def download(page: Page, audit: Audit, link_name: str) -> bytes:
+def download(page: Page, audit: Audit, link_name: str | re.Pattern) -> bytes:
     """Follow a download link and note its URL pattern as reached."""
     with page.expect_download() as info:
         page.get_by_role("link", name=link_name).first.click()
@@ -575,4 +585,37 @@ def test_comment_pages_pass_axe_and_reflow(new_context, survey, settings, tmp_pa
     audit("public findings page with a quote")
 
     assert COMMENTS_WALK - audit.visited == set(), "the walk missed pages it names"
+    audit.assert_clean()
+
+
+def test_the_paper_questionnaire_passes_axe_and_reflow(new_context, survey, settings):
+    """The choice of versions, each version's page to print in standard and large print (as
+    shown on screen), and the PDF download; a draft survey's proof copy too."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = officer_make(survey=survey)
+    page = new_context(**DESKTOP, accept_downloads=True).new_page()
+    audit = Audit(page, reflow=True)
+    sign_in(page, user)
+
+    page.goto(f"/officer/surveys/{survey.slug}/paper/")
+    page.get_by_role("link", name="Print the paper questionnaire").click()
+    audit("paper questionnaires")
+    forms = page.url
+    for version in ("A", "B"):
+        pdf_link = re.compile(rf"^PDF\W+Version {version}$")
+        assert download(page, audit, pdf_link).startswith(b"%PDF")
+        page.goto(f"{forms}{version}/")
+        expect(page.locator("#version-mark")).to_have_text(f"Version {version}")
+        audit(f"paper questionnaire, version {version}")
+        page.goto(f"{forms}{version}/?print=large")
+        audit(f"paper questionnaire, version {version}, large print")
+        page.goto(forms)
+    survey.status = survey.Status.DRAFT
+    survey.save()
+    page.goto(f"{forms}A/")
+    expect(page.locator(".draft")).to_be_visible()
+    audit("paper questionnaire, draft proof")
+
+    assert PAPER_FORM_WALK - audit.visited == set(), "the walk missed pages it names"
+    assert len(audit.checked) == 6
     audit.assert_clean()

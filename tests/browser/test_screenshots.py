@@ -155,3 +155,26 @@ def publish_findings(*, survey, user) -> None:
         ],
     )
     findings_publish(survey=survey, user=user)
+
+
+def test_screenshots_of_the_paper_questionnaire(new_context, survey, settings):
+    """Page 1 of version A as Chromium prints it (A4), in standard and in large print."""
+    import pypdfium2
+
+    from tests.browser.test_paper_form import print_to_pdf
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    survey.council.return_address = "Riverside Borough Council\nFreepost RIVERSIDE SURVEY"
+    survey.council.save()
+    user = officer_make(survey=survey)
+    page = new_context(**SCREENS["desktop"]).new_page()
+    sign_in(page, user)
+    folder = Path(OUT)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, query in (
+        ("15-paper-questionnaire", ""),
+        ("16-paper-questionnaire-large", "?print=large"),
+    ):
+        page.goto(f"/officer/surveys/{survey.slug}/paper/forms/A/{query}")
+        document = pypdfium2.PdfDocument(print_to_pdf(page))
+        document[0].render(scale=110 / 72).to_pil().save(folder / f"{name}-print.png")

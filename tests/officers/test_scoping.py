@@ -18,7 +18,13 @@ PATTERNS: list[URLPattern] = [p for p in officer_urls.urlpatterns if isinstance(
 
 
 def _url(pattern: URLPattern, *, survey: Survey, export_id: int) -> str:
-    values = {"slug": survey.slug, "pk": export_id, "question": "Q4", "fmt": "svg"}
+    values = {
+        "slug": survey.slug,
+        "pk": export_id,
+        "question": "Q4",
+        "fmt": "svg",
+        "version": "A",
+    }
     if pattern.name.startswith("responses_import"):
         values["pk"] = ResponseImport.objects.filter(survey=survey).first().pk
     sent = Response.objects.filter(survey=survey).exclude(status="in_progress").first()

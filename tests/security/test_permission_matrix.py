@@ -61,6 +61,10 @@ OFFICER_PAGES: dict[str, set[str]] = {
     "officers:panel": {"council_admin"},
     "officers:panel_export": {"council_admin"},
     "officers:paper": {"officer", "research", "council_admin"},
+    # The blank paper questionnaire: whoever types returns in may print it.
+    "officers:paper_forms": {"officer", "research", "council_admin"},
+    "officers:paper_form": {"officer", "research", "council_admin"},
+    "officers:paper_form_pdf": {"officer", "research", "council_admin"},
     "officers:responses_upload": {"officer", "research", "council_admin"},
     "officers:responses_template": {"officer", "research", "council_admin"},
     "officers:responses_codes": {"officer", "research", "council_admin"},
@@ -242,6 +246,7 @@ def _officer_url(name: str, council: Council) -> str:
         "theme": council.theme_id,
         "question": "Q4",
         "fmt": "svg",
+        "version": "A",
     }
     return reverse(name, kwargs={k: values[k] for k in pattern.pattern.converters})
 
