@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -294,3 +295,42 @@ def test_an_approximate_national_figure_is_quoted_in_the_reports_words():
         "about the services they use. Across Great Britain in 2014 the national report put it "
         "at one in seven."
     )
+
+
+def _links_to_findings(client, url: str, survey) -> bool:
+    return f'href="{reverse("findings", args=[survey.slug])}"' in client.get(url).content.decode()
+
+
+def test_the_start_and_thank_you_pages_link_the_findings_once_published(officer_client, seeded):
+    resident = Client()  # not signed in, beside the officer
+    start = reverse("surveys:landing", args=[seeded.slug])
+    assert not _links_to_findings(resident, start, seeded)  # nothing published yet
+
+    published = officer_client.post(
+        reverse("officers:findings", args=[seeded.slug]),
+        _form_data(seeded, {NEEDS: "We will redesign repairs."}, action="publish"),
+    )
+    assert published.status_code == 302
+    assert _links_to_findings(resident, start, seeded)
+
+    # A resident who has just finished sees it on the thank-you page too.
+    finished = response_record(
+        survey=seeded, answers=answers_for("A"), mode="online", split_arm="A"
+    )
+    session = resident.session
+    session["collab_responses"] = {seeded.slug: finished.pk}
+    session.save()
+    thanks = reverse("surveys:thanks", args=[seeded.slug])
+    assert resident.get(thanks).status_code == 200
+    assert _links_to_findings(resident, thanks, seeded)
+
+    # Closed, the start page says so and still links the findings.
+    seeded.closes_at = timezone.now() - timezone.timedelta(days=1)
+    seeded.save(update_fields=["closes_at"])
+    assert "closed" in resident.get(start).content.decode()
+    assert _links_to_findings(resident, start, seeded)
+
+    # Unpublished, every link goes.
+    officer_client.post(reverse("officers:findings", args=[seeded.slug]), {"action": "unpublish"})
+    assert not _links_to_findings(resident, start, seeded)
+    assert not _links_to_findings(resident, thanks, seeded)
