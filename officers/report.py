@@ -60,9 +60,23 @@ class ReportRow:
 
     @property
     def verdict_words(self) -> str:
-        if not self.row.net:
+        """The verdict in one wording, with the gap it is about, that never contradicts
+        itself: "Significantly higher than nationally, by 12 points"; a gap of 10 points or
+        more that is not significant says it could be chance rather than calling it higher."""
+        r = self.row
+        if not r.net:
             return "No national figure published"
-        return VERDICT_WORDS.get(self.row.verdict, self.row.verdict.capitalize())
+        words = VERDICT_WORDS.get(r.verdict, r.verdict.capitalize())
+        gap = round(abs(r.difference)) if r.difference is not None else None
+        if gap is None:
+            return words
+        points = "point" if gap == 1 else "points"
+        if r.verdict in SIGNIFICANT:
+            return f"{words}, by {gap} {points}"
+        if r.verdict == "no significant difference" and gap >= 10:
+            way = "higher" if r.difference > 0 else "lower"
+            return f"{words}: {gap} {points} {way} here, which could be chance"
+        return words
 
     @property
     def is_significant(self) -> bool:

@@ -138,3 +138,36 @@ def test_exports_state_the_tests_run_and_what_chance_gives(seeded):
     )
     text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
     assert expected in text
+
+
+def _words(verdict: str, difference: float | None) -> str:
+    from officers.report import ReportRow
+    from results.comparison import ComparisonRow
+
+    row = ComparisonRow(
+        question="Q4", item="needs", net="always or often", subgroup="all adults",
+        verdict=verdict, difference=difference,
+    )  # fmt: skip
+    return ReportRow(row=row, label="", trend_2010=None).verdict_words
+
+
+def test_one_verdict_wording_that_never_contradicts_itself():
+    assert (
+        _words("significantly higher", 12.4) == "Significantly higher than nationally, by 12 points"
+    )
+    assert _words("significantly lower", -1.2) == "Significantly lower than nationally, by 1 point"
+    # A large gap that is not significant is never called "higher": it could be chance.
+    assert _words("no significant difference", 14.6) == (
+        "No significant difference from nationally: 15 points higher here, which could be chance"
+    )
+    assert _words("no significant difference", -3.0) == "No significant difference from nationally"
+    assert _words("not tested", None) == "Not tested"
+
+
+def test_no_verdict_on_the_demo_report_reads_higher_and_not_significant(officer_client, seeded):
+    content = _page(officer_client, seeded)
+    verdicts = re.findall(r"<td[^>]*data-verdict>([^<]*)", content)
+
+    assert verdicts
+    for words in verdicts:
+        assert not ("No significant difference" in words and words.endswith(("higher)", "lower)")))
