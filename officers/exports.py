@@ -46,11 +46,11 @@ from officers.report import (
 from officers.selectors import ResponseRecord, survey_response_count, survey_response_records
 from results import disclosure
 from results.comparison import Comparison, survey_compare
-from results.labels import selection_lines
 from results.numbers import percent_text
 from results.periods import dates_snap
 from results.selectors import (
     ResponseFilters,
+    filters_lines,
     survey_answer_counts,
     survey_bases,
     survey_not_answered,
@@ -176,25 +176,6 @@ def filters_from_record(record: dict[str, Any] | None) -> ResponseFilters:
 def breakdown_from_record(record: dict[str, Any] | None) -> str | None:
     """The demographic the report was broken down by when the export was asked for."""
     return (record or {}).get("breakdown") or None
-
-
-def filters_lines(*, survey: Survey, filters: ResponseFilters) -> list[str]:
-    """The filters in words, with labels: "Area: Brookside", "Age: 15-24"."""
-    if filters == ResponseFilters():
-        return selection_lines()
-    spec = spec_for(survey)
-    return selection_lines(
-        submitted_from=filters.submitted_from,
-        submitted_to=filters.submitted_to,
-        mode=filters.mode,
-        area=filters.area,
-        subgroups=filters.subgroups,
-        modes=MODE_LABELS,
-        areas={o.code: o.label for o in spec.questions["AREA"].options},
-        questions={
-            q.code: (q.text, {o.code: o.label for o in q.options}) for q in spec.questions.values()
-        },
-    )
 
 
 def _about_lines(
@@ -763,6 +744,7 @@ def xlsx_content(
         sheet.append(csv_safe_row([broken_down.tests_note]))
 
     spec = spec_for(survey)
+    _charts_sheet(book, rows=rows, texts={code: q.text for code, q in spec.questions.items()})
     limit = disclosure.threshold()
     counts = survey_answer_counts(survey=survey, filters=filters)
     bases = survey_bases(survey=survey, filters=filters, counts=counts)
@@ -815,6 +797,86 @@ def xlsx_content(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _charts_sheet(book, *, rows: list[ReportRow], texts: dict[str, str]) -> None:
+    """The page's charts as native Excel bar charts, one per question in the page's order:
+    each figure's local percentage (with its 95% interval as error bars) beside the national
+    one, on a 0-100% axis. Each chart's figures sit in a table beside it, so the chart can be
+    restyled or pasted into a committee report and still say where its numbers came from."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart.data_source import NumDataSource, NumRef
+    from openpyxl.chart.error_bar import ErrorBars
+    from openpyxl.chart.label import DataLabelList
+    from openpyxl.styles import Font
+
+    charted: dict[str, list[ReportRow]] = {}
+    for r in rows:
+        row = r.row
+        if row.suppressed or row.local_percent is None or row.national_percent is None:
+            continue
+        charted.setdefault(row.question, []).append(r)
+    if not charted:
+        return
+    sheet = book.create_sheet("Charts", index=2)
+    sheet.append(["Local and national percentages, as charted on the report"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.column_dimensions["A"].width = 48
+    line = 3
+    for code, q_rows in charted.items():
+        title = f"{code}: {texts.get(code, '')}".rstrip(": ")
+        sheet.cell(line, 1, csv_safe(title)).font = Font(bold=True)
+        header = ["Figure", "Local %", "National %", "Interval below", "Interval above"]
+        for column, text in enumerate(header, start=1):
+            sheet.cell(line + 1, column, text)
+        first = line + 2
+        for offset, r in enumerate(q_rows):
+            row = r.row
+            local = _round(row.local_percent)
+            values = [
+                csv_safe(r.label),
+                local,
+                row.national_percent,
+                _round(local - row.ci_low) if row.ci_low is not None else 0,
+                _round(row.ci_high - local) if row.ci_high is not None else 0,
+            ]
+            for column, value in enumerate(values, start=1):
+                sheet.cell(first + offset, column, value)
+        last = first + len(q_rows) - 1
+
+        chart = BarChart()
+        chart.type = "bar"  # horizontal bars: long labels read across
+        chart.title = csv_safe(title)[:250]
+        chart.y_axis.title = "Percentage of respondents"
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 100
+        chart.y_axis.majorUnit = 20
+        chart.y_axis.number_format = '0"%"'
+        chart.x_axis.scaling.orientation = "maxMin"  # the page's order, top to bottom
+        chart.y_axis.delete = chart.x_axis.delete = False
+        data = Reference(sheet, min_col=2, max_col=3, min_row=line + 1, max_row=last)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=last))
+        local_series, national_series = chart.series
+        local_series.errBars = ErrorBars(
+            errBarType="both",
+            errValType="cust",
+            noEndCap=False,
+            minus=NumDataSource(numRef=NumRef(f=f"'Charts'!$D${first}:$D${last}")),
+            plus=NumDataSource(numRef=NumRef(f=f"'Charts'!$E${first}:$E${last}")),
+        )
+        # Told apart by more than colour: the national bar is patterned, and both carry values.
+        national_series.graphicalProperties.solidFill = "FFFFFF"
+        national_series.graphicalProperties.line.solidFill = "0B0C0C"
+        national_series.graphicalProperties.line.prstDash = "dash"
+        local_series.graphicalProperties.solidFill = "1D70B8"
+        for series in chart.series:
+            series.dLbls = DataLabelList(showVal=True, numFmt='0"%"')
+            series.dLbls.position = "inEnd"
+        chart.height = max(6.0, 1.6 + 1.3 * len(q_rows))
+        chart.width = 22.0
+        chart.legend.position = "b"
+        sheet.add_chart(chart, f"G{line}")
+        line = max(last + 3, line + int(chart.height * 2) + 2)
 
 
 def _bold_header(sheet, font_class) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
@@ -217,3 +218,40 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_the_workbook_holds_the_pages_charts_as_native_excel_charts(officer, answered):
+    content = _build(answered, officer, "xlsx", ResponseFilters())
+    _comparison, rows = exports.comparison_for_export(
+        survey=answered, weighted=False, filters=ResponseFilters()
+    )
+    charted: dict[str, list] = {}
+    for r in rows:
+        if not r.row.suppressed and None not in (r.row.local_percent, r.row.national_percent):
+            charted.setdefault(r.row.question, []).append(r)
+    assert charted  # the page has charts, so the workbook must
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        charts = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
+        xml = [archive.read(n).decode() for n in charts]
+    assert len(xml) == len(charted)  # one native chart per charted question
+    c = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+    for chart in map(ElementTree.fromstring, xml):
+        assert chart.find(f".//{c}barDir").get("val") == "bar"  # labels read across
+        assert chart.find(f".//{c}errBars") is not None  # the local figure's 95% interval
+        assert chart.find(f".//{c}valAx/{c}scaling/{c}min").get("val") == "0"
+        assert chart.find(f".//{c}valAx/{c}scaling/{c}max").get("val") == "100"
+        assert len(chart.findall(f".//{c}ser")) == 2  # local and national
+        dashes = [e for e in chart.iter() if e.tag.endswith("prstDash")]
+        assert dashes  # national told apart by more than colour
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(content))["Charts"]
+    table = [r for r in sheet.iter_rows(values_only=True) if r and r[0]]
+    titles = [r[0] for r in table if r[1] is None and str(r[0])[:1] == "Q"]
+    assert [t.split(":")[0] for t in titles] == list(charted)  # the page's order
+    figures = {r[0]: (r[1], r[2]) for r in table if isinstance(r[1], float | int)}
+    for q_rows in charted.values():
+        for r in q_rows:
+            assert figures[r.label] == (round(r.row.local_percent, 1), r.row.national_percent)
