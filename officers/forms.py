@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from officers.models import COMMENT_KINDS, MICRODATA_KINDS, Export
+from results.labels import group_name
 from results.periods import dates_snap, periods_partition
 from results.selectors import ResponseFilters
 from surveys.models import Area, Option, Question, Response, Survey
@@ -39,7 +40,10 @@ def subgroup_choices(survey: Survey) -> list[tuple[str, list[tuple[str, str]]]]:
     )
     groups: dict[str, list[tuple[str, str]]] = {}
     for o in options:
-        groups.setdefault(o.question.code, []).append((f"{o.question.code}:{o.code}", o.label))
+        # Each choice names its question ("Children under 16 at home: Yes"): a "Yes" alone
+        # reads the same in every group, and a screen reader announces the choice alone.
+        name = group_name(o.question.code, o.question.text)
+        groups.setdefault(name, []).append((f"{o.question.code}:{o.code}", f"{name}: {o.label}"))
     return list(groups.items())
 
 

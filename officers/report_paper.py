@@ -80,6 +80,29 @@ def _effective_base(report: Report) -> float | None:
     return max(bases) if bases else None
 
 
+def _margins(report: Report, survey: Survey) -> str:
+    """The weighting run's margins in words: "age, sex and area"."""
+    from results.labels import group_name
+    from surveys.services import spec_for
+
+    questions = spec_for(survey).questions
+    names = []
+    for code in report.weighting.margins or []:
+        name = group_name(code, questions[code].text if code in questions else "")
+        names.append(name[:1].lower() + name[1:])
+    if not names:
+        return "its population targets"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _selection(survey: Survey, filters) -> str:
+    from results.selectors import ResponseFilters, filters_words
+
+    if filters == ResponseFilters():
+        return "all complete responses"
+    return filters_words(survey=survey, filters=filters)
+
+
 def report_methods(report: Report, *, survey: Survey) -> str:
     """How the figures were made: fieldwork, modes, responses, weighting, margins of error,
     the mode difference and the national source."""
@@ -97,14 +120,14 @@ def report_methods(report: Report, *, survey: Survey) -> str:
     )
     text = [
         fieldwork,
-        f"{c.respondents:,} complete responses ({c.filters.describe()})"
+        f"{c.respondents:,} complete responses ({_selection(survey, c.filters)})"
         + (f": {modes}." if modes else "."),
     ]
     n_eff = _effective_base(report)
     if c.weighted and report.weighting and report.weighting.efficiency is not None:
         text.append(
-            "Figures are weighted to the council's population by age, sex and area (rim "
-            f"weighting, efficiency {report.weighting.efficiency:.0%})"
+            f"Figures are weighted to the council's population by {_margins(report, survey)} "
+            f"(rim weighting, efficiency {report.weighting.efficiency:.0%})"
             + (f", which gives an effective base of about {n_eff:,.0f}." if n_eff else ".")
         )
     else:

@@ -28,6 +28,7 @@ from results.selectors import (
     baseline_figures,
     counting_transaction,
     filters_resolve,
+    filters_words,
     questions_by_code,
     questions_not_always_answered,
     resolved_answer_counts,
@@ -219,7 +220,11 @@ def _survey_compare(
             )
     summary, set_cells = resolved_respondents(resolved=resolved, sets=list(sets.values()))
     if summary.respondents == 0:
-        where = "" if filters == ResponseFilters() else f" that match ({filters.describe()})"
+        where = (
+            ""
+            if filters == ResponseFilters()
+            else f" that match ({filters_words(survey=survey, filters=filters)})"
+        )
         raise ResultsError(
             f"'{survey.title}' has no complete responses{where} yet, so there is nothing to "
             "compare."

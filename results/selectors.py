@@ -77,19 +77,6 @@ class ResponseFilters:
         control (a mode, an area or a subgroup), not just a period of the whole survey."""
         return bool(self.mode or self.area or self.subgroups)
 
-    def describe(self) -> str:
-        parts = []
-        if self.submitted_from:
-            parts.append(f"submitted from {self.submitted_from:%d %B %Y}")
-        if self.submitted_to:
-            parts.append(f"submitted up to {self.submitted_to:%d %B %Y}")
-        if self.mode:
-            parts.append(f"answered {self.mode}")
-        if self.area:
-            parts.append(f"area {self.area}")
-        parts.extend(f"{q} = {o}" for q, o in self.subgroups)
-        return ", ".join(parts) or "all complete responses"
-
 
 @dataclass(frozen=True)
 class Cell:
@@ -930,8 +917,9 @@ def selection_disclosure_check(*, survey: Survey, filters: ResponseFilters) -> i
     from results.periods import periods_safe
 
     limit = disclosure.threshold()
+    chosen = filters_words(survey=survey, filters=filters)
     too_small = SelectionTooSmall(
-        f"Fewer than {limit} complete responses match ({filters.describe()}), or so few "
+        f"Fewer than {limit} complete responses match ({chosen}), or so few "
         "would be left out that they could be worked out, so no figures are shown: so few "
         "people could be recognised from their answers. Choose a wider selection."
     )
@@ -980,3 +968,31 @@ def selection_disclosure_check(*, survey: Survey, filters: ResponseFilters) -> i
         if not disclosure.complement_safe(respondents, whole, limit):
             raise too_small
     return respondents
+
+
+def filters_lines(*, survey: Survey, filters: ResponseFilters) -> list[str]:
+    """The filters in words, with labels, never codes: "Area: Brookside", "Age: 15-24"."""
+    from results.labels import selection_lines
+    from surveys.services import spec_for
+
+    if filters == ResponseFilters():
+        return selection_lines()
+    spec = spec_for(survey)
+    area = spec.questions.get("AREA")
+    return selection_lines(
+        submitted_from=filters.submitted_from,
+        submitted_to=filters.submitted_to,
+        mode=filters.mode,
+        area=filters.area,
+        subgroups=filters.subgroups,
+        modes=dict(Response.Mode.choices),
+        areas={o.code: o.label for o in area.options} if area else {},
+        questions={
+            q.code: (q.text, {o.code: o.label for o in q.options}) for q in spec.questions.values()
+        },
+    )
+
+
+def filters_words(*, survey: Survey, filters: ResponseFilters) -> str:
+    """The filters on one line: "Way of answering: Online; Age: 15-24"."""
+    return "; ".join(filters_lines(survey=survey, filters=filters))

@@ -80,3 +80,28 @@ def test_the_pdf_holds_every_figure_of_the_topline_and_every_chart_label(demo):
     for label in labels:
         assert _flat(label) in text
     assert "-0%" not in text and " -0 " not in text
+
+
+def test_the_methods_name_the_weighting_runs_margins_and_the_selection_in_labels(demo):
+    from results.services import survey_reweight
+    from surveys.models import Option
+
+    survey, _report, _content = demo
+    run = survey_reweight(survey_id=survey.pk)
+    assert run.status == "ok" and run.margins, run.message  # the demo has its targets
+
+    weighted = report_build(survey=survey, filters=ResponseFilters(), weighted=True)
+    methods = report_methods(weighted, survey=survey)
+    names = {"AGE": "age", "SEX": "sex", "AREA": "area"}
+    named = [names[m] for m in run.margins]
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    assert f"weighted to the council's population by {listed} (rim weighting" in methods
+
+    age = Option.objects.get(question__questionnaire=survey.questionnaire, question__code="AGE",
+                             code="35_44")  # fmt: skip
+    narrowed = report_build(
+        survey=survey, filters=ResponseFilters(subgroups=(("AGE", "35_44"),)), weighted=False
+    )
+    methods = report_methods(narrowed, survey=survey)
+    assert f"(Age: {age.label})" in methods
+    assert "AGE" not in methods and "35_44" not in methods

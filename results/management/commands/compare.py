@@ -11,7 +11,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from results.comparison import Comparison, ComparisonRow, survey_compare
 from results.errors import ResultsError
 from results.models import WeightingRun
-from results.selectors import ResponseFilters, survey_get_by_slug, weighting_run_latest
+from results.selectors import (
+    ResponseFilters,
+    filters_words,
+    survey_get_by_slug,
+    weighting_run_latest,
+)
 from surveys.tenancy import across_councils
 
 COLUMNS = [
@@ -180,9 +185,9 @@ class Command(BaseCommand):
         out = self.stdout
         survey = comparison.survey
         out.write(f"{survey.title} ({survey.council}) compared with the 2014 national figures")
+        chosen = filters_words(survey=survey, filters=comparison.filters)
         out.write(
-            f"{comparison.respondents} complete responses; {comparison.filters.describe()}; "
-            + comparison.weighting_state
+            f"{comparison.respondents} complete responses; {chosen}; {comparison.weighting_state}"
         )
         if comparison.weighting_problem:
             out.write(textwrap.fill(f"Warning: {comparison.weighting_problem}", width=100))
