@@ -44,7 +44,7 @@ from officers.report import (
     report_rows,
 )
 from officers.selectors import ResponseRecord, survey_response_count, survey_response_records
-from results import disclosure
+from results import disclosure, stats
 from results.comparison import Comparison, survey_compare
 from results.numbers import percent_text
 from results.periods import dates_snap
@@ -55,6 +55,7 @@ from results.selectors import (
     survey_bases,
     survey_not_answered,
 )
+from results.topline import ToplineQuestion, survey_topline
 from surveys.imports import csv_safe, csv_safe_row
 from surveys.models import Response, Survey
 from surveys.services import spec_for
@@ -749,8 +750,15 @@ def xlsx_content(
     counts = survey_answer_counts(survey=survey, filters=filters)
     bases = survey_bases(survey=survey, filters=filters, counts=counts)
     gaps = survey_not_answered(survey=survey, filters=filters)
+    # The questions on the page's topline get their sheet from that topline, so every figure
+    # is the page's: percentage, interval, base (the demographic questions, which it leaves
+    # out, keep their counts below).
+    topline = {q.code: q for q in survey_topline(survey=survey, filters=filters, weighted=weighted)}
     for q in spec.questions.values():
         if q.kind not in ("single", "multi", "grid"):
+            continue
+        if q.code in topline:
+            _topline_sheet(book.create_sheet(q.code[:31]), topline[q.code], weighted=weighted)
             continue
         qs = book.create_sheet(q.code[:31])
         qs.append(csv_safe_row([q.code, q.text]))
@@ -797,6 +805,48 @@ def xlsx_content(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _topline_sheet(sheet, question: ToplineQuestion, *, weighted: bool) -> None:
+    """One question as the report's topline shows it: each option's local percentage with
+    its 95% interval and the national figure where one is published, then the base, the
+    effective base and those who did not answer, each item of a grid in turn."""
+    from openpyxl.styles import Font
+
+    sheet.append(csv_safe_row([question.code, question.text]))
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(
+        [
+            "Item",
+            "Answer",
+            "Weighted %" if weighted else "%",
+            "95% interval low",
+            "95% interval high",
+            "National %",
+        ]
+    )
+    for item in question.items:
+        for row in item.rows:
+            sheet.append(
+                [
+                    csv_safe(item.text),
+                    csv_safe(row.label),
+                    _round(row.percent) if item.base is not None else SUPPRESSED_TEXT,
+                    _round(row.ci_low),
+                    _round(row.ci_high),
+                    row.national_percent,
+                ]
+            )
+        sheet.append(["", "Base (answered)", item.base_text if item.base is None else item.base])
+        if item.base is not None and item.effective_base is not None and weighted:
+            sheet.append(["", "Effective base", _round(item.effective_base)])
+        if item.not_answered is not None:
+            hidden = item.base is None or disclosure.is_hidden(
+                item.not_answered, disclosure.threshold()
+            )
+            sheet.append(["", "Not answered", SUPPRESSED_TEXT if hidden else item.not_answered])
+        if item.low_base:
+            sheet.append(["", f"Low base: fewer than {stats.LOW_BASE} answered"])
 
 
 def _charts_sheet(book, *, rows: list[ReportRow], texts: dict[str, str]) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from officers.charts import CSS_DPI, chart_png
 from officers.report import SUPPRESSED_TEXT, Report
-from results import stats
+from results import disclosure, stats
 from surveys.models import Response, Survey
 
 NATIONAL_SOURCE = (
@@ -103,21 +103,40 @@ def _selection(survey: Survey, filters) -> str:
     return filters_words(survey=survey, filters=filters)
 
 
+def _modes_text(by_mode: dict[str, int]) -> str:
+    """The responses by way of answering, under the disclosure policy: the modes are one
+    table whose total is shown, so a small count is hidden with enough others that it cannot
+    be worked out ("21 online, paper and telephone not shown separately"). Shown counts first,
+    largest first; hidden ones after, in the modes' own order, so their order tells nothing."""
+    limit = disclosure.threshold()
+    counts = {mode: by_mode.get(mode, 0) for mode in Response.Mode.values}
+    if not any(counts.values()):
+        return ""
+    shown = disclosure.suppress(counts, limit)
+    parts = [
+        f"{n:,} {Response.Mode(mode).label.lower()}"
+        for mode, n in sorted(shown.items(), key=lambda kv: -(kv[1] or 0))
+        if n
+    ]
+    hidden = [Response.Mode(m).label.lower() for m, n in shown.items() if n is None]
+    if hidden and any(counts[m] for m in shown if shown[m] is None):
+        names = hidden[0] if len(hidden) == 1 else f"{', '.join(hidden[:-1])} and {hidden[-1]}"
+        parts.append(f"{names} not shown separately")
+    return ", ".join(parts)
+
+
 def report_methods(report: Report, *, survey: Survey) -> str:
     """How the figures were made: fieldwork, modes, responses, weighting, margins of error,
     the mode difference and the national source."""
     c = report.comparison
     if survey.opens_at and survey.closes_at:
-        fieldwork = f"Fieldwork ran from {_date(survey.opens_at)} to {_date(survey.closes_at)}."
+        ran = "ran" if survey.availability() == "closed" else "runs"
+        fieldwork = f"Fieldwork {ran} from {_date(survey.opens_at)} to {_date(survey.closes_at)}."
     elif survey.opens_at:
         fieldwork = f"Fieldwork opened on {_date(survey.opens_at)}."
     else:
         fieldwork = ""
-    modes = ", ".join(
-        f"{count:,} {Response.Mode(mode).label.lower()}"
-        for mode, count in sorted(c.by_mode.items(), key=lambda kv: -kv[1])
-        if count
-    )
+    modes = _modes_text(c.by_mode)
     text = [
         fieldwork,
         f"{c.respondents:,} complete responses ({_selection(survey, c.filters)})"

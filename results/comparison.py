@@ -28,7 +28,6 @@ from results.selectors import (
     baseline_figures,
     counting_transaction,
     filters_resolve,
-    filters_words,
     questions_by_code,
     questions_not_always_answered,
     resolved_answer_counts,
@@ -219,16 +218,12 @@ def _survey_compare(
                 subgroup_option_id=subgroup_id,
             )
     summary, set_cells = resolved_respondents(resolved=resolved, sets=list(sets.values()))
-    if summary.respondents == 0:
-        where = (
-            ""
-            if filters == ResponseFilters()
-            else f" that match ({filters_words(survey=survey, filters=filters)})"
-        )
+    if summary.respondents == 0 and filters == ResponseFilters():
         raise ResultsError(
-            f"'{survey.title}' has no complete responses{where} yet, so there is nothing to "
-            "compare."
+            f"'{survey.title}' has no complete responses yet, so there is nothing to compare."
         )
+    # A selection with no responses at all is refused in the same words as one with a few
+    # (below): an empty group must read the same as a small one.
     # The one disclosure policy (results.disclosure): too small a selection shows nothing.
     selection_disclosure_check(survey=survey, filters=filters)
     respondents = dict(zip(sets, set_cells, strict=True))

@@ -255,3 +255,29 @@ def test_the_workbook_holds_the_pages_charts_as_native_excel_charts(officer, ans
     for q_rows in charted.values():
         for r in q_rows:
             assert figures[r.label] == (round(r.row.local_percent, 1), r.row.national_percent)
+
+
+def test_the_workbooks_question_sheets_are_the_pages_topline(officer, answered):
+    from openpyxl import load_workbook
+
+    from results.topline import survey_topline
+
+    filters = ResponseFilters(subgroups=(("AGE", "55_64"),))
+    content = _build(answered, officer, "xlsx", filters)
+    book = load_workbook(io.BytesIO(content))
+    topline = survey_topline(survey=answered, filters=filters, weighted=False)
+    assert topline
+
+    for question in topline:
+        rows = list(book[question.code].iter_rows(min_row=3, values_only=True))
+        figures = [
+            r for r in rows if r[2] is not None and r[1] not in ("Base (answered)", "Not answered")
+        ]
+        expected = [
+            (item.text or None, row.label, round(row.percent, 1), round(row.ci_low, 1))
+            for item in question.items
+            for row in item.rows
+        ]
+        assert [(r[0], r[1], r[2], r[3]) for r in figures] == expected
+        bases = [r[2] for r in rows if r[1] == "Base (answered)"]
+        assert bases == [item.base for item in question.items]

@@ -105,3 +105,23 @@ def test_the_methods_name_the_weighting_runs_margins_and_the_selection_in_labels
     methods = report_methods(narrowed, survey=survey)
     assert f"(Age: {age.label})" in methods
     assert "AGE" not in methods and "35_44" not in methods
+
+
+def test_the_methods_count_the_ways_of_answering_under_the_disclosure_policy():
+    from officers.report_paper import _modes_text
+
+    # 21 online of 22 would give the one by telephone away: nothing is shown by mode.
+    assert _modes_text({"online": 21, "telephone": 1}) == (
+        "online, paper and telephone not shown separately"
+    )
+    assert _modes_text({"online": 55, "paper": 3, "telephone": 1}) == (
+        "online, paper and telephone not shown separately"
+    )
+    # One small mode beside two large ones: the smaller large one is hidden with it.
+    assert _modes_text({"online": 200, "paper": 40, "telephone": 4}) == (
+        "200 online, paper and telephone not shown separately"
+    )
+    assert _modes_text({"online": 200, "paper": 40, "telephone": 30}) == (
+        "200 online, 40 paper, 30 telephone"
+    )
+    assert _modes_text({"online": 30}) == "30 online"  # the empty modes need no protection

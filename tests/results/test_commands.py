@@ -78,7 +78,7 @@ def test_compare_table_is_the_default(answered):
         (["riverside-2026", "--subgroup", "AGE"], "Write a subgroup as QUESTION=OPTION"),
         (["riverside-2026", "--from", "2026-13-01"], "is not a date"),
         (["riverside-2026", "--weighted"], "has not been weighted"),
-        (["riverside-2026", "--mode", "paper"], "no complete responses that match"),
+        (["riverside-2026", "--mode", "paper"], "Fewer than 10 complete responses match"),
     ],
 )
 def test_bad_input_is_a_clear_command_error(answered, args, message):
