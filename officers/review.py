@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods
 from officers.selectors import survey_for_officer
 from surveys import services
 from surveys.audit import audit_log
-from surveys.codes import code_hash
+from surveys.codes import code_hash, erasure_hash
+from surveys.invitations import invitation_from_reference
 from surveys.kinds import KINDS
 from surveys.models import Response, ResponseFlag, ResponseSource, Survey
 from surveys.review import ReviewRefused, responses_restore, responses_void
@@ -95,11 +96,21 @@ def response_for_code(*, survey: Survey, query: str) -> Response | None:
     if found is not None:
         return found
     digest = code_hash(query)
-    return (
-        responses.filter(Q(invitation__code_hash=digest) | Q(resume_code_hash=digest))
-        .exclude(Q(resume_code_hash="") & Q(invitation__isnull=True))
+    found = (
+        responses.filter(
+            Q(invitation__code_hash=digest)
+            | Q(resume_code_hash=digest)
+            | Q(erasure_code_hash=erasure_hash(query))
+        )
+        .exclude(Q(resume_code_hash="") & Q(invitation__isnull=True) & Q(erasure_code_hash=""))
         .first()
     )
+    if found is None:
+        # The reference printed on the invitee's letter (R000123).
+        invitation = invitation_from_reference(survey=survey, reference=query)
+        if invitation is not None:
+            found = responses.filter(invitation=invitation).first()
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

@@ -158,11 +158,21 @@ class PaperStartForm(forms.Form):
 
     def clean_reference(self) -> str:
         reference = self.cleaned_data["reference"].strip()
-        if reference and not _is_letter_code(reference):
-            try:
+        if not reference:
+            return reference
+        by_code = _is_letter_code(reference)
+        try:
+            if not by_code:
                 services.ref_check_free(survey=self.survey, ref=reference)
-            except RefTaken as error:
-                raise forms.ValidationError(str(error)) from None
+            # One invitee, one response: a letter's code or reference already answered with
+            # (online, or on a form entered before) is refused.
+            invitations.paper_return_check(
+                survey=self.survey,
+                reference="" if by_code else reference,
+                code=reference if by_code else "",
+            )
+        except (RefTaken, SurveyError) as error:
+            raise forms.ValidationError(str(error)) from None
         return reference
 
     def clean(self) -> dict:
@@ -532,6 +542,7 @@ def _paper_check(
                     survey=survey,
                     reference="" if by_code else reference,
                     code=reference if by_code else "",
+                    response=response,
                 )
                 if found is None:
                     messages.warning(

@@ -39,7 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from surveys.audit import audit_log
-from surveys.codes import ALPHABET, CODE_LENGTH, code_generate, code_hash
+from surveys.codes import ALPHABET, CODE_LENGTH, code_generate, code_hash, erasure_hash
 from surveys.errors import SurveyClosed, SurveyError
 from surveys.imports import Problem, UploadRejected, csv_rows
 from surveys.models import Area, Invitation, Invitee, ScheduledReminder, Survey, invitation_secret
@@ -330,22 +330,67 @@ def invitation_from_reference(*, survey: Survey, reference: str) -> Invitation |
     return Invitation.objects.filter(survey=survey, pk=int(digits)).first()
 
 
-def paper_return_record(
-    *, survey: Survey, reference: str = "", code: str = "", now: dt.datetime | None = None
+def paper_return_invitation(
+    *, survey: Survey, reference: str = "", code: str = ""
 ) -> Invitation | None:
-    """A paper questionnaire came back carrying a letter's reference or code: its invitation
-    is used and its invitee responded, as when a resident answers online. Returns the
-    invitation, or None when the reference or code names none of this survey's."""
+    """The invitation a paper form's letter code or letter reference names in this survey."""
     invitation = None
     if code.strip():
         invitation = Invitation.objects.filter(survey=survey, code_hash=code_hash(code)).first()
     if invitation is None and reference.strip():
         invitation = invitation_from_reference(survey=survey, reference=reference)
+    return invitation
+
+
+def paper_return_check(*, survey: Survey, reference: str = "", code: str = "") -> None:
+    """Refuse a paper form whose letter code or reference has already been answered with,
+    online or on another form: one invitee, one response."""
+    from surveys.models import Response
+
+    invitation = paper_return_invitation(survey=survey, reference=reference, code=code)
+    if invitation is None:
+        return
+    answered = Response.objects.filter(invitation=invitation).exclude(
+        status=Response.Status.IN_PROGRESS
+    )
+    if code.strip():
+        answered = Response.objects.filter(
+            Q(invitation=invitation) | Q(erasure_code_hash=erasure_hash(code))
+        ).exclude(status=Response.Status.IN_PROGRESS)
+    if invitation.used_at is not None or answered.exists():
+        raise SurveyError(
+            f"The invitee with {'that code' if code.strip() else 'reference ' + reference} "
+            "has already responded, online or on another form, so this form is not entered "
+            "again. Find their response under Responses to review if it needs checking."
+        )
+
+
+def paper_return_record(
+    *,
+    survey: Survey,
+    reference: str = "",
+    code: str = "",
+    response=None,
+    now: dt.datetime | None = None,
+) -> Invitation | None:
+    """A paper questionnaire came back carrying a letter's reference or code: its invitation
+    is used and its invitee responded, as when a resident answers online, and the stored
+    ``response`` is its invitation's response, so the code can start no other (online or on
+    paper) and finds this one for a data request. Returns the invitation, or None when the
+    reference or code names none of this survey's."""
+    from surveys.models import Response, used_day
+
+    invitation = paper_return_invitation(survey=survey, reference=reference, code=code)
     if invitation is None:
         return None
     now = now or timezone.now()
-    Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=now)
+    Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=used_day(now))
     Invitee.objects.filter(invitation_id=invitation.pk).update(status=Invitee.Status.RESPONDED)
+    if response is not None and not Response.objects.filter(invitation=invitation).exists():
+        changes = {"invitation": invitation}
+        if code.strip():
+            changes["erasure_code_hash"] = erasure_hash(code)
+        Response.objects.filter(pk=response.pk).update(**changes)
     return invitation
 
 

@@ -475,3 +475,61 @@ def test_a_paper_form_entered_with_its_letters_reference_marks_the_invitee_respo
     assert "Its invitee is marked as responded" in stored.content.decode()
     assert Invitee.objects.get().status == Invitee.Status.RESPONDED
     assert invitations.letters_candidates(survey=survey, which="reminder").count() == 0
+
+
+def _enter_with(client, survey, reference: str):
+    url = reverse("officers:paper", args=[survey.slug])
+    start = client.post(
+        url, {"action": "start", "mode": "paper", "split_arm": "A", "reference": reference}
+    )
+    if start.status_code != 302:
+        return start
+    response = Response.objects.filter(mode="paper").order_by("-pk").first()
+    for page in spec_for(survey).pages:
+        client.post(
+            f"{url}?page={page.position}",
+            {"action": "continue", **post_data(ANSWERS_A, [q.code for q in page.questions])},
+        )
+    client.post(f"{url}?page=check", {"action": "store"})
+    response.refresh_from_db()
+    return response
+
+
+def test_a_letters_code_on_a_paper_form_is_one_response_everywhere(officer_client, survey):
+    """A form returned with the letter's code is that invitee's response: the same code
+    cannot be entered on another form, cannot start an online response, and finds the
+    paper one for a data request."""
+    from django.test import Client
+
+    from surveys import invitations
+    from surveys.services import CodeRejected, invitation_redeem
+
+    invitations.invitees_import(
+        survey=survey,
+        text='name,email,postal_address,area\nEve,,"3 Hill Road\nRiverside RV3 3CC",north\n',
+    )
+    [letter] = invitations.letters_issue(survey=survey, which="new")
+    paper = _enter_with(officer_client, survey, letter.code)
+    assert isinstance(paper, Response) and paper.is_complete
+    assert paper.invitation_id is not None
+    assert Response.objects.filter(status="complete").count() == 1
+
+    # The same code on a second form is refused, with nothing started.
+    again = _enter_with(officer_client, survey, letter.code)
+    assert again.status_code == 400
+    assert "has already responded" in again.content.decode()
+    assert Response.objects.count() == 1
+
+    # Online, the code opens nothing new.
+    with pytest.raises(CodeRejected, match="already been used"):
+        invitation_redeem(code=letter.code)
+    resident = Client()
+    online = resident.post(reverse("surveys:code"), {"code": letter.code})
+    assert online.status_code == 400
+    assert Response.objects.count() == 1
+
+    # Found by the letter's code or its reference, for a data request or a complaint.
+    from officers.review import response_for_code
+
+    for query in (letter.code, letter.reference):
+        assert response_for_code(survey=survey, query=query) == paper, query
