@@ -59,14 +59,21 @@ class ReportRow:
     trend_2010: float | None
 
     @property
+    def verdict_kind_words(self) -> str:
+        """The verdict alone, without its gap: what the headline counts figures by."""
+        if not self.row.net:
+            return "No national figure published"
+        return VERDICT_WORDS.get(self.row.verdict, self.row.verdict.capitalize())
+
+    @property
     def verdict_words(self) -> str:
         """The verdict in one wording, with the gap it is about, that never contradicts
         itself: "Significantly higher than nationally, by 12 points"; a gap of 10 points or
         more that is not significant says it could be chance rather than calling it higher."""
         r = self.row
+        words = self.verdict_kind_words
         if not r.net:
-            return "No national figure published"
-        words = VERDICT_WORDS.get(r.verdict, r.verdict.capitalize())
+            return words
         gap = round(abs(r.difference)) if r.difference is not None else None
         if gap is None:
             return words
@@ -344,7 +351,7 @@ def report_build(
     others: dict[str, int] = {}
     for r in rows:
         if not r.is_significant:
-            words = r.verdict_words
+            words = r.verdict_kind_words
             others[words] = others.get(words, 0) + 1
     return Report(
         comparison=comparison,

@@ -171,3 +171,12 @@ def test_no_verdict_on_the_demo_report_reads_higher_and_not_significant(officer_
     assert verdicts
     for words in verdicts:
         assert not ("No significant difference" in words and words.endswith(("higher)", "lower)")))
+
+
+def test_the_headline_counts_figures_by_verdict_not_by_their_gaps(officer_client, seeded):
+    content = _page(officer_client, seeded)
+    tally = re.findall(r"<li>([^<:]+(?::[^<:]+)?): (\d+) figures?</li>", content)
+
+    assert tally
+    assert all("points" not in words and "could be chance" not in words for words, _ in tally)
+    assert len({words for words, _ in tally}) == len(tally)
