@@ -21,6 +21,7 @@ No question is required in the file; every answer given is checked as strictly a
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -425,16 +426,19 @@ def responses_import(
     ).exclude(pk=getattr(batch, "pk", None))
     if earlier.exists():
         when = timezone.localtime(earlier.first().created_at).strftime("%-d %B %Y at %H:%M")
-        raise UploadRejected(
-            [
-                Problem(
-                    None,
-                    None,
-                    f"This file was imported on {when}. Its responses are stored already; "
-                    "to import it again, undo that import first.",
-                )
-            ]
-        )
+        problems = [
+            Problem(
+                None,
+                None,
+                f"This file was imported on {when}. Its responses are stored already; "
+                "to import it again, undo that import first.",
+            )
+        ]
+        # The rows whose REF is stored, named as for any other file.
+        with contextlib.suppress(UploadRejected):
+            _parsed, row_numbers, refs, _received = _parse(survey=survey, text=text)
+            problems += _refs_stored(survey=survey, refs=refs, row_numbers=row_numbers)
+        raise UploadRejected(problems)
     parsed, row_numbers, refs, received = _parse(survey=survey, text=text)
     problems = _refs_stored(survey=survey, refs=refs, row_numbers=row_numbers)
     if problems:
@@ -642,8 +646,8 @@ def responses_template_csv(*, spec: SurveySpec) -> str:
     return out.getvalue()
 
 
-# "required" says whether the column must be in the file; any cell may still be left blank.
-CODES_HEADER = ("column", "required", "question", "code", "meaning")
+# "column needed in the file" says whether the column must be there; any cell may be left blank.
+CODES_HEADER = ("column", "column needed in the file", "question", "code", "meaning")
 NOT_ANSWERED_MEANING = "Not answered on the form (or leave the cell blank)"
 
 

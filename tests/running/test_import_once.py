@@ -156,3 +156,19 @@ def test_the_tables_are_analysed_after_a_bulk_import_on_postgresql(survey):
         responses_import(survey=survey, text=_csv(survey, [("A", ANSWERS_A, "1")]))
     analysed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
     assert analysed == ['ANALYZE "surveys_response"', 'ANALYZE "surveys_answer"']
+
+
+def test_a_file_with_refs_imported_twice_names_its_rows_the_second_time(survey):
+    rows = [("A", ANSWERS_A, "R1"), ("B", ANSWERS_B, "R2")]
+    text = _csv(survey, rows)
+    first = import_run(import_id=import_queue(survey=survey, text=text, filename="a.csv").pk)
+    assert first.status == ResponseImport.Status.DONE
+
+    second = import_run(import_id=import_queue(survey=survey, text=text, filename="a.csv").pk)
+
+    assert second.status == ResponseImport.Status.REJECTED
+    messages = [p["message"] for p in second.problems]
+    assert "This file was imported on" in messages[0]
+    assert [p["row"] for p in second.problems[1:]] == [2, 3]  # rows 2 and 3 of the file
+    assert all("R1" in m or "R2" in m for m in messages[1:])
+    assert Response.objects.count() == 2

@@ -61,7 +61,7 @@ def test_the_template_filled_in_imports(
 def test_the_codes_list_every_column_with_its_codes_and_labels(officer_client, survey):
     rows = _download(officer_client, "responses_codes", survey)
 
-    assert rows[0] == ["column", "required", "question", "code", "meaning"]
+    assert rows[0] == ["column", "column needed in the file", "question", "code", "meaning"]
     spec = spec_for(survey)
     columns = response_columns(spec)
     listed = {row[0] for row in rows[1:]}
