@@ -136,6 +136,7 @@ class Snapped:
     filters: ResponseFilters
     changed: bool  # whether a date asked for was moved to a period boundary
     periods: list[Period]
+    asked: ResponseFilters | None = None  # the filters as asked for, before widening
 
     @property
     def has_dates(self) -> bool:
@@ -153,9 +154,20 @@ class Snapped:
 
     @property
     def notice(self) -> str:
+        """What was asked for and what the figures cover instead, and why."""
         if not self.changed:
             return ""
-        return f"Dates are shown in whole periods so nobody can be recognised: {self.words}"
+        asked = ""
+        if self.asked is not None and self.periods:
+            chosen = period_words(
+                self.asked.submitted_from or self.periods[0].start,
+                self.asked.submitted_to or self.periods[-1].end,
+            )
+            asked = f"You chose {chosen}; "
+        return (
+            f"{asked}the figures cover {self.words}, the whole periods of this selection "
+            "those dates fall in, so that nobody can be recognised from a few days' responses"
+        )
 
 
 def _snap_from(day: dt.date, periods: list[Period]) -> dt.date:
@@ -187,7 +199,7 @@ def dates_snap(*, survey: Survey, filters: ResponseFilters) -> Snapped:
         submitted_from=_snap_from(start, periods) if start else None,
         submitted_to=_snap_to(end, periods) if end else None,
     )
-    return Snapped(snapped, snapped != filters, periods)
+    return Snapped(snapped, snapped != filters, periods, asked=filters)
 
 
 def periods_safe(*, survey: Survey, filters: ResponseFilters) -> bool:

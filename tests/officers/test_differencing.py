@@ -161,7 +161,9 @@ def test_the_attack_through_the_report_page_recovers_nothing(officer_client, fie
         assert page.status_code == 200
         assert "report" in page.context, page.context.get("problem")
         html = page.content.decode()
-        assert "Dates are shown in whole periods so nobody can be recognised" in html
+        assert "the whole periods of this selection those dates fall in" in html
+        # Said beside the figures too, with what was asked for: never widened silently.
+        assert 'id="dates-widened"' in html and "You chose " in html
         views.append(page.context["report"])
     first, second = views
     assert first.comparison.respondents == second.comparison.respondents
@@ -254,7 +256,7 @@ def test_the_attack_through_compare_recovers_nothing(fieldwork, narrow):
             stdout=out,
             stderr=err,
         )
-        assert "Dates are shown in whole periods" in err.getvalue()
+        assert "the whole periods of this selection those dates fall in" in err.getvalue()
         outputs.append(out.getvalue())
     assert outputs[0] == outputs[1]
     assert len(outputs[0].splitlines()) > 10
