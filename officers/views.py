@@ -188,11 +188,14 @@ def exports(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "survey": survey,
             "form": form,
-            "exports": selectors.exports_for_survey(
-                survey=survey,
-                microdata=microdata,
-                comments=user_can(request.user, survey.council_id, "comments.read"),
-            )[:50],
+            "exports": [
+                (item, _export_selection(survey, item))
+                for item in selectors.exports_for_survey(
+                    survey=survey,
+                    microdata=microdata,
+                    comments=user_can(request.user, survey.council_id, "comments.read"),
+                )[:50]
+            ],
             "microdata": microdata,
             "microdata_k": disclosure.k_minimum(),
             "filter_hidden": [
@@ -219,8 +222,27 @@ def export(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "officers/export.html",
-        {"survey": item.survey, "export": item, "section": "exports"},
+        {
+            "survey": item.survey,
+            "export": item,
+            "selection": _export_selection(item.survey, item),
+            "section": "exports",
+        },
     )
+
+
+def _export_selection(survey, item) -> str:
+    """Which responses an export holds, in words ("Age: 55 to 64"), so the right file goes
+    into a paper; a breakdown is named too."""
+    words = "; ".join(
+        exports_module.filters_lines(
+            survey=survey, filters=exports_module.filters_from_record(item.filters)
+        )
+    )
+    breakdown = exports_module.breakdown_from_record(item.filters)
+    if breakdown:
+        words += f"; {breakdown_title(survey=survey, question_code=breakdown).lower()}"
+    return words
 
 
 @login_required

@@ -281,3 +281,22 @@ def test_the_workbooks_question_sheets_are_the_pages_topline(officer, answered):
         assert [(r[0], r[1], r[2], r[3]) for r in figures] == expected
         bases = [r[2] for r in rows if r[1] == "Base (answered)"]
         assert bases == [item.base for item in question.items]
+
+
+def test_the_exports_list_and_page_say_which_responses_each_file_holds(
+    officer_client, answered, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        officer_client.post(
+            reverse("officers:exports", args=[answered.slug]),
+            {"kind": "csv", "subgroup": "AGE:55_64"},
+        )
+    export = Export.objects.get()
+    age = Option.objects.get(question__code="AGE", code="55_64").label
+
+    listing = officer_client.get(reverse("officers:exports", args=[answered.slug]))
+    assert (
+        f'<td class="govuk-table__cell" data-selection>Age: {age}</td>' in listing.content.decode()
+    )
+    page = officer_client.get(reverse("officers:export", args=[answered.slug, export.pk]))
+    assert f"data-selection>Age: {age}" in page.content.decode()
