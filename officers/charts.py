@@ -195,16 +195,56 @@ PRINT_DPI = 300
 CSS_DPI = 96
 
 
-def chart_document(svg: str) -> bytes:
+def chart_document(svg: str, *, heading: str = "", notes: Sequence[str] = ()) -> bytes:
     """A downloaded chart as a standalone SVG file: the page's colours written in, so that it
-    reads the same pasted into a document as on the page."""
+    reads the same pasted into a document as on the page. ``heading`` (the question) is
+    written above it and ``notes`` (the selection, base and source) below, so a chart pasted
+    into a committee paper still says what it shows."""
     standalone = svg.replace(
         'class="collab-chart"', 'class="collab-chart" style="color:#0b0c0c;background:#fff"', 1
     )
+    if heading or notes:
+        standalone = _framed(standalone, heading=heading, notes=notes)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + standalone).encode()
 
 
-def chart_png(svg: str, *, dpi: int = PRINT_DPI) -> bytes:
+HEADING_CHARS = 80
+NOTE_CHARS = 110
+
+
+def _framed(svg: str, *, heading: str, notes: Sequence[str]) -> str:
+    """The chart inside a taller image with its heading above and its notes below."""
+    import re
+
+    size = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
+    width, height = int(size.group(1)), int(size.group(2))
+    title_lines = textwrap.wrap(heading, HEADING_CHARS) if heading else []
+    note_lines = [line for note in notes for line in textwrap.wrap(note, NOTE_CHARS)]
+    head_h = 12 + (LINE + 4) * len(title_lines)
+    foot_h = 10 + (LINE - 2) * len(note_lines) + 8
+    total = head_h + height + foot_h
+    parts = [f'<rect width="{width}" height="{total}" fill="#fff"/>']
+    for i, line in enumerate(title_lines):
+        parts.append(
+            f'<text x="8" y="{26 + (LINE + 4) * i}" font-size="{FONT + 2}" font-weight="bold" '
+            f'fill="#0b0c0c">{escape(line)}</text>'
+        )
+    inner = svg.replace("<svg ", f'<svg x="0" y="{head_h}" ', 1)
+    parts.append(inner)
+    for i, line in enumerate(note_lines):
+        parts.append(
+            f'<text x="8" y="{head_h + height + 18 + (LINE - 2) * i}" font-size="{FONT - 2}" '
+            f'fill="#0b0c0c">{escape(line)}</text>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" font-family="Arial, Helvetica, sans-serif" '
+        f'viewBox="0 0 {width} {total}" width="{width}" height="{total}">{"".join(parts)}</svg>'
+    )
+
+
+def chart_png(
+    svg: str, *, dpi: int = PRINT_DPI, heading: str = "", notes: Sequence[str] = ()
+) -> bytes:
     """The same chart as PNG at ``dpi`` for its printed size (its CSS pixels at 96 to the
     inch), drawn by cairosvg from the SVG itself, so both downloads show one chart."""
     import io
@@ -213,7 +253,9 @@ def chart_png(svg: str, *, dpi: int = PRINT_DPI) -> bytes:
     from PIL import Image
 
     raw = cairosvg.svg2png(
-        bytestring=chart_document(svg), scale=dpi / CSS_DPI, background_color="white"
+        bytestring=chart_document(svg, heading=heading, notes=notes),
+        scale=dpi / CSS_DPI,
+        background_color="white",
     )
     image = Image.open(io.BytesIO(raw))
     out = io.BytesIO()

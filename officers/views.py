@@ -113,6 +113,23 @@ FILTER_FIELDS = ("submitted_from", "submitted_to", "mode", "area", "subgroup")
 CARRIED_FIELDS = (*FILTER_FIELDS, "breakdown")
 
 
+def _chart_framing(survey, built, section, form) -> dict:
+    """What a downloaded chart says around it: the question, and which responses, how many,
+    weighted or not, and where the national figures come from."""
+    c = built.comparison
+    selection = "; ".join(exports_module.filters_lines(survey=survey, filters=c.filters))
+    return {
+        "heading": f"{section.code}: {section.text}",
+        "notes": [
+            f"{survey.council.name}, {survey.title}: {c.respondents:,} complete responses "
+            f"({selection}), {'weighted' if c.weighted else 'unweighted'}. Bars: local "
+            "percentage with its 95% interval; dashed: Great Britain 2014.",
+            "National figures: The Collaborative Citizen (Collaborate, 2014), Ipsos MORI, "
+            "face-to-face, adults 15+ in Great Britain, base 989.",
+        ],
+    }
+
+
 @login_required
 def report_chart(request: HttpRequest, slug: str, question: str, fmt: str) -> HttpResponse:
     """One chart of the report, with the report's choices, as SVG or as PNG at 300 dpi."""
@@ -130,12 +147,16 @@ def report_chart(request: HttpRequest, slug: str, question: str, fmt: str) -> Ht
     if section is None:
         raise Http404("This question has no chart.")
     name = f"{survey.slug}-{question}"
+    framing = _chart_framing(survey, built, section, form)
     if fmt == "png":
-        response = HttpResponse(charts.chart_png(section.chart), content_type="image/png")
+        response = HttpResponse(
+            charts.chart_png(section.chart, **framing), content_type="image/png"
+        )
         name += ".png"
     else:
         response = HttpResponse(
-            charts.chart_document(section.chart), content_type="image/svg+xml; charset=utf-8"
+            charts.chart_document(section.chart, **framing),
+            content_type="image/svg+xml; charset=utf-8",
         )
         name += ".svg"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

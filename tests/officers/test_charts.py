@@ -103,6 +103,17 @@ def test_a_chart_downloads_as_svg_and_as_png_at_300_dpi(officer_client, seeded):
     width_px = int(re.search(rb'width="(\d+)"', svg.content).group(1))
     assert image.width >= width_px * 300 / 96 - 1
     assert round(image.info["dpi"][0]) == 300
+    # Pasted into a paper, the chart still says what it shows: its question above it, and
+    # which responses, how many and the national source below it.
+    text = svg.content.decode()
+    assert f"{section.code}: " in text and section.text[:40] in text
+    respondents = (
+        officer_client.get(reverse("officers:report", args=[seeded.slug]))
+        .context["report"]
+        .comparison.respondents
+    )
+    assert f"{respondents:,} complete responses (All complete responses)" in text
+    assert "The Collaborative Citizen (Collaborate, 2014)" in text
     missing = officer_client.get(
         reverse("officers:report_chart", args=[seeded.slug, "NOPE", "svg"])
     )
