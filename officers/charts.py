@@ -52,7 +52,7 @@ def bar_chart(
     *, chart_id: str, title: str, bars: Sequence[tuple[str, int]], unit: str = "responses"
 ) -> SafeString:
     """Vertical bars of counts (responses by day)."""
-    width, height, top, bottom, left = 640, 220, 20, 40, 40
+    width, height, top, bottom, left = 640, 240, 20, 64, 40
     n = max(len(bars), 1)
     peak = max((count for _, count in bars), default=0) or 1
     step = (width - left - 10) / n
@@ -66,15 +66,23 @@ def bar_chart(
             f"{LOCAL}><title>{escape(label)}: {count} {unit}</title></rect>"
         )
         if n <= 14 or i % max(n // 7, 1) == 0:
-            parts.append(
-                f'<text x="{x + step * 0.4:.1f}" y="{height - bottom + 16}" font-size="11" '
-                f'text-anchor="middle" fill="{TEXT}">{escape(label[4:10])}</text>'
+            # The whole label, wrapped to the bar's width (never cut): "2-8 November 2026".
+            chars = max(6, int(step * (1 if n <= 14 else max(n // 7, 1)) / 6.5))
+            lines = textwrap.wrap(label, chars, break_long_words=False)[:3] or [""]
+            spans = "".join(
+                f'<tspan x="{x + step * 0.4:.1f}" y="{height - bottom + 16 + 13 * j}">'
+                f"{escape(line)}</tspan>"
+                for j, line in enumerate(lines)
             )
+            parts.append(f'<text font-size="11" text-anchor="middle" fill="{TEXT}">{spans}</text>')
     parts.append(
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" '
         f'stroke="{TEXT}"/>'
+        f'<line x1="{left}" y1="{top}" x2="{width - 10}" y2="{top}" {GRID} stroke-width="1"/>'
         f'<text x="{left - 6}" y="{top + 4}" font-size="11" text-anchor="end" '
         f'fill="{TEXT}">{peak}</text>'
+        f'<text x="{left - 6}" y="{height - bottom + 4}" font-size="11" text-anchor="end" '
+        f'fill="{TEXT}">0</text>'
     )
     return _svg(
         chart_id=chart_id, width=width, height=height, title=title, desc=DESC, body="".join(parts)

@@ -19,6 +19,7 @@ from django.http import Http404
 from officers.cache import DataVersion, cache_key, cached, survey_data_version
 from officers.models import COMMENT_KINDS, MICRODATA_KINDS, Export
 from results import disclosure
+from results.labels import group_name
 from results.models import WeightingRun
 from results.periods import periods_partition
 from results.selectors import survey_targets, weighting_run_latest
@@ -224,11 +225,15 @@ def survey_complete_figures(*, survey: Survey) -> _CompleteFigures:
     )
 
 
+NOT_STATED = object()  # the cell of respondents who gave none of a margin's categories
+
+
 def survey_target_gaps(*, survey: Survey) -> list[TargetGap]:
     """Achieved share of each population target's category, among respondents who gave one
     of the margin's categories (the shares weighting aims at; see results.services)."""
     targets = survey_targets(survey=survey)
     complete = Response.objects.filter(survey=survey, status=Response.Status.COMPLETE)
+    total = complete.count()
     gaps: list[TargetGap] = []
     for margin, shares in targets.items():
         if margin == "AREA":
@@ -260,14 +265,17 @@ def survey_target_gaps(*, survey: Survey) -> list[TargetGap]:
                 ).values_list("code", "label")
             )
         stated = sum(n for code, n in achieved.items() if code in shares)
-        shown = disclosure.suppress(
-            {category: achieved.get(category, 0) for category in shares}, disclosure.threshold()
-        )
+        # One table with the respondents who gave none of the categories: its total (every
+        # complete response) is shown on the page, so they are a cell of it, suppressed with
+        # the rest, and the counts hidden here are those hidden in the dashboard's own tables.
+        cells = {category: achieved.get(category, 0) for category in shares}
+        cells[NOT_STATED] = total - stated
+        shown = disclosure.suppress(cells, disclosure.threshold())
         for category, share in shares.items():
             n = shown[category]
             gaps.append(
                 TargetGap(
-                    margin=margin,
+                    margin=group_name(margin),
                     category=category,
                     label=labels.get(category, category),
                     target=share,

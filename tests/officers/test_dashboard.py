@@ -102,3 +102,26 @@ def test_the_dashboard_shows_no_count_under_10_nor_one_that_gives_it_away(office
     assert "fewer than 10" in html
     for shown in (t for table in (board.by_period, board.by_area, board.by_mode) for t in table):
         assert shown.count is None or shown.count >= 10
+
+
+def test_the_weighting_table_hides_the_same_counts_as_the_area_table(officer_client, survey):
+    """The respondents who gave no area are a cell of the weighting table too: otherwise its
+    areas, shown in full, give the hidden "not given" count back from the total."""
+    no_area = {k: v for k, v in ANSWERS.items() if k != "AREA"}
+    responses_make(30, survey=survey, answers={**ANSWERS, "AREA": "south"})
+    responses_make(21, survey=survey, answers={**ANSWERS, "AREA": "north"})
+    responses_make(12, survey=survey, answers={**ANSWERS, "AREA": "east"})
+    responses_make(7, survey=survey, answers=no_area)
+    for area in ("south", "north", "east"):
+        PopulationTarget.objects.create(survey=survey, margin="AREA", category=area, share="0.3")
+
+    board = officer_client.get(reverse("officers:dashboard", args=[survey.slug])).context["board"]
+
+    hidden_areas = {t.label for t in board.by_area if t.count is None}
+    assert "Not given" in hidden_areas
+    hidden_targets = {g.label for g in board.targets if g.respondents is None}
+    assert hidden_targets == hidden_areas - {"Not given"}
+    assert hidden_targets  # the next smallest area is hidden in both
+    shown = sum(g.respondents for g in board.targets if g.respondents is not None)
+    assert board.complete - shown >= 10  # what is left over is never a small group
+    assert {g.margin for g in board.targets} == {"Area"}  # a label, never the code
