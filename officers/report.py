@@ -370,9 +370,51 @@ def report_build(
             else None
         ),
         weighting=weighting_run_latest(survey=survey),
-        topline=survey_topline(survey=survey, filters=filters, weighted=weighted, order=order),
+        topline=_topline_with_comparison_intervals(
+            survey_topline(survey=survey, filters=filters, weighted=weighted, order=order),
+            comparison=comparison,
+        ),
         order=order,
     )
+
+
+def _topline_with_comparison_intervals(
+    topline: list[ToplineQuestion], *, comparison: Comparison
+) -> list[ToplineQuestion]:
+    """One figure, one interval: where the comparison shows the same figure (one option, all
+    respondents of the selection), the topline takes its percentage and interval, which
+    allow for the weighting's design (raking residuals) where the topline alone would use
+    the Kish effective base, so the two tables never give one figure two intervals."""
+    by_label = {
+        (f.question_code, f.item_code, f.net_label, f.subgroup_label): f.net_option_codes[0]
+        for f in baseline_figures(questionnaire_slug=comparison.survey.questionnaire.slug)
+        if not f.subgroup_question_code and len(f.net_option_codes) == 1
+    }
+    same: dict[tuple[str, str, str], ComparisonRow] = {}
+    for r in comparison.rows:
+        option = by_label.get((r.question, r.item, r.net, r.subgroup))
+        if option and not r.suppressed and r.local_percent is not None and r.ci_low is not None:
+            same[(r.question, r.item, option)] = r
+    if not same:
+        return topline
+    out = []
+    for q in topline:
+        items = []
+        for item in q.items:
+            rows = []
+            for row in item.rows:
+                match = same.get((q.code, item.code, row.option))
+                if match is not None and row.percent is not None:
+                    row = dataclasses.replace(
+                        row,
+                        percent=match.local_percent,
+                        ci_low=match.ci_low,
+                        ci_high=match.ci_high,
+                    )
+                rows.append(row)
+            items.append(dataclasses.replace(item, rows=rows))
+        out.append(dataclasses.replace(q, items=items))
+    return out
 
 
 def report_key(
