@@ -324,7 +324,7 @@ def report_build(
         question = questions[code]
         bars = [
             ChartBar(
-                label=r.label,
+                label=r.label[:1].upper() + r.label[1:],
                 local=r.row.local_percent,
                 ci_low=r.row.ci_low,
                 ci_high=r.row.ci_high,
