@@ -1008,9 +1008,10 @@ def fault(name: str, figures: dict, tally: Tally, action, d: Deployment) -> None
     before_done = tally.stats.submitted
     started = time.monotonic()
     log(f"fault: {name}")
-    action()
+    back = action()
     figures[name] = {
-        "fault_and_recovery_s": round(time.monotonic() - started, 1),
+        "ready_again_after_s": round(back - started, 1),
+        "with_load_after_s": round(time.monotonic() - started, 1),
         "questionnaires_completed_meanwhile": tally.stats.submitted - before_done,
         "try_again_pages": _since(tally.try_again, retries),
         "closed_without_reply_and_resent": _since(tally.resent, resent),
@@ -1027,22 +1028,28 @@ def run_faults(d: Deployment, checks: Checks, tally: Tally, payloads, args) -> d
     with BackgroundLoad(d, payloads, args.concurrency, tally):
         time.sleep(settle)
 
-        def postgres_restart() -> None:
+        def postgres_restart() -> float:
             d.postgres.restart()
             ready_both(d)
+            back = time.monotonic()
             time.sleep(settle)
+            return back
 
-        def redis_restart() -> None:
+        def redis_restart() -> float:
             d.redis.restart()
             ready_both(d)
+            back = time.monotonic()
             time.sleep(settle)
+            return back
 
-        def web_killed() -> None:
+        def web_killed() -> float:
             d.processes.kill("web1")
             time.sleep(settle)  # the balancer finds it gone; web2 serves everyone
             d.web_start("web1")
             d.web_wait("web1")
+            back = time.monotonic()
             time.sleep(settle)
+            return back
 
         if "postgres" in args.only:
             fault("PostgreSQL restarted", figures, tally, postgres_restart, d)
@@ -1055,7 +1062,7 @@ def run_faults(d: Deployment, checks: Checks, tally: Tally, payloads, args) -> d
 
         export_outcome: dict[str, Any] = {}
 
-        def worker_killed() -> None:
+        def worker_killed() -> float:
             from django.db import connection
 
             from officers.models import Export
@@ -1089,6 +1096,7 @@ def run_faults(d: Deployment, checks: Checks, tally: Tally, payloads, args) -> d
             time.sleep(VISIBILITY_TIMEOUT + 2)
             d.worker_start()
             export_outcome["export"] = export_wait(export.pk, 120 + EXPORT_LEASE_SECONDS)
+            return time.monotonic()  # the export cut off is built
 
         if "worker" in args.only:
             fault(
@@ -1191,7 +1199,9 @@ def main() -> int:
     def on_alarm(signum, frame):
         raise CheckFailed(f"the run took longer than --timeout {args.timeout:.0f} s")
 
-    signal.signal(signal.SIGTERM, on_signal)
+    # Set even where the shell started this with SIGINT ignored (in the background).
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(int(args.timeout))
     started = time.monotonic()
@@ -1236,14 +1246,15 @@ def main() -> int:
         checks.record("run", False, f"{type(error).__name__}: {error}")
     finally:
         signal.alarm(0)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # A second Ctrl-C must not cut the clean-up short.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
         log("cleaning up: processes, cluster, namespaces")
         with contextlib.suppress(Exception):
             from django.db import connections
 
             connections.close_all()
         deployment.down()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
     report["elapsed_s"] = round(time.monotonic() - started, 1)
     report["checks"] = [{"check": n, "ok": ok, "detail": t} for n, ok, t in checks.results]
     passed = sum(ok for _, ok, _ in checks.results)
