@@ -3,8 +3,9 @@ network namespace of its own, behind Debian's HAProxy, sharing one PostgreSQL, o
 S3-compatible bucket (moto's server) for export files. Then checks that what the README promises
 of a deployment holds, or (--faults) that it holds while its parts fail under load.
 
-    make scaleout                     # or: .venv/bin/python deploy/scaleout.py [--quick]
-    make faults                       # or: .venv/bin/python deploy/scaleout.py --faults [--quick]
+    make scaleout       # or: .venv/bin/python deploy/scaleout.py [--quick]
+    make faults         # or: .venv/bin/python deploy/scaleout.py --faults [--quick]
+    .venv/bin/python deploy/scaleout.py --all --quick     # both, short: what CI runs
 
 Needs root (network namespaces, a PostgreSQL cluster of its own), Debian's haproxy, redis-server
 and postgresql (`make scaleout-deps` installs what is missing).
@@ -31,9 +32,11 @@ Faults (--faults), while residents keep answering through the balancer: PostgreS
 (pg_ctlcluster restart, fast: connections cut), Redis restarted, one web host killed (its whole
 process group, SIGKILL, as a lost machine) and brought back, the worker host killed in the
 middle of building an export and started again. Residents do what the product's busy page asks
-(wait and press again). After all of it: no response lost, duplicated or half-stored; every
-refused request was one of the product's "please try again" pages (503, 429); the export
-built exactly once, its file the one the bucket holds; nothing left queued.
+(wait and press again), and, as browsers do, send a request again once when the balancer closes
+a kept-alive connection without a reply. After all of it: no response lost, duplicated or
+half-stored; every refused request was one of the product's "please try again" pages (503,
+429); the export cut off was built again, once, its file the only one the bucket holds for it;
+nothing left queued.
 
 Every namespace, link, process and the cluster it made is removed on exit, also on Ctrl-C,
 on a failed check and at --timeout. Exit status 0 only when every check passed. Timing is
@@ -116,7 +119,7 @@ class Checks:
 # Processes and clean-up
 
 
-def sh(*command: str, check: bool = True, quiet: bool = False) -> subprocess.CompletedProcess:
+def sh(*command: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(command, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed: {result.stderr.strip()}")
@@ -1104,7 +1107,7 @@ def run_faults(d: Deployment, checks: Checks, tally: Tally, payloads, args) -> d
             )
         time.sleep(settle)
     log("load stopped; waiting for the worker to finish what is queued")
-    d_queue_drained(d)
+    queue_drained(d)
 
     export = export_outcome.get("export") if "worker" in args.only else None
     if export is not None:
@@ -1130,7 +1133,7 @@ def run_faults(d: Deployment, checks: Checks, tally: Tally, payloads, args) -> d
     return figures
 
 
-def d_queue_drained(d: Deployment, seconds: float = 120) -> None:
+def queue_drained(d: Deployment, seconds: float = 120) -> None:
     import redis
 
     r = redis.Redis.from_url(d.redis.url(0))
@@ -1233,7 +1236,7 @@ def main() -> int:
                 for line in faults_tally.details[:20]:
                     log(f"  error: {line}")
                 data_checks(checks, tally, "faults")
-                d_queue_drained(deployment)
+                queue_drained(deployment)
                 checks.record("nothing left queued or taken unacknowledged", True)
     except CheckFailed as error:
         checks.record("run", False, str(error))
