@@ -89,6 +89,8 @@ S3_KEYS = {"aws_access_key_id": "scaleout-key", "aws_secret_access_key": "scaleo
 # the hour of production (README, "PostgreSQL, Redis and Celery"); the export lease likewise.
 VISIBILITY_TIMEOUT = 8
 EXPORT_LEASE_SECONDS = 10
+# The load test goes on until at least this many questionnaires are in (bounded in time).
+MIN_QUESTIONNAIRES = 20
 # What the product's "please try again" pages say (templates/503.html, collab/ratelimit.py).
 TRY_AGAIN = re.compile(r"Sorry, the service is busy|Too many attempts|Please try again")
 
@@ -975,14 +977,24 @@ def check_limits_across_hosts(d: Deployment, checks: Checks) -> None:
 
 def check_load(d: Deployment, checks: Checks, tally: Tally, payloads, concurrency, seconds):
     stop = threading.Event()
-    timer = threading.Timer(seconds, stop.set)
-    timer.start()
     before = tally.stats.submitted
+
+    def enough() -> None:
+        # `seconds` of load, and on a slow machine longer (at most five times), until the
+        # survey has responses enough for the export that follows to show its figures.
+        deadline = time.monotonic() + 5 * seconds
+        stop.wait(seconds)
+        while tally.stats.submitted - before < MIN_QUESTIONNAIRES and time.monotonic() < deadline:
+            stop.wait(0.5)
+        stop.set()
+
+    watcher = threading.Thread(target=enough, daemon=True)
+    watcher.start()
     started = time.perf_counter()
     asyncio.run(
         residents_run([d.balancer], payloads, concurrency, tally, stop, 100_000, 1000, False)
     )
-    timer.cancel()
+    stop.set()
     elapsed = time.perf_counter() - started
     done = tally.stats.submitted - before
     hosts = {h: n for h, n in tally.served_by.items() if h.startswith("web")}
