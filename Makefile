@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format worker browsers
+.PHONY: help install demo test lint format worker browsers scaleout-deps scaleout faults
 
 help:
 	@echo "make demo     install, migrate, create the demo council and start http://$(HOST):$(PORT)"
@@ -19,6 +19,8 @@ help:
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make worker   a Celery worker (needs CELERY_BROKER_URL, see README)"
+	@echo "make scaleout two web hosts, a worker host and HAProxy, with their checks (root)"
+	@echo "make faults   the same, with PostgreSQL, Redis, a web host and the worker failing under load"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: Collab needs Python 3.11" >&2; exit 1; }
@@ -86,3 +88,28 @@ worker: export DEBUG ?= 1
 worker: install
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) first: without it tasks run in-process and need no worker." >&2; exit 1; }
 	$(BIN)/celery -A collab worker --loglevel=INFO
+
+# The scale-out and fault runs (deploy/scaleout.py, README "Scale-out and faults") need, beside
+# PostgreSQL and Redis, Debian's HAProxy and the iproute2 `ip` command; as root, install them
+# when missing, as `make browsers` does for the browser tests.
+scaleout-deps:
+	@missing=""; \
+	command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing="haproxy"; \
+	command -v ip >/dev/null || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing="$$missing iproute2"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -z "$$missing" ]; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's $$missing for the scale-out run"; \
+		apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+			--no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "missing: $$missing (as root, make scaleout-deps installs it)" >&2; exit 1; \
+	fi
+
+scaleout: install scaleout-deps
+	$(BIN)/python deploy/scaleout.py $(SCALEOUT_ARGS)
+
+faults: install scaleout-deps
+	$(BIN)/python deploy/scaleout.py --faults $(SCALEOUT_ARGS)

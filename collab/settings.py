@@ -231,6 +231,9 @@ OFFICER_REPORT_PREWARM = env_bool("OFFICER_REPORT_PREWARM", default=bool(_BROKER
 DISCLOSURE_THRESHOLD = env_int("DISCLOSURE_THRESHOLD", 10)
 MICRODATA_K = env_int("MICRODATA_K", 5)
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 30)
+# How long a worker building an export holds it without being heard of (it renews every fifth of
+# this): past it, the build is taken to be lost with its worker and another delivery takes over.
+EXPORT_LEASE_SECONDS = env_seconds("EXPORT_LEASE_SECONDS", 300)
 
 # E-mail: "console" (the default: printed, nothing sent), "smtp" (EMAIL_HOST and the rest)
 # or "notify" (GOV.UK Notify: NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID, see surveys/mail.py),

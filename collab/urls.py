@@ -17,3 +17,6 @@ urlpatterns = [
     path("findings/<slug:slug>/", findings_public, name="findings"),
     path("", include("surveys.urls")),
 ]
+
+# A database or cache lost outside a view gets the "please try again" page (collab/resilience.py).
+handler500 = "collab.resilience.server_error"

@@ -58,8 +58,8 @@ logger = logging.getLogger(__name__)
 # long the build takes. A second delivery of the build task (Redis hands a task back once it
 # has been running longer than the visibility timeout) leaves a fresh claim alone, so the
 # build is never run twice at once; a stale one belongs to a lost worker and is taken over.
-EXPORT_LEASE = dt.timedelta(minutes=5)
-EXPORT_LEASE_RENEW = dt.timedelta(minutes=1)
+EXPORT_LEASE = dt.timedelta(seconds=settings.EXPORT_LEASE_SECONDS)
+EXPORT_LEASE_RENEW = EXPORT_LEASE / 5
 # A build that kills its worker every time is failed rather than started for ever.
 EXPORT_MAX_ATTEMPTS = 3
 

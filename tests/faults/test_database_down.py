@@ -7,6 +7,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+import redis.exceptions
 from django.db import InterfaceError, OperationalError
 from django.urls import reverse
 
@@ -72,3 +73,44 @@ def test_other_errors_are_not_dressed_up_as_try_again(client, survey):
         pytest.raises(ValueError),
     ):
         client.post(reverse("surveys:review", args=[survey.slug]))
+
+
+def test_database_lost_in_a_middleware_shows_try_again(client, survey):
+    """The session is first read by the sign-in checks, a middleware, before any view runs:
+    Django turns that error into its server error page, whose view answers the same 503."""
+    answer_every_page(client, survey)
+    client.raise_request_exception = False
+
+    with mock.patch(
+        "django.contrib.sessions.backends.db.SessionStore.load", side_effect=RESTARTING
+    ):
+        page = client.get(reverse("surveys:page", args=[survey.slug, 1]))
+
+    assert page.status_code == 503
+    assert page.headers["Retry-After"]
+    assert "Please try again" in page.content.decode()
+
+
+def test_cache_lost_shows_try_again(client, survey):
+    """Redis (the shared cache, where rate limits count) restarting under a code's check."""
+    client.raise_request_exception = False
+    lost = redis.exceptions.ConnectionError("Connection closed by server.")
+
+    with mock.patch("collab.ratelimit.cache.get", side_effect=lost):
+        page = client.post(reverse("surveys:code"), {"code": "ABCD-EFGH-JKMN"})
+
+    assert page.status_code == 503
+    assert "Please try again" in page.content.decode()
+
+
+def test_other_errors_in_a_middleware_stay_server_errors(client, survey):
+    answer_every_page(client, survey)
+    client.raise_request_exception = False
+
+    with mock.patch(
+        "django.contrib.sessions.backends.db.SessionStore.load", side_effect=ValueError
+    ):
+        page = client.get(reverse("surveys:page", args=[survey.slug, 1]))
+
+    assert page.status_code == 500
+    assert "Sorry, the service is busy" not in page.content.decode()
