@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -307,27 +308,38 @@ class RedactedComment:
     redaction: str
 
 
-def comments_for_export(*, survey: Survey, seed: int | None = None) -> list[RedactedComment]:
+def comments_for_export(
+    *, survey: Survey, seed: int | None = None, chunk_size: int = 2000
+) -> Iterator[RedactedComment]:
     """Every comment that went through the redaction step, as redacted, with its themes, in
     a random order (so that the file's order says nothing about when anyone answered).
-    Comments still waiting for the step are left out."""
-    codings = (
-        CommentCoding.objects.filter(survey=survey, answer__response__status=COUNTED)
-        .exclude(redaction=CommentCoding.Redaction.PENDING)
-        .select_related("answer__question")
-        .prefetch_related(Prefetch("themes", queryset=Theme.objects.all()))
+    Comments still waiting for the step are left out.
+
+    Read in chunks of ``chunk_size``: only the comments' ids are held all at once (to shuffle
+    them), so a file of a hundred thousand comments is written without them all in memory."""
+    codings = CommentCoding.objects.filter(survey=survey, answer__response__status=COUNTED).exclude(
+        redaction=CommentCoding.Redaction.PENDING
     )
-    out = [
-        RedactedComment(
-            question=c.answer.question.text,
-            text=c.redacted_text,
-            themes=[t.name for t in c.themes.all()],
-            redaction=c.get_redaction_display(),
-        )
-        for c in codings
-    ]
-    random.Random(seed).shuffle(out)
-    return out
+    ids = list(codings.order_by("pk").values_list("pk", flat=True))
+    random.Random(seed).shuffle(ids)
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        found = {
+            c.pk: c
+            for c in codings.filter(pk__in=chunk)
+            .select_related("answer__question")
+            .prefetch_related(Prefetch("themes", queryset=Theme.objects.all()))
+        }
+        for pk in chunk:
+            c = found.get(pk)
+            if c is None:  # erased since the ids were read: never in the file
+                continue
+            yield RedactedComment(
+                question=c.answer.question.text,
+                text=c.redacted_text,
+                themes=[t.name for t in c.themes.all()],
+                redaction=c.get_redaction_display(),
+            )
 
 
 def quoted_comments(*, survey: Survey) -> list[str]:
