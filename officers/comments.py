@@ -322,23 +322,33 @@ def comments_for_export(
     )
     ids = list(codings.order_by("pk").values_list("pk", flat=True))
     random.Random(seed).shuffle(ids)
+    redactions = dict(CommentCoding.Redaction.choices)
+    tagged = CommentCoding.themes.through.objects.order_by(
+        "theme__position", "theme__name", "theme__id"
+    )  # the themes' own order, as Theme.Meta gives it
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
+        # Read as values, not model instances: a chunk is two queries and no objects.
         found = {
-            c.pk: c
-            for c in codings.filter(pk__in=chunk)
-            .select_related("answer__question")
-            .prefetch_related(Prefetch("themes", queryset=Theme.objects.all()))
+            pk: (question, text, redaction)
+            for pk, question, text, redaction in codings.filter(pk__in=chunk).values_list(
+                "pk", "answer__question__text", "redacted_text", "redaction"
+            )
         }
+        themes: dict[int, list[str]] = {}
+        for coding_id, name in tagged.filter(commentcoding_id__in=chunk).values_list(
+            "commentcoding_id", "theme__name"
+        ):
+            themes.setdefault(coding_id, []).append(name)
         for pk in chunk:
-            c = found.get(pk)
-            if c is None:  # erased since the ids were read: never in the file
+            if pk not in found:  # erased since the ids were read: never in the file
                 continue
+            question, text, redaction = found[pk]
             yield RedactedComment(
-                question=c.answer.question.text,
-                text=c.redacted_text,
-                themes=[t.name for t in c.themes.all()],
-                redaction=c.get_redaction_display(),
+                question=question,
+                text=text,
+                themes=themes.get(pk, []),
+                redaction=redactions[redaction],
             )
 
 
