@@ -141,3 +141,15 @@ def test_a_build_hands_over_a_file_not_bytes():
         assert not isinstance(built, bytes)
         assert built.tell() == 0
         assert zipfile.ZipFile(built).namelist() == ["respondents.csv", "README.txt"]
+
+
+def test_every_response_is_recorded_against_the_export_in_chunks():
+    survey = _demo(responses=30)
+    complete = Response.objects.filter(survey=survey, status="complete")
+    with mock.patch("officers.services.RESPONSES_CHUNK", 4):
+        export = _built(survey, Export.Kind.CSV)
+
+    assert complete.count() > 8
+    assert set(export.responses.values_list("pk", flat=True)) == set(
+        complete.values_list("pk", flat=True)
+    )
