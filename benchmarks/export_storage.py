@@ -9,10 +9,10 @@ counted), points the exports storage at a bucket there as EXPORT_STORAGE_BUCKET 
 (tests/s3.py), and for each size in MB saves a file of random bytes through
 officers.services._file_store (a temporary file, then storage.save: the path every export
 build takes) and reads it back as the download view does (FileResponse over storage.open),
-measuring the peak of Python's allocations (tracemalloc) in this process during each. The
-export's content itself is built in memory by officers/exports.py before this, and is not
-counted: what is measured is what the storage adds. Prints a Markdown section for
-docs/benchmarks.md ("## Export files in a bucket").
+measuring the peak of Python's allocations (tracemalloc) in this process during each.
+Building the export's content (officers/exports.py, into a temporary file) is not counted:
+what is measured is what the storage adds; benchmarks/exports_at_scale.py measures the build.
+Prints a Markdown section for docs/benchmarks.md ("## Export files in a bucket").
 """
 
 from __future__ import annotations

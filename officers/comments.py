@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -307,27 +308,48 @@ class RedactedComment:
     redaction: str
 
 
-def comments_for_export(*, survey: Survey, seed: int | None = None) -> list[RedactedComment]:
+def comments_for_export(
+    *, survey: Survey, seed: int | None = None, chunk_size: int = 2000
+) -> Iterator[RedactedComment]:
     """Every comment that went through the redaction step, as redacted, with its themes, in
     a random order (so that the file's order says nothing about when anyone answered).
-    Comments still waiting for the step are left out."""
-    codings = (
-        CommentCoding.objects.filter(survey=survey, answer__response__status=COUNTED)
-        .exclude(redaction=CommentCoding.Redaction.PENDING)
-        .select_related("answer__question")
-        .prefetch_related(Prefetch("themes", queryset=Theme.objects.all()))
+    Comments still waiting for the step are left out.
+
+    Read in chunks of ``chunk_size``: only the comments' ids are held all at once (to shuffle
+    them), so a file of a hundred thousand comments is written without them all in memory."""
+    codings = CommentCoding.objects.filter(survey=survey, answer__response__status=COUNTED).exclude(
+        redaction=CommentCoding.Redaction.PENDING
     )
-    out = [
-        RedactedComment(
-            question=c.answer.question.text,
-            text=c.redacted_text,
-            themes=[t.name for t in c.themes.all()],
-            redaction=c.get_redaction_display(),
-        )
-        for c in codings
-    ]
-    random.Random(seed).shuffle(out)
-    return out
+    ids = list(codings.order_by("pk").values_list("pk", flat=True))
+    random.Random(seed).shuffle(ids)
+    redactions = dict(CommentCoding.Redaction.choices)
+    tagged = CommentCoding.themes.through.objects.order_by(
+        "theme__position", "theme__name", "theme__id"
+    )  # the themes' own order, as Theme.Meta gives it
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        # Read as values, not model instances: a chunk is two queries and no objects.
+        found = {
+            pk: (question, text, redaction)
+            for pk, question, text, redaction in codings.filter(pk__in=chunk).values_list(
+                "pk", "answer__question__text", "redacted_text", "redaction"
+            )
+        }
+        themes: dict[int, list[str]] = {}
+        for coding_id, name in tagged.filter(commentcoding_id__in=chunk).values_list(
+            "commentcoding_id", "theme__name"
+        ):
+            themes.setdefault(coding_id, []).append(name)
+        for pk in chunk:
+            if pk not in found:  # erased since the ids were read: never in the file
+                continue
+            question, text, redaction = found[pk]
+            yield RedactedComment(
+                question=question,
+                text=text,
+                themes=themes.get(pk, []),
+                redaction=redactions[redaction],
+            )
 
 
 def quoted_comments(*, survey: Survey) -> list[str]:

@@ -17,6 +17,11 @@ Residents' comments, for research officers only (permission comments.read): CSV 
 the comments that went through the redaction step (officers.comments), as redacted, with
 their themes, in a random order; those still waiting for it are left out. No export holds a
 name, e-mail or postal address.
+
+Every file is built into a temporary file (export_content), which the build saves to the
+exports storage as it is. Those of a row per respondent or per comment are written as their
+rows are read, a chunk at a time, so their size is not held in memory
+(benchmarks/exports_at_scale.py measures it).
 """
 
 from __future__ import annotations
@@ -25,13 +30,16 @@ import csv
 import datetime as dt
 import io
 import os
+import pickle
 import random
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
+import numpy as np
 from django.utils import timezone
 
 from officers.comments import comment_totals, comments_for_export, theme_counts
@@ -134,9 +142,9 @@ def _question_columns(q: QuestionSpec) -> list[Column]:
     return []  # area is in the response's own columns; free text is never exported
 
 
-def _records(survey: Survey, progress: Progress) -> Iterator[ResponseRecord]:
+def _records(survey: Survey, progress: Progress, **chosen: Any) -> Iterator[ResponseRecord]:
     total = survey_response_count(survey=survey) or 1
-    for record in survey_response_records(survey=survey):
+    for record in survey_response_records(survey=survey, **chosen):
         if record.serial % PROGRESS_EVERY == 0:
             progress(int(90 * record.serial / total))
         yield record
@@ -417,8 +425,10 @@ def figures_sav_content(
     labels = dict(zip(names, table[0], strict=True))
     labels["shown"] = "Whether the local figure is shown (disclosure control)"
     chosen = "; ".join(filters_lines(survey=survey, filters=filters))
-    return _sav_write(
+    out = io.BytesIO()
+    _sav_write(
         frame,
+        out,
         column_labels=labels,
         file_label=(f"{'Weighted' if comparison.weighted else 'Unweighted'}; {chosen}")[:64],
         note=_aggregate_note(comparison)
@@ -428,6 +438,7 @@ def figures_sav_content(
             for label, value in _about_lines(survey=survey, comparison=comparison, filters=filters)
         ),
     )
+    return out.getvalue()
 
 
 def _aggregate_note(comparison: Comparison) -> str:
@@ -438,7 +449,7 @@ def _aggregate_note(comparison: Comparison) -> str:
     )
 
 
-def _sav_write(frame, *, note: str = "", **kwargs: Any) -> bytes:
+def _sav_write(frame, out: BinaryIO, *, note: str = "", **kwargs: Any) -> None:
     import textwrap
 
     import pyreadstat
@@ -450,13 +461,13 @@ def _sav_write(frame, *, note: str = "", **kwargs: Any) -> bytes:
             for line in note.splitlines()
             for wrapped in (textwrap.wrap(line, 80, subsequent_indent="  ") or [""])
         ]
-    # pyreadstat writes to a path; a temporary file keeps the build in the worker's memory.
+    # pyreadstat writes to a path: a temporary file, then copied into ``out`` a block at a time.
     fd, path = tempfile.mkstemp(suffix=".sav")
     os.close(fd)
     try:
         pyreadstat.write_sav(frame, path, **kwargs)
         with open(path, "rb") as f:
-            return f.read()
+            shutil.copyfileobj(f, out)
     finally:
         os.remove(path)
 
@@ -539,22 +550,32 @@ def _week(when: dt.datetime | None) -> str | None:
 @dataclass(frozen=True)
 class Microdata:
     columns: list[Column]
-    records: list[tuple[ResponseRecord, dict[str, Any]]]
+    # The kept respondents' quasi-identifiers as released, by response id, each with its
+    # place in the file's random order ("_place"): the rest of each row is read again as the
+    # file is written.
+    quasi: dict[int, dict[str, Any]]
     anonymised: disclosure.Anonymised
     areas_merged: list[str]
     respondents: int
 
 
+# The questions among the quasi-identifiers (the others are the response's own columns).
+QUASI_QUESTIONS = ("AGE", "SEX", "WORK", "CHILDREN", "HOUSEHOLD")
+
+
 def microdata_build(*, survey: Survey, progress: Progress) -> Microdata:
-    """The records and their quasi-identifiers after statistical disclosure control."""
+    """The respondents and their quasi-identifiers after statistical disclosure control.
+
+    Only the quasi-identifiers are read here, and held for every respondent (k-anonymity is
+    a property of the whole file); each row's answers are read again as the file is written
+    (_microdata_rows), a chunk at a time, so the answers are never all in memory."""
     k = disclosure.k_minimum()
-    records = list(_records(survey, progress))
     quasi = []
-    for i, r in enumerate(records):
+    for r in _records(survey, progress, codes=QUASI_QUESTIONS):
         household = r.answers.get("HOUSEHOLD")
         quasi.append(
             {
-                "_i": i,
+                "_i": r.response_id,
                 "area": r.area_code or None,
                 "AGE": r.answers.get("AGE"),
                 "SEX": r.answers.get("SEX"),
@@ -577,27 +598,33 @@ def microdata_build(*, survey: Survey, progress: Progress) -> Microdata:
     hierarchies = dict(HIERARCHIES)
     hierarchies["area"] = [{a: "all" for a in [*area_sizes, OTHER_AREAS] if a is not None}]
     hierarchies["week"] = [{q["week"]: q["week"][:7] for q in quasi if q["week"]}]
+    respondents = len(quasi)
     result = disclosure.k_anonymise(
         quasi, keys=QUASI_IDENTIFIERS, k=k, hierarchies=hierarchies, drop_order=DROP_ORDER
     )
+    del quasi  # k_anonymise works on its own copies
     progress(95)
-    kept = [(records[q["_i"]], q) for q in result.records]
-    random.SystemRandom().shuffle(kept)
+    kept = {q["_i"]: q for q in result.records}
+    places = list(range(len(kept)))
+    random.SystemRandom().shuffle(places)
+    for q, place in zip(kept.values(), places, strict=True):
+        q["_place"] = place
+    del places
     return Microdata(
         columns=response_columns(survey=survey),
-        records=kept,
+        quasi=kept,
         anonymised=result,
         areas_merged=merged,
-        respondents=len(records),
+        respondents=respondents,
     )
 
 
 MICRODATA_OWN = {"respondent", "submitted", "area", "mode"}
 
 
-def _microdata_table(data: Microdata) -> tuple[list[str], list[list[Any]], dict[str, str]]:
-    """Header, rows and variable labels: the quasi-identifiers as recoded, then the answers."""
-    spec_labels = {c.name: c.labels for c in data.columns}
+def _microdata_header(data: Microdata) -> tuple[list[str], dict[str, str], list[Column]]:
+    """Header, variable labels and the answers' columns: the quasi-identifiers as recoded,
+    then the answers."""
     header = ["respondent", "week", "mode", "area"]
     labels = {
         "respondent": "Respondent number (this export only, in random order)",
@@ -608,15 +635,41 @@ def _microdata_table(data: Microdata) -> tuple[list[str], list[list[Any]], dict[
     answer_columns = [c for c in data.columns if c.name not in MICRODATA_OWN]
     header += [c.name for c in answer_columns]
     labels.update({c.name: c.label for c in answer_columns})
-    rows = []
-    for serial, (record, quasi) in enumerate(data.records, start=1):
-        row: list[Any] = [serial, quasi["week"], quasi["mode"], quasi["area"]]
-        for c in answer_columns:
-            value = quasi[c.name] if c.name in QUASI_IDENTIFIERS else c.value(record)
-            row.append(value)
-        rows.append(row)
-    del spec_labels
-    return header, rows, labels
+    return header, labels, answer_columns
+
+
+def _microdata_rows(
+    *, survey: Survey, data: Microdata, answer_columns: list[Column]
+) -> Iterator[list[Any]]:
+    """One row per kept respondent, in the file's random order, numbered 1, 2, ... in it.
+
+    The responses are read in their own order, a chunk at a time (reading them in the random
+    order would fetch each chunk's answers from all over the table), and each row is put in
+    a temporary file with its place noted; the rows are then read back in the order of their
+    places. In memory: two numbers per respondent, not the rows."""
+    places = len(data.quasi)
+    offsets = np.full(places, -1, dtype=np.int64)
+    lengths = np.zeros(places, dtype=np.int64)
+    with tempfile.TemporaryFile(suffix=".rows") as spool:
+        for record in survey_response_records(survey=survey):
+            quasi = data.quasi.get(record.response_id)
+            if quasi is None:  # left out by disclosure control (or complete only since)
+                continue
+            row: list[Any] = [quasi["week"], quasi["mode"], quasi["area"]]
+            for c in answer_columns:
+                row.append(quasi[c.name] if c.name in QUASI_IDENTIFIERS else c.value(record))
+            # Pickled: this process's own rows, in a file no other can open (unlinked).
+            packed = pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)
+            offsets[quasi["_place"]] = spool.tell()
+            lengths[quasi["_place"]] = len(packed)
+            spool.write(packed)
+        serial = 0
+        for offset, length in zip(offsets.tolist(), lengths.tolist(), strict=True):
+            if offset < 0:  # no longer complete: not in the file
+                continue
+            spool.seek(offset)
+            serial += 1
+            yield [serial, *pickle.loads(spool.read(length))]
 
 
 def microdata_readme(*, survey: Survey, data: Microdata) -> str:
@@ -656,43 +709,49 @@ def microdata_readme(*, survey: Survey, data: Microdata) -> str:
     return "\n".join(lines) + "\n"
 
 
-def microdata_csv_content(*, survey: Survey, progress: Progress) -> bytes:
+def microdata_csv_write(out: BinaryIO, *, survey: Survey, progress: Progress) -> None:
+    """The zip of respondents.csv and README.txt, written into ``out`` row by row."""
     data = microdata_build(survey=survey, progress=progress)
-    header, rows, _labels = _microdata_table(data)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(csv_safe_row(header))
-    for row in rows:
-        writer.writerow(csv_safe_row("" if v is None else v for v in row))
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("respondents.csv", out.getvalue().encode("utf-8-sig"))
+    header, _labels, answer_columns = _microdata_header(data)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        with (
+            z.open("respondents.csv", "w") as member,
+            io.TextIOWrapper(member, encoding="utf-8-sig", newline="") as text,
+        ):
+            writer = csv.writer(text)
+            writer.writerow(csv_safe_row(header))
+            for row in _microdata_rows(survey=survey, data=data, answer_columns=answer_columns):
+                writer.writerow(csv_safe_row("" if v is None else v for v in row))
         z.writestr("README.txt", microdata_readme(survey=survey, data=data))
-    return archive.getvalue()
 
 
-def microdata_sav_content(*, survey: Survey, progress: Progress) -> bytes:
+def microdata_sav_write(out: BinaryIO, *, survey: Survey, progress: Progress) -> None:
+    """The SPSS file, written into ``out``. pyreadstat writes a whole data frame at once, so
+    this file's cells are in memory, about 8 bytes each (rows are not: they are read into
+    columns, and each column becomes the frame's in turn)."""
     import pandas as pd
 
     data = microdata_build(survey=survey, progress=progress)
-    header, rows, labels = _microdata_table(data)
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in header]
-    frame = pd.DataFrame(
-        {
-            name: pd.Series(
-                [None if v is None else str(v) for v in values]
-                if name in ("week", "mode", "area", *QUASI_IDENTIFIERS)
-                else list(values),
-                dtype="object",
-            )
-            for name, values in zip(header, columns, strict=True)
-        }
-    )
+    header, labels, answer_columns = _microdata_header(data)
+    coded = {"week", "mode", "area", *QUASI_IDENTIFIERS}
+    values: list[list[Any]] = [[] for _ in header]
+    for row in _microdata_rows(survey=survey, data=data, answer_columns=answer_columns):
+        for column, value in zip(values, row, strict=True):
+            column.append(value)
+    series = {}
     for name in header:
-        if name not in ("week", "mode", "area", *QUASI_IDENTIFIERS):
-            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+        column = values.pop(0)
+        if name in coded:
+            series[name] = pd.Series(
+                [None if v is None else str(v) for v in column], dtype="object"
+            )
+        else:
+            series[name] = pd.to_numeric(pd.Series(column, dtype="object"), errors="coerce")
+        del column
+    frame = pd.DataFrame(series)
+    del series
     readme = microdata_readme(survey=survey, data=data)
-    return _sav_write(frame, column_labels={n: labels.get(n, n)[:250] for n in header}, note=readme)
+    _sav_write(frame, out, column_labels={n: labels.get(n, n)[:250] for n in header}, note=readme)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -996,42 +1055,48 @@ def _comments_about(*, survey: Survey, shown: int) -> list[list[Any]]:
     ]
 
 
-def _comment_rows(survey: Survey) -> list[list[Any]]:
-    return [
-        [n, c.question, c.text, "; ".join(c.themes), c.redaction]
-        for n, c in enumerate(comments_for_export(survey=survey), start=1)
-    ]
+def _comment_rows(survey: Survey) -> Iterator[list[Any]]:
+    for n, c in enumerate(comments_for_export(survey=survey), start=1):
+        yield [n, c.question, c.text, "; ".join(c.themes), c.redaction]
 
 
-def comments_csv_content(*, survey: Survey, progress: Progress) -> bytes:
+def comments_csv_write(out: BinaryIO, *, survey: Survey, progress: Progress) -> None:
+    """The comments as CSV, written into ``out`` a comment at a time."""
     rows = _comment_rows(survey)
     progress(60)
-    out = io.StringIO()
-    writer = csv.writer(out)
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
     writer.writerow(csv_safe_row(COMMENTS_HEADER))
+    shown = 0
     for row in rows:
         writer.writerow(csv_safe_row(row))
+        shown += 1
     writer.writerow([])
-    for line in _comments_about(survey=survey, shown=len(rows)):
+    for line in _comments_about(survey=survey, shown=shown):
         writer.writerow(csv_safe_row(line))
-    return out.getvalue().encode("utf-8-sig")
+    text.flush()
+    text.detach()  # ``out`` stays open, for the caller to save
 
 
-def comments_xlsx_content(*, survey: Survey, progress: Progress) -> bytes:
+def comments_xlsx_write(out: BinaryIO, *, survey: Survey, progress: Progress) -> None:
+    """The comments as a workbook, written into ``out``: a write-only workbook keeps each
+    sheet's rows in a temporary file, not in memory."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     rows = _comment_rows(survey)
     progress(50)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Comments"
-    sheet.append(csv_safe_row(COMMENTS_HEADER))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Comments")
+    sheet.append(_bold_row(sheet, csv_safe_row(COMMENTS_HEADER), Font))
+    shown = 0
     for row in rows:
         sheet.append(csv_safe_row(row))
-    _bold_header(sheet, Font)
+        shown += 1
     frame = book.create_sheet("Themes")
-    frame.append(["Theme", "Description", "Respondents whose comment has it"])
+    frame.append(
+        _bold_row(frame, ["Theme", "Description", "Respondents whose comment has it"], Font)
+    )
     counts = theme_counts(survey=survey)
     for count in counts.rows:
         frame.append(
@@ -1044,20 +1109,44 @@ def comments_xlsx_content(*, survey: Survey, progress: Progress) -> bytes:
             )
         )
     frame.append(["Coded comments", "", counts.coded if counts.shown else counts.coded_text])
-    _bold_header(frame, Font)
     about = book.create_sheet("About")
-    for line in _comments_about(survey=survey, shown=len(rows)):
+    for line in _comments_about(survey=survey, shown=shown):
         about.append(csv_safe_row(line))
     progress(90)
-    out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
+
+
+def _bold_row(sheet, values: list[Any], font_class) -> list[Any]:
+    """A header row for a write-only sheet, whose cells cannot be styled once appended."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = font_class(bold=True)
+        cells.append(cell)
+    return cells
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def export_content(*, export: Export, progress: Progress) -> bytes:
+def export_content(*, export: Export, progress: Progress) -> BinaryIO:
+    """The export's file, built into a temporary file on this machine (deleted when closed)
+    and returned at its start, for the caller to save to the exports storage. Files of a row
+    per respondent or per comment are written as their rows are read, never whole in memory;
+    the figures' files are the size of the questionnaire, and made in memory first."""
+    out = tempfile.TemporaryFile(suffix=".export")  # noqa: SIM115 (the caller closes it)
+    try:
+        _export_write(out, export=export, progress=progress)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return out
+
+
+def _export_write(out: BinaryIO, *, export: Export, progress: Progress) -> None:
     survey = export.survey
     weighted = export.weighted
     # Widened to whole periods as the file is built (results.periods): the periods may have
@@ -1068,17 +1157,18 @@ def export_content(*, export: Export, progress: Progress) -> bytes:
     # file holds one case per figure, so it stays the comparison alone.
     broken_down = {**aggregate, "breakdown": breakdown_from_record(export.filters)}
     if export.kind == Export.Kind.CSV:
-        return figures_csv_content(**broken_down)
-    if export.kind == Export.Kind.SAV:
-        return figures_sav_content(**aggregate)
-    if export.kind == Export.Kind.XLSX:
-        return xlsx_content(**broken_down)
-    if export.kind == Export.Kind.MICRO_CSV:
-        return microdata_csv_content(survey=survey, progress=progress)
-    if export.kind == Export.Kind.MICRO_SAV:
-        return microdata_sav_content(survey=survey, progress=progress)
-    if export.kind == Export.Kind.COMMENTS_CSV:
-        return comments_csv_content(survey=survey, progress=progress)
-    if export.kind == Export.Kind.COMMENTS_XLSX:
-        return comments_xlsx_content(survey=survey, progress=progress)
-    return pdf_content(**broken_down)
+        out.write(figures_csv_content(**broken_down))
+    elif export.kind == Export.Kind.SAV:
+        out.write(figures_sav_content(**aggregate))
+    elif export.kind == Export.Kind.XLSX:
+        out.write(xlsx_content(**broken_down))
+    elif export.kind == Export.Kind.MICRO_CSV:
+        microdata_csv_write(out, survey=survey, progress=progress)
+    elif export.kind == Export.Kind.MICRO_SAV:
+        microdata_sav_write(out, survey=survey, progress=progress)
+    elif export.kind == Export.Kind.COMMENTS_CSV:
+        comments_csv_write(out, survey=survey, progress=progress)
+    elif export.kind == Export.Kind.COMMENTS_XLSX:
+        comments_xlsx_write(out, survey=survey, progress=progress)
+    else:
+        out.write(pdf_content(**broken_down))

@@ -8,7 +8,7 @@ that the survey exists.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -336,16 +336,25 @@ class ResponseRecord:
     # question code -> option code (single), set of option codes (multi),
     # {item code: option code} (grid) or a number
     answers: dict[str, Any]
+    # The response's own id, to read it again (never written to a file).
+    response_id: int = 0
 
 
 def survey_response_count(*, survey: Survey) -> int:
     return Response.objects.filter(survey=survey, status=Response.Status.COMPLETE).count()
 
 
-def survey_response_records(*, survey: Survey, chunk_size: int = 2000) -> Iterator[ResponseRecord]:
+def survey_response_records(
+    *,
+    survey: Survey,
+    chunk_size: int = 2000,
+    codes: Collection[str] | None = None,
+) -> Iterator[ResponseRecord]:
     """Every complete response with its answers, in chunks of ``chunk_size`` responses: two
     queries per chunk, so memory stays flat however large the survey. Free-text answers are
-    left out: residents may name themselves or others in them."""
+    left out: residents may name themselves or others in them.
+
+    With ``codes``, only the answers to those questions."""
     questions = dict(
         Question.objects.filter(questionnaire_id=survey.questionnaire_id).values_list("id", "code")
     )
@@ -362,22 +371,16 @@ def survey_response_records(*, survey: Survey, chunk_size: int = 2000) -> Iterat
             "id", "code"
         )
     )
-    complete = Response.objects.filter(survey=survey, status=Response.Status.COMPLETE)
-    last_id, serial = 0, 0
-    while True:
-        chunk = list(
-            complete.filter(id__gt=last_id)
-            .order_by("id")
-            .values_list(
-                "id", "mode", "split_arm", "submitted_at", "area__code", "area__name", "weight"
-            )[:chunk_size]
-        )
-        if not chunk:
-            return
-        last_id = chunk[-1][0]
+    wanted = [
+        question_id
+        for question_id, kind in kinds.items()
+        if kind in EXPORTED_KINDS and (codes is None or questions[question_id] in codes)
+    ]
+    serial = 0
+    for chunk in _response_chunks(survey=survey, chunk_size=chunk_size):
         answers: dict[int, dict[str, Any]] = {row[0]: {} for row in chunk}
         rows = Answer.objects.filter(
-            response_id__in=list(answers), question__kind__in=EXPORTED_KINDS
+            response_id__in=list(answers), question_id__in=wanted
         ).values_list("response_id", "question_id", "item_id", "option_id", "number_value")
         for response_id, question_id, item_id, option_id, number in rows:
             code, kind = questions[question_id], kinds[question_id]
@@ -401,4 +404,21 @@ def survey_response_records(*, survey: Survey, chunk_size: int = 2000) -> Iterat
                 area_name=area_name or "",
                 weight=weight,
                 answers=answers[response_id],
+                response_id=response_id,
             )
+
+
+def _response_chunks(*, survey: Survey, chunk_size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """The complete responses' own columns in id order, each chunk read from where the last
+    ended."""
+    complete = Response.objects.filter(survey=survey, status=Response.Status.COMPLETE)
+    fields = ("id", "mode", "split_arm", "submitted_at", "area__code", "area__name", "weight")
+    last_id = 0
+    while True:
+        chunk = list(
+            complete.filter(id__gt=last_id).order_by("id").values_list(*fields)[:chunk_size]
+        )
+        if not chunk:
+            return
+        last_id = chunk[-1][0]
+        yield chunk
