@@ -746,12 +746,23 @@ def microdata_sav_write(out: BinaryIO, *, survey: Survey, progress: Progress) ->
                 [None if v is None else str(v) for v in column], dtype="object"
             )
         else:
-            series[name] = pd.to_numeric(pd.Series(column, dtype="object"), errors="coerce")
+            series[name] = _sav_column(pd, column)
         del column
     frame = pd.DataFrame(series)
     del series
     readme = microdata_readme(survey=survey, data=data)
     _sav_write(frame, out, column_labels={n: labels.get(n, n)[:250] for n in header}, note=readme)
+
+
+def _sav_column(pd, column: list[Any]):
+    """A column as SPSS holds it: numeric when every answer in it is a number (numbers,
+    multiple-choice 0/1), else the answers' codes as text ("dont_know"), never coerced to
+    missing."""
+    raw = pd.Series([None if v in ("", None) else v for v in column], dtype="object")
+    numeric = pd.to_numeric(raw, errors="coerce")
+    if int(numeric.notna().sum()) == int(raw.notna().sum()):
+        return numeric
+    return pd.Series([None if v is None else str(v) for v in raw], dtype="object")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -212,6 +212,36 @@ def test_a_microdata_export_of_the_demo_reaches_k_5_by_its_own_count(
 
 
 @pytest.mark.django_db
+def test_the_spss_microdata_file_holds_the_answers_the_csv_holds(
+    django_capture_on_commit_callbacks,
+):
+    """The same respondents, the same answers: a single-choice answer is its code, never
+    coerced to missing."""
+    import tempfile
+
+    import pyreadstat
+
+    from officers.exports import microdata_csv_write, microdata_sav_write
+
+    survey = _demo(responses=120)
+    with tempfile.TemporaryFile() as f:
+        microdata_csv_write(f, survey=survey, progress=lambda n: None)
+        f.seek(0)
+        with zipfile.ZipFile(f) as z:
+            rows = list(csv.DictReader(io.StringIO(z.read("respondents.csv").decode("utf-8-sig"))))
+    with tempfile.NamedTemporaryFile(suffix=".sav") as f:
+        microdata_sav_write(f, survey=survey, progress=lambda n: None)
+        f.flush()
+        frame, _meta = pyreadstat.read_sav(f.name)
+
+    assert len(frame) == len(rows)
+    assert "Q2" in frame.columns
+    answered = frame["Q2"].replace("", None).dropna()
+    assert len(answered) == sum(1 for r in rows if r["Q2"]) > 50
+    assert set(answered) == {r["Q2"] for r in rows if r["Q2"]}  # codes, as in the CSV
+
+
+@pytest.mark.django_db
 def test_a_plain_officer_cannot_build_a_microdata_export(
     client, django_capture_on_commit_callbacks
 ):
