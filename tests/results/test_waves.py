@@ -47,7 +47,7 @@ def two_waves(survey):
 
 
 def test_each_figure_changes_by_its_points_with_the_two_sample_test(two_waves):
-    earlier, later = two_waves
+    _earlier, later = two_waves
 
     result = survey_compare_waves(survey=later, weighted=False)
 
@@ -69,7 +69,7 @@ def test_each_figure_changes_by_its_points_with_the_two_sample_test(two_waves):
 
 
 def test_the_trend_runs_from_the_oldest_wave_to_this_one(two_waves):
-    earlier, later = two_waves
+    _earlier, later = two_waves
     third = waves.survey_run_again(
         survey=later, title="Your views 2027", slug="riverside-2027", wave_label="2027"
     )
@@ -146,7 +146,7 @@ def test_a_figure_hidden_in_the_earlier_wave_is_hidden_here(survey):
     (change,) = result.changes_of(EQUALITY)
     assert change.suppressed and change.verdict == SUPPRESSED
     assert change.then_percent is None and change.now_percent is None and change.change is None
-    assert [p.percent for p in result.trend(EQUALITY)][0] is None
+    assert result.trend(EQUALITY)[0].percent is None
     assert any("2025" in note for note in result.notes)
 
 
@@ -174,7 +174,7 @@ def test_a_survey_with_no_earlier_wave_has_nothing_to_compare(survey):
 
 
 def test_the_adjustment_covers_every_change_tested(two_waves):
-    earlier, later = two_waves
+    _earlier, later = two_waves
     later.multiple_comparisons = Survey.Adjustment.HOLM
     later.save()
 
@@ -193,7 +193,7 @@ def _compare(*args: str) -> str:
 
 
 def test_compare_against_wave_prints_each_change_in_csv_and_in_words(two_waves):
-    earlier, later = two_waves
+    _earlier, later = two_waves
 
     rows = list(
         csv.DictReader(io.StringIO(_compare(later.slug, "--against", "wave", "--format", "csv")))

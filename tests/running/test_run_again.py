@@ -18,7 +18,15 @@ from surveys.errors import SurveyError
 from surveys.models import AuditEntry, Membership, Question, Survey
 from tests.results.factories import council_make, survey_make
 from tests.running.test_admin_setup import _survey_form
-from tests.running.test_live_survey_guards import council_admin_client  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def council_admin_client(db, council):
+    user = User.objects.create_user("riverside-setup", password="not-a-real-password-9")
+    Membership.objects.create(user=user, council=council, role=Membership.Role.COUNCIL_ADMIN)
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture
@@ -58,9 +66,7 @@ def test_run_again_makes_a_draft_next_wave_with_the_settings_and_targets(
 
     wave = Survey.objects.get(slug="riverside-2027")
     assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "council_admin:surveys_survey_change", args=[wave.pk]
-    )
+    assert response["Location"] == reverse("council_admin:surveys_survey_change", args=[wave.pk])
     assert wave.previous_wave == earlier
     assert wave.status == Survey.Status.DRAFT
     assert wave.opens_at is None and wave.closes_at is None
