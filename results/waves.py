@@ -73,6 +73,16 @@ class WaveChange:
         return (self.question, self.item, self.net, self.subgroup)
 
     @property
+    def p_words(self) -> str:
+        """ "p = 0.0036, adjusted 0.0071" ("" when not tested)."""
+        if self.p_value is None:
+            return ""
+        text = f"p = {_p(self.p_value)}"
+        if self.p_adjusted is not None and self.p_adjusted != self.p_value:
+            text += f", adjusted {_p(self.p_adjusted)}"
+        return text
+
+    @property
     def words(self) -> str:
         """The change in plain words: "up 6 points since 2025, a significant change"."""
         since = f"since {self.wave}"
@@ -161,6 +171,10 @@ class WaveComparison:
         return points
 
 
+def _p(value: float) -> str:
+    return "<0.0001" if value < 0.0001 else f"{value:.4f}"
+
+
 def _key(row: ComparisonRow) -> FigureKey:
     return (row.question, row.item, row.net, row.subgroup)
 
@@ -211,13 +225,18 @@ def wording_changes(
 
 
 def survey_compare_waves(
-    *, survey: Survey, weighted: bool, filters: ResponseFilters | None = None
+    *,
+    survey: Survey,
+    weighted: bool,
+    filters: ResponseFilters | None = None,
+    current: Comparison | None = None,
 ) -> WaveComparison:
     """Compare a survey's figures with those of each earlier wave.
 
     The filters select the same residents in every wave (a mode, an area, a subgroup); dates
-    are the current wave's own and are not applied to the earlier waves. Raises ResultsError
-    when the survey has no earlier wave or nothing to compare of its own."""
+    are the current wave's own and are not applied to the earlier waves. ``current`` is the
+    survey's own comparison with those filters when the caller has it already. Raises
+    ResultsError when the survey has no earlier wave or nothing to compare of its own."""
     earlier = survey_earlier_waves(survey=survey)
     if not earlier:
         raise ResultsError(
@@ -225,7 +244,9 @@ def survey_compare_waves(
             "survey, or choose its earlier wave in the council set-up."
         )
     filters = filters or ResponseFilters()
-    current = survey_compare(survey=survey, weighted=weighted, filters=filters)
+    if current is None:
+        current = survey_compare(survey=survey, weighted=weighted, filters=filters)
+    filters = current.filters  # its dates widened to whole periods, as the report's
     earlier_filters = dataclasses.replace(filters, submitted_from=None, submitted_to=None)
     questions_now = questions_by_code(survey=survey)
     notes: list[str] = []
