@@ -101,7 +101,10 @@ class WaveChange:
         if self.verdict in (UP, DOWN):
             return f"{moved}, a significant change"
         if self.verdict == SAME:
-            return f"{moved}, which could be chance" if points else f"{moved}, not significant"
+            # As the national verdicts: a large change that is not significant could be chance.
+            if points >= 10:
+                return f"{moved}, which could be chance"
+            return f"{moved}, not a significant change" if points else f"{moved}, not significant"
         if self.verdict == stats.TOO_FEW_TO_TEST:
             return f"{moved} (too few responses to test)"
         return f"{moved} (not tested)"
