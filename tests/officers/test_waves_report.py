@@ -4,14 +4,21 @@ the national figures as reference lines; another council's officer sees none of 
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import escape
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from officers.charts import TrendPoint, trend_chart
+from officers.exports import WAVES_HEADER, figures_csv_content, xlsx_content
+from officers.report import report_build
+from officers.report_paper import report_pdf
+from results.selectors import ResponseFilters
 from results.waves import survey_compare_waves
 from surveys.models import Response, Survey
 from surveys.services import response_record
@@ -151,3 +158,43 @@ def test_a_link_to_another_councils_survey_is_never_followed(officer_client, see
 
     assert "hilltop" not in content.lower()
     assert "data-wave-figure" not in content
+
+
+def _no_progress(_: int) -> None:
+    return None
+
+
+def test_the_csv_and_excel_exports_carry_the_comparison_with_earlier_waves(seeded, earlier):
+    waves = survey_compare_waves(survey=seeded, weighted=False)
+    willing = next(r for r in waves.rows if r.question == "Q8" and r.net == "willing")
+
+    text = figures_csv_content(survey=seeded, weighted=False, progress=_no_progress).decode(
+        "utf-8-sig"
+    )
+    book = load_workbook(
+        io.BytesIO(xlsx_content(survey=seeded, weighted=False, progress=_no_progress))
+    )
+
+    assert "Compared with earlier waves (2025)" in text
+    assert ",".join(WAVES_HEADER) in text
+    line = next(x for x in text.splitlines() if x.startswith("Q8,") and "since 2025" in x)
+    assert f",{round(willing.change, 1)}," in line and willing.words in line
+    sheet = book["Earlier waves"]
+    assert [c.value for c in sheet[1]] == WAVES_HEADER
+    cells = next(
+        [c.value for c in row]
+        for row in sheet.iter_rows(min_row=2)
+        if row[0].value == "Q8" and row[12].value and "since" in (row[13].value or "")
+    )
+    assert cells[2] == "2025" and cells[7] == round(willing.change, 1)
+
+
+def test_the_pdf_carries_the_comparison_and_the_trend_charts(seeded, earlier):
+    report = report_build(survey=seeded, filters=ResponseFilters(), weighted=False)
+    content = report_pdf(survey=seeded, report=report)
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    text = re.sub(r"\s+", " ", text)
+    assert "Compared with earlier waves" in text
+    assert "Trends over the waves" in text
+    assert "Up 50 points since 2025, a significant change" in text

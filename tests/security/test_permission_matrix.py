@@ -456,10 +456,7 @@ def test_run_again_is_a_council_administrators_for_their_own_councils_surveys(
     got = _outcome(client.get(url))
     posted = client.post(url, {"title": "Again", "slug": f"{survey.slug}-again"})
 
-    if role != "council_admin":
-        expected = "login"
-    else:
-        expected = "ok" if own else "missing"
+    expected = ("ok" if own else "missing") if role == "council_admin" else "login"
     assert got == expected
     made = Survey.objects.filter(previous_wave=survey).exists()
     assert made == (role == "council_admin" and own)
