@@ -307,7 +307,7 @@ def waves_table(section: WaveSection) -> list[list[Any]]:
                     _round(ch.ci_high),
                     None if ch.p_value is None else round(ch.p_value, 6),
                     None if ch.p_adjusted is None else round(ch.p_adjusted, 6),
-                    ch.verdict,
+                    ch.verdict_words,
                 ]
             table.append([figure.row.row.question, figure.row.label, ch.wave, *values, ch.words])
     return table

@@ -20,6 +20,7 @@ from results import stats
 from results.comparison import Comparison, ComparisonRow, survey_compare
 from results.errors import ResultsError
 from results.models import WeightingRun
+from results.numbers import percent_text, signed_points
 from results.selectors import ResponseFilters, questions_by_code, weighting_run_latest
 from surveys.models import Question, Survey
 from surveys.waves import survey_earlier_waves
@@ -71,6 +72,37 @@ class WaveChange:
     @property
     def key(self) -> FigureKey:
         return (self.question, self.item, self.net, self.subgroup)
+
+    @property
+    def verdict_words(self) -> str:
+        """The verdict as the table of changes gives it."""
+        return {
+            UP: "Significantly up",
+            DOWN: "Significantly down",
+            SAME: "No significant change",
+            WORDING_CHANGED: "Wording changed: not tested",
+            SUPPRESSED: "Not shown: too few respondents in one of the waves",
+            NOT_IN_WAVE: f"No figure in {self.wave}",
+            stats.TOO_FEW_TO_TEST: "Too few responses to test",
+        }.get(self.verdict, self.verdict.capitalize())
+
+    @property
+    def then_text(self) -> str:
+        return percent_text(self.then_percent)
+
+    @property
+    def now_text(self) -> str:
+        return percent_text(self.now_percent)
+
+    @property
+    def change_text(self) -> str:
+        return "" if self.wording_changed else signed_points(self.change)
+
+    @property
+    def ci_text(self) -> str:
+        if self.ci_low is None or self.ci_high is None:
+            return ""
+        return f"{signed_points(self.ci_low)} to {signed_points(self.ci_high)}"
 
     @property
     def p_words(self) -> str:

@@ -8,7 +8,6 @@ import io
 import re
 
 import pytest
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import escape
 from openpyxl import load_workbook
@@ -18,6 +17,7 @@ from officers.charts import TrendPoint, trend_chart
 from officers.exports import WAVES_HEADER, figures_csv_content, xlsx_content
 from officers.report import report_build
 from officers.report_paper import report_pdf
+from results.numbers import signed_points
 from results.selectors import ResponseFilters
 from results.waves import survey_compare_waves
 from surveys.models import Response, Survey
@@ -71,12 +71,11 @@ def test_the_report_compares_each_figure_with_the_earlier_wave(officer_client, s
         assert escape(change.words).lower() in html.lower()
         if change.tested:
             row = re.search(r'<tr[^>]*data-wave="2025">(.*?)</tr>', html, re.S).group(1)
-            assert f"data-then>{floatformat(change.then_percent, 0)}%<" in row
-            assert f"data-now>{floatformat(change.now_percent, 0)}%<" in row
-            assert f"data-change>{floatformat(change.change, 0)}<" in row
+            assert f"data-then>{change.then_percent:.0f}%<" in row
+            assert f"data-now>{change.now_percent:.0f}%<" in row
+            assert f"data-change>{signed_points(change.change)}<" in row
             assert (
-                f"data-change-ci>{floatformat(change.ci_low, 0)} to "
-                f"{floatformat(change.ci_high, 0)}<"
+                f"data-change-ci>{signed_points(change.ci_low)} to {signed_points(change.ci_high)}<"
             ) in row
             checked += 1
     assert checked >= 5
