@@ -131,8 +131,8 @@ def survey_build(*, slug: str, size: int) -> Survey:
     with transaction.atomic(), connection.cursor() as cursor:
         with cursor.copy(
             "COPY surveys_response (public_id, survey_id, split_arm, mode, status, draft, "
-            "furthest_page, resume_code_hash, area_id, weight, started_at, submitted_at) "
-            "FROM STDIN"
+            "furthest_page, resume_code_hash, area_id, weight, started_at, submitted_at, "
+            "erasure_code_hash, ref, updated_at, void_reason) FROM STDIN"
         ) as copy:
             for i in range(size):
                 copy.write_row(
@@ -149,6 +149,10 @@ def survey_build(*, slug: str, size: int) -> Survey:
                         1.0,
                         now,
                         now,
+                        "",
+                        "",
+                        now,
+                        "",
                     )
                 )
         cursor.execute(
