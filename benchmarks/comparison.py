@@ -132,8 +132,7 @@ def survey_build(*, slug: str, size: int) -> Survey:
         with cursor.copy(
             "COPY surveys_response (public_id, survey_id, split_arm, mode, status, draft, "
             "furthest_page, resume_code_hash, area_id, weight, started_at, submitted_at, "
-            "erasure_code_hash, ref, updated_at, void_reason) "
-            "FROM STDIN"
+            "erasure_code_hash, ref, updated_at, void_reason) FROM STDIN"
         ) as copy:
             for i in range(size):
                 copy.write_row(

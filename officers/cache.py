@@ -26,9 +26,10 @@ from results.models import WeightingRun
 from surveys.models import AuditEntry, Response, Survey
 
 # Bump when the shape of a cached object changes, so a deploy never reads the old shape.
-FORMAT = 5  # 2: adjusted p-values and group wording; 3: dashboard by period, dates notice;
+FORMAT = 6  # 2: adjusted p-values and group wording; 3: dashboard by period, dates notice;
 # 4: breakdown rows carry intervals, bases, the All and GB 2014 columns and group tests;
-# 5: the headline counts figures by their verdict alone, not by its wording with the gap
+# 5: the headline counts figures by their verdict alone, not by its wording with the gap;
+# 6: the comparison with earlier waves
 TIMEOUT = 24 * 3600
 
 T = TypeVar("T")

@@ -269,3 +269,115 @@ def chart_png(
     out = io.BytesIO()
     image.save(out, format="PNG", dpi=(dpi, dpi))
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One wave of a trend chart: its name, and its figure with the 95% interval (None where
+    it is not shown, or its wording was different)."""
+
+    wave: str
+    percent: float | None
+    ci_low: float | None
+    ci_high: float | None
+    description: str
+
+
+REFERENCE_2014 = 'class="collab-chart__national" stroke="currentColor" stroke-dasharray="6 4"'
+REFERENCE_2010 = 'class="collab-chart__national" stroke="currentColor" stroke-dasharray="2 3"'
+
+
+def trend_chart(
+    *,
+    chart_id: str,
+    title: str,
+    points: Sequence[TrendPoint],
+    national: float | None = None,
+    national_2010: float | None = None,
+) -> SafeString:
+    """A figure over the waves of a survey, oldest on the left: each wave's percentage as a
+    marker on a line with its 95% interval as whiskers, and the 2014 national figure (dashed)
+    and the 2010 one (dotted) as reference lines across the chart, named in the legend and at
+    their end, so that no line is told apart by colour alone. A wave whose figure is not shown
+    leaves a gap in the line. The y axis runs 0-100%."""
+    width, height, left, right, top, bottom = 640, 260, 48, 150, 34, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = max(len(points), 1)
+    step = plot_w / n
+
+    def x(i: int) -> float:
+        return left + step * (i + 0.5)
+
+    def y(percent: float) -> float:
+        return top + plot_h * (1 - max(0.0, min(percent, 100.0)) / 100)
+
+    parts = [
+        f'<line x1="{left}" y1="14" x2="{left + 22}" y2="14" stroke="{TEXT}" '
+        'stroke-width="2.5"/>'
+        f'<circle cx="{left + 11}" cy="14" r="4" {LOCAL}/>'
+        f'<text x="{left + 28}" y="19" font-size="{FONT - 1}" fill="{TEXT}">'
+        "This council, each wave (line: 95% interval)</text>"
+    ]
+    for tick in (0, 25, 50, 75, 100):
+        parts.append(
+            f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + plot_w}" y2="{y(tick):.1f}" '
+            f'{GRID} stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="{FONT - 2}" '
+            f'text-anchor="end" fill="{TEXT}">{tick}%</text>'
+        )
+    for value, style, name in (
+        (national, REFERENCE_2014, "National 2014"),
+        (national_2010, REFERENCE_2010, "National 2010"),
+    ):
+        if value is None:
+            continue
+        parts.append(
+            f'<line x1="{left}" y1="{y(value):.1f}" x2="{left + plot_w}" y2="{y(value):.1f}" '
+            f'{style} stroke-width="2"><title>{name}: {_percent(value)}</title></line>'
+            f'<text x="{left + plot_w + 6}" y="{y(value) + 4:.1f}" font-size="{FONT - 1}" '
+            f'fill="{TEXT}">{name} {_percent(value)}</text>'
+        )
+    # The line joins consecutive waves that both have a figure; a hidden one breaks it.
+    runs: list[list[str]] = [[]]
+    for i, point in enumerate(points):
+        if point.percent is None:
+            runs.append([])
+        else:
+            runs[-1].append(f"{x(i):.1f} {y(point.percent):.1f}")
+    for run in runs:
+        if len(run) > 1:
+            parts.append(
+                f'<path d="M{"L".join(run)}" stroke="{TEXT}" stroke-width="2.5" fill="none"/>'
+            )
+    for i, point in enumerate(points):
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{height - bottom + 18}" font-size="{FONT - 1}" '
+            f'text-anchor="middle" fill="{TEXT}">{escape(point.wave)}</text>'
+        )
+        if point.percent is None:
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{top + plot_h / 2:.1f}" font-size="{FONT - 2}" '
+                f'text-anchor="middle" fill="{TEXT}">not shown<title>'
+                f"{escape(point.description)}</title></text>"
+            )
+            continue
+        parts.append(f"<g><title>{escape(point.description)}</title>")
+        if point.ci_low is not None and point.ci_high is not None:
+            lo, hi = y(point.ci_low), y(point.ci_high)
+            parts.append(
+                f'<path d="M{x(i) - 6:.1f} {lo:.1f}H{x(i) + 6:.1f}M{x(i):.1f} {lo:.1f}'
+                f'V{hi:.1f}M{x(i) - 6:.1f} {hi:.1f}H{x(i) + 6:.1f}" stroke="{TEXT}" '
+                'stroke-width="1.5" fill="none"/>'
+            )
+        parts.append(
+            f'<circle cx="{x(i):.1f}" cy="{y(point.percent):.1f}" r="5" {LOCAL}/>'
+            f'<text x="{x(i) + 9:.1f}" y="{y(point.percent) - 7:.1f}" font-size="{FONT}" '
+            f'font-weight="bold" fill="{TEXT}">{_percent(point.percent)}</text></g>'
+        )
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'stroke="{TEXT}" stroke-width="1"/>'
+    )
+    return _svg(
+        chart_id=chart_id, width=width, height=height, title=title, desc=DESC, body="".join(parts)
+    )

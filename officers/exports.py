@@ -48,12 +48,15 @@ from officers.report import (
     SUPPRESSED_TEXT,
     Breakdown,
     ReportRow,
+    WaveSection,
     report_breakdown,
     report_rows,
+    report_waves,
 )
 from officers.selectors import ResponseRecord, survey_response_count, survey_response_records
 from results import disclosure, stats
 from results.comparison import Comparison, survey_compare
+from results.errors import ResultsError
 from results.numbers import percent_text
 from results.periods import dates_snap
 from results.selectors import (
@@ -262,6 +265,74 @@ def comparison_table(rows: list[ReportRow]) -> list[list[Any]]:
     return table
 
 
+def waves_for_export(
+    *, survey: Survey, comparison: Comparison, rows: list[ReportRow]
+) -> WaveSection | None:
+    """The report page's comparison with earlier waves, for a file; None for a survey with no
+    earlier wave, or whose earlier waves have nothing that may be compared."""
+    if not survey.previous_wave_id:
+        return None
+    try:
+        return report_waves(survey=survey, comparison=comparison, rows=rows)
+    except ResultsError:
+        return None
+
+
+WAVES_HEADER = [
+    "Question",
+    "Figure",
+    "Since",
+    "Then %",
+    "Base then",
+    "Now %",
+    "Base now",
+    "Change (points)",
+    "Change 95% interval low",
+    "Change 95% interval high",
+    "p-value",
+    "Adjusted p-value",
+    "Verdict",
+    "In words",
+]
+
+
+def waves_table(section: WaveSection) -> list[list[Any]]:
+    """The comparison with earlier waves as rows of cells, one per figure and earlier wave;
+    a figure hidden in either wave has no figures at all, as on the page."""
+    table: list[list[Any]] = [list(WAVES_HEADER)]
+    for figure in section.figures:
+        for ch in figure.changes:
+            if ch.suppressed:
+                values: list[Any] = [SUPPRESSED_TEXT, "", SUPPRESSED_TEXT, "", *[""] * 5]
+            else:
+                values = [
+                    _round(ch.then_percent),
+                    ch.then_base,
+                    _round(ch.now_percent),
+                    ch.now_base,
+                    None if ch.wording_changed else _round(ch.change),
+                    _round(ch.ci_low),
+                    _round(ch.ci_high),
+                    None if ch.p_value is None else round(ch.p_value, 6),
+                    None if ch.p_adjusted is None else round(ch.p_adjusted, 6),
+                    ch.verdict_words,
+                ]
+            table.append([figure.row.row.question, figure.row.label, ch.wave, *values, ch.words])
+    return table
+
+
+def _waves_lines(section: WaveSection | None) -> list[list[Any]]:
+    """The comparison with earlier waves for the end of a CSV: heading, table, notes."""
+    if section is None:
+        return []
+    return [
+        [],
+        [f"Compared with earlier waves ({section.earlier_words})"],
+        *waves_table(section),
+        *[[note] for note in section.comparison.notes],
+    ]
+
+
 def _round(value: float | None, places: int = 1) -> float | None:
     return None if value is None else round(value, places)
 
@@ -357,10 +428,15 @@ def figures_csv_content(
     broken_down = breakdown_for_export(
         survey=survey, weighted=weighted, filters=filters, rows=rows, breakdown=breakdown
     )
+    earlier = waves_for_export(survey=survey, comparison=comparison, rows=rows)
     progress(50)
     out = io.StringIO()
     writer = csv.writer(out)
-    for line in [*comparison_table(rows), *_breakdown_lines(broken_down)]:
+    for line in [
+        *comparison_table(rows),
+        *_breakdown_lines(broken_down),
+        *_waves_lines(earlier),
+    ]:
         writer.writerow(csv_safe_row("" if v is None else v for v in line))
     writer.writerow([])
     for line in _about_lines(survey=survey, comparison=comparison, filters=filters):
@@ -813,6 +889,16 @@ def xlsx_content(
         sheet.append([])
         sheet.append(csv_safe_row([broken_down.heading]))
         sheet.append(csv_safe_row([broken_down.tests_note]))
+
+    earlier = waves_for_export(survey=survey, comparison=comparison, rows=rows)
+    if earlier is not None:
+        sheet = book.create_sheet("Earlier waves")
+        for line in waves_table(earlier):
+            sheet.append(csv_safe_row(line))
+        _bold_header(sheet, Font)
+        sheet.append([])
+        for note in earlier.comparison.notes:
+            sheet.append(csv_safe_row([note]))
 
     spec = spec_for(survey)
     _charts_sheet(book, rows=rows, texts={code: q.text for code, q in spec.questions.items()})

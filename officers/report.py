@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.safestring import SafeString
 
 from officers.cache import DataVersion, cache_key, cached, survey_data_version
-from officers.charts import ChartBar, comparison_chart
+from officers.charts import ChartBar, TrendPoint, comparison_chart, trend_chart
 from results import disclosure, stats
 from results.comparison import DONT_KNOW, Comparison, ComparisonRow, survey_compare
 from results.errors import ResultsError
@@ -35,7 +35,9 @@ from results.selectors import (
     weighting_run_latest,
 )
 from results.topline import ToplineQuestion, survey_topline
+from results.waves import WaveChange, WaveComparison, survey_compare_waves
 from surveys.models import Area, Option, Question, Survey
+from surveys.waves import survey_earlier_waves
 
 ALL_ADULTS = "all adults"
 REST = "(in no group)"
@@ -247,6 +249,32 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
+class WaveFigure:
+    """One figure of the report beside the same figure in each earlier wave: the changes, in
+    words and numbers, and its trend over the waves as a chart."""
+
+    row: ReportRow
+    changes: list[WaveChange]
+    chart: SafeString | None
+
+    @property
+    def words(self) -> str:
+        """ "Up 6 points since 2025, a significant change; down 2 points since 2024, which
+        could be chance"."""
+        return "; ".join(c.words for c in self.changes).capitalize()
+
+
+@dataclass(frozen=True)
+class WaveSection:
+    comparison: WaveComparison
+    figures: list[WaveFigure]
+
+    @property
+    def earlier_words(self) -> str:
+        return ", ".join(w.wave_name for w in self.comparison.earlier)
+
+
+@dataclass(frozen=True)
 class Report:
     comparison: Comparison
     sections: list[Section]
@@ -257,6 +285,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
     topline: list[ToplineQuestion] = field(default_factory=list)
     order: str = "questionnaire"
+    waves: WaveSection | None = None
+    # Why the survey's earlier waves could not be compared, when it has some ("" otherwise).
+    waves_problem: str = ""
 
 
 def _p(value: float) -> str:
@@ -345,6 +376,12 @@ def report_build(
         )
         sections.append(Section(code=code, text=question.text, rows=q_rows, chart=chart))
 
+    waves, waves_problem = None, ""
+    if survey.previous_wave_id:
+        try:
+            waves = report_waves(survey=survey, comparison=comparison, rows=rows)
+        except ResultsError as error:
+            waves_problem = str(error)
     significant = sorted(
         (r for r in rows if r.is_significant), key=lambda r: -abs(r.row.difference or 0)
     )
@@ -375,6 +412,75 @@ def report_build(
             comparison=comparison,
         ),
         order=order,
+        waves=waves,
+        waves_problem=waves_problem,
+    )
+
+
+def _point_words(label: str, wave: str, percent, ci_low, ci_high, *, hidden: bool) -> str:
+    if percent is None:
+        return f"{label}, {wave}: not shown" + (
+            " (too few respondents)." if hidden else " (worded differently or not asked)."
+        )
+    return (
+        f"{label}, {wave}: {percent:.0f}% (95% interval {ci_low:.0f}% to {ci_high:.0f}%)."
+        if ci_low is not None
+        else f"{label}, {wave}: {percent:.0f}%."
+    )
+
+
+def report_waves(*, survey: Survey, comparison: Comparison, rows: list[ReportRow]) -> WaveSection:
+    """The report's figures beside each earlier wave's (results.waves), each with its trend
+    chart: the waves oldest first, the 2014 national figure and the 2010 one (where the
+    report gives it) as reference lines. Raises ResultsError as survey_compare_waves does."""
+    waves = survey_compare_waves(
+        survey=survey,
+        weighted=comparison.weighted,
+        filters=comparison.filters,
+        current=comparison,
+    )
+    figures: list[WaveFigure] = []
+    for index, r in enumerate(rows):
+        if not r.row.net:
+            continue
+        key = (r.row.question, r.row.item, r.row.net, r.row.subgroup)
+        changes = waves.changes_of(key)
+        trend = waves.trend(key)
+        shown = [p for p in trend if p.percent is not None]
+        chart = None
+        if len(shown) >= 2:
+            national = r.row.national_percent if r.row.national_exact else None
+            chart = trend_chart(
+                chart_id=f"trend-{index}",
+                title=f"{r.row.question} {r.label}: this council in each wave"
+                + (", with the national figures" if national is not None else ""),
+                points=[
+                    TrendPoint(
+                        wave=p.wave,
+                        percent=p.percent,
+                        ci_low=p.ci_low,
+                        ci_high=p.ci_high,
+                        description=_point_words(
+                            r.label, p.wave, p.percent, p.ci_low, p.ci_high, hidden=p.suppressed
+                        ),
+                    )
+                    for p in trend
+                ],
+                national=national,
+                national_2010=r.trend_2010 if national is not None else None,
+            )
+        figures.append(WaveFigure(row=r, changes=changes, chart=chart))
+    return WaveSection(comparison=waves, figures=figures)
+
+
+def _waves_version(*, survey: Survey) -> tuple:
+    """The earlier waves' own data versions: a change to an earlier wave's responses or
+    weights changes the comparison with it, so it is a new key too."""
+    if not survey.previous_wave_id:
+        return ()
+    return tuple(
+        (wave.pk, wave.questionnaire_id, wave.wave_name, survey_data_version(survey_id=wave.pk).key)
+        for wave in survey_earlier_waves(survey=survey)
     )
 
 
@@ -433,6 +539,7 @@ def report_key(
         str(survey.multiple_comparisons),
         int(survey.min_test_base),
         None if survey.national_design_effect is None else float(survey.national_design_effect),
+        _waves_version(survey=survey),
     )
     return cache_key(
         "report",

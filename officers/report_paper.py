@@ -328,6 +328,51 @@ def report_pdf(*, survey: Survey, report: Report, selection: str = "") -> bytes:
         story.append(table(rows, [60 * mm, *[width] * columns]))
         story.append(Paragraph(_esc(b.tests_note), small))
 
+    w = report.waves
+    if w is not None:
+        story.append(Paragraph("Compared with earlier waves", h2))
+        story.append(
+            Paragraph(
+                _esc(
+                    f"Each figure of this wave ({w.comparison.wave}) beside the same figure in "
+                    f"{w.earlier_words}, with the same selection of residents. A change is "
+                    "tested as two independent samples on their effective bases, with the "
+                    "score method of the national comparison. A question whose wording "
+                    "changed between the waves is shown but not tested; a figure with too few "
+                    "respondents in either wave is not shown for either."
+                ),
+                small,
+            )
+        )
+        rows = [["Q", "Figure", "Since", "Then", "Now", "Change", "95% interval", "In words"]]
+        for figure in w.figures:
+            for ch in figure.changes:
+                shown = not ch.suppressed
+                rows.append(
+                    [
+                        figure.row.row.question,
+                        figure.row.label,
+                        ch.wave,
+                        whole_percent(ch.then_percent)
+                        if shown and ch.then_percent is not None
+                        else (SUPPRESSED_TEXT if ch.suppressed else ""),
+                        whole_percent(ch.now_percent)
+                        if shown and ch.now_percent is not None
+                        else (SUPPRESSED_TEXT if ch.suppressed else ""),
+                        ""
+                        if ch.change is None or ch.wording_changed
+                        else f"{round(ch.change) + 0:+d}".replace("+0", "0"),
+                        ""
+                        if ch.ci_low is None
+                        else f"{round(ch.ci_low) + 0:d} to {round(ch.ci_high) + 0:d}",
+                        ch.words + (f" ({ch.p_words})" if ch.p_words else ""),
+                    ]
+                )
+        story.append(
+            table(rows, [10 * mm, 75 * mm, 16 * mm, 16 * mm, 16 * mm, 16 * mm, 26 * mm, 98 * mm])
+        )
+        story.extend(Paragraph(_esc(note), small) for note in w.comparison.notes)
+
     story.append(Paragraph("Charts", h2))
     for section in report.sections:
         if not section.chart:
@@ -359,6 +404,30 @@ def report_pdf(*, survey: Survey, report: Report, selection: str = "") -> bytes:
                 ]
             )
         )
+
+    if w is not None:
+        story.append(Paragraph("Trends over the waves", h2))
+        for figure in w.figures:
+            if not figure.chart:
+                continue
+            png = chart_png(figure.chart)
+            width, height = _svg_size(figure.chart)
+            scale = min(1.0, (200 * mm) / (width / CSS_DPI * inch))
+            story.append(
+                KeepTogether(
+                    [
+                        Paragraph(_esc(f"{figure.row.row.question} {figure.row.label}"), h3),
+                        Image(
+                            io.BytesIO(png),
+                            width=width / CSS_DPI * inch * scale,
+                            height=height / CSS_DPI * inch * scale,
+                        ),
+                        # The chart in words beneath it, as its text equivalent.
+                        Paragraph(_esc(figure.words + "."), small),
+                        Spacer(1, 3 * mm),
+                    ]
+                )
+            )
 
     story.append(Paragraph("Notes", h2))
     story.extend(Paragraph(_esc(note), small) for note in c.notes)

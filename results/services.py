@@ -126,6 +126,20 @@ def targets_set(*, survey: Survey, margin: str, shares: Mapping[str, object]) ->
         reweight_queue(survey.id)
 
 
+def targets_copy(*, source: Survey, target: Survey) -> int:
+    """Give a new wave the population targets of the earlier one (replacing any it has), so
+    that both are weighted to the same population; returns how many were copied."""
+    if source.council_id != target.council_id:
+        raise ResultsError("Population targets can only be copied within one council.")
+    with transaction.atomic():
+        PopulationTarget.objects.filter(survey=target).delete()
+        copied = PopulationTarget.objects.bulk_create(
+            PopulationTarget(survey=target, margin=t.margin, category=t.category, share=t.share)
+            for t in PopulationTarget.objects.filter(survey=source)
+        )
+    return len(copied)
+
+
 def targets_clear(*, survey: Survey, margin: str | None = None) -> None:
     """Remove one margin's targets (or all); weights are recalculated without them."""
     with transaction.atomic():

@@ -293,6 +293,23 @@ def group_versus_rest_test(
     )
 
 
+def wave_change_test(
+    *, p_now: float, n_now: float, p_then: float, n_then: float, z: float = Z95
+) -> Difference:
+    """Test the change of a figure between two waves of a council's survey, ``p_now - p_then``.
+
+    Two waves are two independent samples (different fieldwork, drawn afresh), each weighted
+    to its own targets, so the test is the national comparison's (:func:`difference_test`):
+    Newcombe's hybrid score interval (1998, method 10) for the change, from each wave's Wilson
+    interval on its effective base (the base its design-based variance implies when raked, the
+    Kish base otherwise), and the p-value the largest alpha at which the interval still
+    contains zero. Each wave's effective base already carries its weighting's design effect,
+    so none is added. Checked against R's ``survey`` package
+    (tests/results/fixtures/make_wave_fixtures.R).
+    """
+    return difference_test(p_local=p_now, n_local=n_now, p_national=p_then, n_national=n_then, z=z)
+
+
 def design_effect_tolerance(
     *,
     p_local: float,

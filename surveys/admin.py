@@ -23,8 +23,8 @@ from django.utils.html import format_html
 
 from results.errors import ResultsError
 from results.models import PopulationTarget
-from results.services import targets_import, targets_validate
-from surveys import lifecycle, services
+from results.services import targets_copy, targets_import, targets_validate
+from surveys import lifecycle, services, waves
 from surveys.admin_sites import (
     AuditedAdmin,
     CouncilScopedAdmin,
@@ -368,7 +368,33 @@ class SurveyForm(forms.ModelForm):
                 )
             except SurveyError as error:
                 raise ValidationError(str(error)) from None
+        previous = data.get("previous_wave")
+        if previous is not None and data.get("council") and data.get("questionnaire"):
+            probe = Survey(
+                pk=self.instance.pk,
+                council=data["council"],
+                questionnaire=data["questionnaire"],
+            )
+            try:
+                waves.wave_link_check(survey=probe, previous=previous)
+            except SurveyError as error:
+                raise ValidationError({"previous_wave": str(error)}) from None
         return data
+
+
+class RunAgainForm(forms.Form):
+    """The next wave's own title, address and name in comparisons; the rest is copied."""
+
+    title = forms.CharField(max_length=200)
+    slug = forms.SlugField(
+        max_length=80, label="Address", help_text="The end of the survey's web address."
+    )
+    wave_label = forms.CharField(
+        max_length=40,
+        required=False,
+        label="Name of this wave in comparisons",
+        help_text='For example "2026". Empty: the year it opens.',
+    )
 
 
 @admin.register(Survey)
@@ -396,8 +422,10 @@ class SurveyAdmin(AuditedAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.targets_import_view)
+        again = self.admin_site.admin_view(self.run_again_view)
         return [
             path("<int:pk>/targets-import/", view, name="surveys_survey_targets_import"),
+            path("<int:pk>/run-again/", again, name="surveys_survey_run_again"),
             *super().get_urls(),
         ]
 
@@ -408,7 +436,8 @@ class SurveyAdmin(AuditedAdmin):
         return format_html(
             '<a href="{}">Import population targets from CSV</a> · '
             '<a href="{}">Preview the questionnaire as a resident</a> · '
-            '<a href="{}">Print the paper questionnaires</a>',
+            '<a href="{}">Print the paper questionnaires</a> · '
+            '<a href="{}">Run again as the next wave</a>',
             reverse(f"{self.admin_site.name}:surveys_survey_targets_import", args=[obj.pk]),
             reverse(
                 f"{self.admin_site.name}:surveys_questionnaire_preview",
@@ -417,6 +446,7 @@ class SurveyAdmin(AuditedAdmin):
             + f"?survey={obj.pk}",
             # The officers' page, by its name only: its version A and B, standard and large.
             reverse("officers:paper_forms", args=[obj.slug]),
+            reverse(f"{self.admin_site.name}:surveys_survey_run_again", args=[obj.pk]),
         )
 
     def save_related(self, request, form, formsets, change) -> None:
@@ -444,6 +474,52 @@ class SurveyAdmin(AuditedAdmin):
                 self.message_user(request, str(error), messages.ERROR)
             else:
                 self.message_user(request, f"“{survey.title}” is {done}.", messages.SUCCESS)
+
+    def run_again_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """“Run again”: a confirmation page saying what the next wave takes from this one,
+        then a draft linked to it as its earlier wave (surveys.waves), with its population
+        targets, audited."""
+        survey = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not (self.has_add_permission(request) and self.has_view_permission(request, survey)):
+            raise Http404
+        year = (survey.opens_at or survey.created_at).year + 1
+        form = RunAgainForm(
+            request.POST or None,
+            initial={
+                "title": survey.title,
+                "slug": f"{survey.slug}-{year}"[:80],
+                "wave_label": str(year),
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                wave = waves.survey_run_again(
+                    survey=survey, actor=request.user, **form.cleaned_data
+                )
+                copied = targets_copy(source=survey, target=wave)
+            except (SurveyError, ResultsError) as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(
+                    request,
+                    f"“{wave.title}” is set up as the next wave of “{survey.title}”, as a draft "
+                    f"with its settings and {copied} population target(s). Check its dates, "
+                    "then open it.",
+                    messages.SUCCESS,
+                )
+                return redirect(f"{self.admin_site.name}:surveys_survey_change", wave.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Run “{survey}” again",
+            "survey": survey,
+            "form": form,
+            "opts": self.model._meta,
+            "earlier": waves.survey_earlier_waves(survey=survey),
+            "back_url": reverse(f"{self.admin_site.name}:surveys_survey_change", args=[pk]),
+        }
+        return render(
+            request, "admin/surveys/run_again.html", context, status=400 if form.errors else 200
+        )
 
     def targets_import_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         survey = get_object_or_404(self.get_queryset(request), pk=pk)
@@ -797,6 +873,10 @@ class CouncilSurveyAdmin(CouncilScopedAdmin, SurveyAdmin):
             kwargs["queryset"] = Council.objects.filter(pk__in=council_admin_ids(request))
         if db_field.name == "questionnaire":
             kwargs["queryset"] = questionnaires_visible(request)
+        if db_field.name == "previous_wave":
+            # Only the council's own surveys can be offered, and wave_link_check refuses
+            # another council's even if one were posted.
+            kwargs["queryset"] = Survey.objects.filter(council__in=council_admin_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

@@ -413,6 +413,24 @@ class Survey(models.Model):
         help_text="Days after which an unfinished response nobody has touched is deleted. "
         "Empty: the platform's setting (IN_PROGRESS_RESPONSE_DAYS).",
     )
+    # A survey run again is the next wave of the earlier one (surveys.waves): the report
+    # compares each figure with every earlier wave. Same council, and the same questionnaire
+    # or a version of it whose questions keep their codes (checked by surveys.waves).
+    previous_wave = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_waves",
+        help_text="The earlier survey this one repeats, compared with in the report. Only one "
+        "of the same council, with the same questionnaire or a version of it.",
+    )
+    wave_label = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text='How this wave is named in comparisons ("2025", "Spring 2026"). Empty: the '
+        "year it opened.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(council="council")
@@ -422,6 +440,13 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def wave_name(self) -> str:
+        """The wave's name in comparisons: its label, or the year it opened (or was set up)."""
+        if self.wave_label:
+            return self.wave_label
+        return f"{(self.opens_at or self.created_at):%Y}"
 
     def is_open(self, now=None) -> bool:
         return self.availability(now) == "open"

@@ -31,19 +31,22 @@ def officer_make(*, survey: Survey) -> User:
     return user
 
 
-def responses_seed(*, survey: Survey, count: int) -> None:
+def responses_seed(*, survey: Survey, count: int, sample: dict | None = None) -> None:
     """Complete responses through the one write path, with the plausible answers of the demo
-    data (the same every run), a third from each area, one in five on paper, sent over the
-    last ten days."""
+    data (the same every run; ``sample`` as the demo's last year's wave), a third from each
+    area, one in five on paper, sent over the last ten days."""
     spec = spec_for(survey)
     now = timezone.now()
     sent = []
     for i in range(count):
-        rng = random.Random(f"browser:{i}")
+        rng = random.Random(f"browser:{i}" if sample is None else f"browser-earlier:{i}")
         arm = "A" if i % 2 else "B"
         response = response_record(
             survey=survey,
-            answers={**answers_draw(spec, arm, rng), "AREA": ["north", "south", "east"][i % 3]},
+            answers={
+                **answers_draw(spec, arm, rng, sample),
+                "AREA": ["north", "south", "east"][i % 3],
+            },
             mode=Response.Mode.PAPER if i % 5 == 0 else Response.Mode.ONLINE,
             split_arm=arm,
         )

@@ -38,6 +38,7 @@ from tests.browser.officer import (
 )
 from tests.browser.resident import answer_page, button, codes_by_page, latest_response, submit
 from tests.officers.factories import export_make
+from tests.results.factories import survey_make
 from tests.surveys.conftest import ANSWERS_A, ANSWERS_B, answers_for
 from tests.two_factor import authenticator_for, code_now
 
@@ -248,6 +249,32 @@ def test_results_pages_pass_axe_and_reflow(new_context, weighted_survey):
 
     assert RESULTS_WALK - audit.visited == set(), "the walk missed pages it names"
     assert len(audit.checked) == 19
+    audit.assert_clean()
+
+
+def test_the_comparison_with_an_earlier_wave_passes_axe_and_reflow(
+    new_context, weighted_survey, settings
+):
+    """The report of a survey run again: its "Compared with earlier waves" section, each
+    figure's changes in words and a table, and its trend chart over the waves."""
+    survey = weighted_survey
+    earlier = survey_make(slug="riverside-2025", council=survey.council)
+    earlier.wave_label = "2025"
+    earlier.save()
+    responses_seed(survey=earlier, count=40)
+    survey.previous_wave = earlier
+    survey.save()
+    user = officer_make(survey=survey)
+    page = new_context(**DESKTOP).new_page()
+    audit = Audit(page, reflow=True)
+    sign_in(page, user)
+
+    page.goto(f"/officer/surveys/{survey.slug}/report/?weighting=unweighted")
+    expect(page.locator("#waves")).to_have_text("Compared with earlier waves")
+    expect(page.locator("[data-wave-figure] svg").first).to_be_visible()
+    audit("comparison report, with an earlier wave")
+
+    assert {"officers:report"} - audit.visited == set()
     audit.assert_clean()
 
 

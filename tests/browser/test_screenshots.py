@@ -111,6 +111,31 @@ def test_screenshots_of_the_officer_pages_and_what_you_told_us(new_context, surv
         shoot(page, "11-what-you-told-us", screen)
 
 
+def test_screenshot_of_the_comparison_with_an_earlier_wave(new_context, survey, settings):
+    """A figure of the report beside last year's wave: the change in words, the trend chart
+    with the national reference lines, and the table of changes."""
+    from surveys.management.commands.demo_setup import EARLIER_WAVE
+    from tests.results.factories import survey_make
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    earlier = survey_make(slug="riverside-2025", council=survey.council)
+    earlier.wave_label = "2025"
+    earlier.save()
+    responses_seed(survey=earlier, count=200, sample=EARLIER_WAVE)
+    responses_seed(survey=survey, count=200)
+    survey.previous_wave = earlier
+    survey.save()
+    user = officer_make(survey=survey)
+    page = new_context(**SCREENS["desktop"]).new_page()
+    sign_in(page, user)
+    page.goto(f"/officer/surveys/{survey.slug}/report/?weighting=unweighted")
+    figure = page.locator('[data-wave-figure="Q2||equality of opportunity|all adults"]')
+    expect(figure.locator("svg")).to_be_visible()
+    folder = Path(OUT)
+    folder.mkdir(parents=True, exist_ok=True)
+    figure.screenshot(path=folder / "17-officer-report-waves-desktop.png", animations="disabled")
+
+
 def report_paper_shots(*, page: Page, survey) -> None:
     """A chart as its PNG download gives it (300 dpi), and two pages of the report's PDF."""
     import pypdfium2

@@ -438,3 +438,27 @@ def test_a_council_administrators_copy_of_a_shared_version_is_the_councils_own(c
     copy = Questionnaire.objects.get(slug=shared.slug, based_on=shared)
     assert copy.council == mine.survey.council
     assert Questionnaire.objects.filter(council__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("own", [True, False])
+def test_run_again_is_a_council_administrators_for_their_own_councils_surveys(
+    client, councils, role, own
+):
+    """ "Run again" (surveys.waves) on the council site: its confirmation page opens for the
+    council's administrator only, never for another council's survey, and a refused POST
+    makes no wave."""
+    mine, theirs, users = councils
+    survey = (mine if own else theirs).survey
+    url = reverse("council_admin:surveys_survey_run_again", args=[survey.pk])
+    _as(client, users, role)
+
+    got = _outcome(client.get(url))
+    posted = client.post(url, {"title": "Again", "slug": f"{survey.slug}-again"})
+
+    expected = ("ok" if own else "missing") if role == "council_admin" else "login"
+    assert got == expected
+    made = Survey.objects.filter(previous_wave=survey).exists()
+    assert made == (role == "council_admin" and own)
+    if not made:
+        assert _outcome(posted) == expected

@@ -71,7 +71,7 @@ def test_demo_run_twice_adds_nothing_and_shows_no_password_again():
     assert Survey.objects.filter(slug="demo-2014").count() == 1
     assert Area.objects.count() == 8
     assert get_user_model().objects.count() == 4  # admin and one login per council role
-    assert Response.objects.count() == 20
+    assert Response.objects.filter(survey__slug="demo-2014").count() == 20
     assert not re.search(r"(admin|officer): password ", second)
     assert "python manage.py changepassword admin" in second
 
@@ -80,7 +80,9 @@ def test_demo_tops_up_to_a_larger_number_of_responses():
     demo_setup(responses=10)
     demo_setup(responses=15)
 
-    assert Response.objects.filter(status=Response.Status.COMPLETE).count() == 15
+    complete = Response.objects.filter(status=Response.Status.COMPLETE)
+    assert complete.filter(survey__slug="demo-2014").count() == 15
+    assert complete.filter(survey__slug="demo-2014-last-year").count() == 15
 
 
 def test_demo_sample_answers_are_the_same_on_every_run():
@@ -134,3 +136,29 @@ def test_demo_logins_that_need_two_factor_sign_in_with_what_is_printed(client, s
     other.post("/accounts/login/", {"username": "fieldwork", "password": passwords["fieldwork"]})
     assert other.post("/accounts/two-factor/", {"code": recovery.group(1)}).status_code == 302
     assert other.get("/council-admin/").status_code == 200
+
+
+def test_demo_has_last_years_wave_with_its_own_responses_and_the_comparison_draws_trends():
+    from officers.report import report_build
+    from results.selectors import ResponseFilters
+
+    demo_setup(responses=60)
+
+    survey = Survey.objects.get(slug="demo-2014")
+    earlier = survey.previous_wave
+    assert earlier is not None and earlier.council == survey.council
+    assert earlier.status == Survey.Status.CLOSED
+    assert earlier.closes_at < survey.opens_at
+    assert earlier.wave_name != survey.wave_name
+    assert earlier.responses.filter(status=Response.Status.COMPLETE).count() == 60
+    assert not earlier.responses.filter(submitted_at__gt=earlier.closes_at).exists()
+    assert PopulationTarget.objects.filter(survey=earlier).count() == (
+        PopulationTarget.objects.filter(survey=survey).count()
+    )
+    report = report_build(survey=survey, filters=ResponseFilters(), weighted=False)
+    assert report.waves is not None
+    assert sum(1 for f in report.waves.figures if f.chart) >= 10
+    # Run again: nothing is duplicated.
+    demo_setup(responses=60)
+    assert Survey.objects.filter(council=survey.council).count() == 2
+    assert earlier.responses.count() == 60

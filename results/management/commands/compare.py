@@ -1,4 +1,5 @@
-"""Print a survey's comparison with the 2014 national figures, as a table or as CSV."""
+"""Print a survey's comparison with the 2014 national figures (or, with ``--against wave``,
+with its own earlier waves), as a table or as CSV."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from results.selectors import (
     survey_get_by_slug,
     weighting_run_latest,
 )
+from results.waves import WaveComparison, survey_compare_waves
 from surveys.tenancy import across_councils
 
 COLUMNS = [
@@ -48,6 +50,34 @@ COLUMNS = [
     "adjustment",
     "tests_run",
     "expected_by_chance",
+    "note",
+]
+
+WAVE_COLUMNS = [
+    "question",
+    "item",
+    "net",
+    "subgroup",
+    "wave",
+    "percent_now",
+    "base_now",
+    "effective_base_now",
+    "percent_then",
+    "ci_low_then",
+    "ci_high_then",
+    "base_then",
+    "effective_base_then",
+    "change",
+    "change_ci_low",
+    "change_ci_high",
+    "p_value",
+    "p_adjusted",
+    "verdict",
+    "unadjusted_verdict",
+    "words",
+    "weighted",
+    "adjustment",
+    "tests_run",
     "note",
 ]
 
@@ -84,6 +114,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("survey_slug")
+        parser.add_argument(
+            "--against",
+            choices=["national", "wave"],
+            default="national",
+            help="national: the 2014 national figures (default); wave: the survey's own "
+            "earlier waves",
+        )
         parser.add_argument("--format", choices=["table", "csv"], default="table")
         weighting = parser.add_mutually_exclusive_group()
         weighting.add_argument("--weighted", dest="weighted", action="store_true", default=None)
@@ -117,9 +154,20 @@ class Command(BaseCommand):
                 weighted = bool(
                     run and run.status == WeightingRun.Status.OK and run.efficiency is not None
                 )
-            comparison = survey_compare(survey=survey, weighted=weighted, filters=filters)
+            if options["against"] == "wave":
+                waves = survey_compare_waves(survey=survey, weighted=weighted, filters=filters)
+            else:
+                comparison = survey_compare(survey=survey, weighted=weighted, filters=filters)
         except ResultsError as error:
             raise CommandError(str(error)) from None
+        if options["against"] == "wave":
+            if waves.current.dates_notice:
+                self.stderr.write(f"{waves.current.dates_notice}.")
+            if options["format"] == "csv":
+                self._waves_csv(waves)
+            else:
+                self._waves_table(waves)
+            return
         if comparison.dates_notice:
             # Dates are taken in whole periods (results.periods); said before the figures.
             self.stderr.write(f"{comparison.dates_notice}.")
@@ -180,6 +228,72 @@ class Command(BaseCommand):
                     " ".join(row.notes),
                 ]
             )
+
+    def _waves_csv(self, waves: WaveComparison) -> None:
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(WAVE_COLUMNS)
+        for row in waves.rows:
+            writer.writerow(
+                [
+                    row.question,
+                    row.item,
+                    row.net,
+                    row.subgroup,
+                    row.wave,
+                    _fmt(row.now_percent),
+                    "" if row.now_base is None else row.now_base,
+                    _fmt(row.now_effective_base),
+                    _fmt(row.then_percent),
+                    _fmt(row.then_ci_low),
+                    _fmt(row.then_ci_high),
+                    "" if row.then_base is None else row.then_base,
+                    _fmt(row.then_effective_base),
+                    _fmt(row.change),
+                    _fmt(row.ci_low),
+                    _fmt(row.ci_high),
+                    _p(row.p_value),
+                    _p(row.p_adjusted),
+                    row.verdict,
+                    row.unadjusted_verdict if row.tested else "",
+                    row.words,
+                    "yes" if waves.weighted else "no",
+                    waves.adjustment,
+                    waves.tests,
+                    " ".join(row.notes),
+                ]
+            )
+
+    def _waves_table(self, waves: WaveComparison) -> None:
+        out = self.stdout
+        survey = waves.survey
+        earlier = ", ".join(w.wave_name for w in waves.earlier)
+        out.write(f"{survey.title} ({survey.council}), {waves.wave}, compared with {earlier}")
+        chosen = filters_words(survey=survey, filters=waves.current.filters)
+        out.write(
+            f"{waves.current.respondents} complete responses; {chosen}; "
+            f"{waves.current.weighting_state}"
+        )
+        out.write("")
+        header = (
+            f"{'question':<32} {'net':<28} {'wave':<8} {'now':>6} {'then':>6} {'change':>7} "
+            f"{'95% CI':>13}  in words"
+        )
+        out.write(header)
+        out.write("-" * len(header))
+        for row in waves.rows:
+            ci = (
+                f"{row.ci_low:.1f} to {row.ci_high:.1f}"
+                if row.ci_low is not None and row.ci_high is not None
+                else ""
+            )
+            label = f"{row.question} {row.item}".strip()
+            out.write(
+                f"{label:<32} {row.net[:28]:<28} {row.wave[:8]:<8} {_fmt(row.now_percent):>6} "
+                f"{_fmt(row.then_percent):>6} {_fmt(row.change):>7} {ci:>13}  {row.words}"
+            )
+        out.write("")
+        for note in waves.notes:
+            out.write(textwrap.fill(note, width=100))
 
     def _table(self, comparison: Comparison) -> None:
         out = self.stdout

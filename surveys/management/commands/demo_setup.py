@@ -1,5 +1,7 @@
 """A working demo in one command: a council, its wards, a live survey of the 2014
-questionnaire, an admin and a login for each council role, and a few hundred sample responses.
+questionnaire, an admin and a login for each council role, and a few hundred sample responses;
+with last year's wave of the same survey (closed, its own responses), so the report compares
+the two and draws each figure's trend.
 Logins whose roles need two-factor sign-in are printed with their authenticator key (and its
 otpauth:// address) and a few recovery codes.
 
@@ -21,6 +23,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from surveys import waves
 from surveys.models import Area, Council, Membership, Questionnaire, Response, Survey
 from surveys.services import response_record, spec_for
 from surveys.spec import QuestionSpec, SurveySpec
@@ -30,6 +33,7 @@ from surveys.two_factor import authenticator_enrol, recovery_codes_replace, two_
 COUNCIL_NAME = "Demo Borough Council"
 COUNCIL_SLUG = "demo-borough"
 SURVEY_SLUG = "demo-2014"
+EARLIER_SLUG = "demo-2014-last-year"
 QUESTIONNAIRE_SLUG = "collaborative-citizen-2014"
 ADMIN_USERNAME = "admin"
 OFFICER_USERNAME = "officer"
@@ -245,6 +249,18 @@ COMMENTS = [
     "Buses to the hospital are too infrequent.",
 ]
 MODES = {Response.Mode.ONLINE: 80, Response.Mode.PAPER: 14, Response.Mode.TELEPHONE: 6}
+# Last year's wave answered a little differently, so the comparison of the waves has both
+# real changes and figures that stayed put; every other answer is drawn as this year's.
+EARLIER_WAVE = {
+    "Q2": {
+        "equality_opportunity": 50,
+        "same_for_everyone": 20,
+        "most_in_need": 20,
+        "other": 3,
+        "dont_know": 7,
+    },
+    "Q8": {"willing": 30, "no_time": 30, "not_interested": 28, "dont_know": 12},
+}
 
 
 def weighted_choice(rng: random.Random, codes: list[str], weights: dict[str, int]) -> str:
@@ -262,10 +278,21 @@ def age_group(age: str | None) -> str:
     return "middle"
 
 
-def answer_draw(q: QuestionSpec, arm: str, rng: random.Random, drawn: dict[str, Any]) -> Any:
-    """One plausible answer to q, in the shape response_record takes."""
+def answer_draw(
+    q: QuestionSpec,
+    arm: str,
+    rng: random.Random,
+    drawn: dict[str, Any],
+    sample: dict[str, dict[str, int]] | None = None,
+) -> Any:
+    """One plausible answer to q, in the shape response_record takes; ``sample`` overrides
+    the weights of some questions (last year's wave)."""
     codes = [o.code for o in q.options]
-    weights = BY_AGE.get(q.code, {}).get(age_group(drawn.get("AGE"))) or SAMPLE.get(q.code, {})
+    weights = (
+        (sample or {}).get(q.code)
+        or BY_AGE.get(q.code, {}).get(age_group(drawn.get("AGE")))
+        or SAMPLE.get(q.code, {})
+    )
     if q.kind in ("single", "area"):
         return weighted_choice(rng, codes, weights)
     if q.kind == "grid":
@@ -294,12 +321,17 @@ def answer_draw(q: QuestionSpec, arm: str, rng: random.Random, drawn: dict[str, 
     return None
 
 
-def answers_draw(spec: SurveySpec, arm: str, rng: random.Random) -> dict[str, Any]:
+def answers_draw(
+    spec: SurveySpec,
+    arm: str,
+    rng: random.Random,
+    sample: dict[str, dict[str, int]] | None = None,
+) -> dict[str, Any]:
     drawn: dict[str, Any] = {}
     # Age first: other answers depend on it.
     order = sorted(spec.questions.values(), key=lambda q: q.code != "AGE")
     for q in order:
-        value = answer_draw(q, arm, rng, drawn)
+        value = answer_draw(q, arm, rng, drawn, sample)
         if value is not None:
             drawn[q.code] = value
     return drawn
@@ -349,12 +381,29 @@ class Command(BaseCommand):
         officer = get_user_model().objects.get(username=OFFICER_USERNAME)
         added = self.responses_top_up(survey, officer, target=responses, seed=seed)
         weighting = self.weighting_ensure(survey)
+        earlier = self.earlier_wave_ensure(survey)
+        # Last year's fieldwork, replayed: its residents answered while it was open, so it is
+        # open while their answers are recorded (all dated before it closed), then closed.
+        closed = earlier.closes_at
+        Survey.objects.filter(pk=earlier.pk).update(status=Survey.Status.LIVE, closes_at=None)
+        earlier.refresh_from_db()
+        self.responses_top_up(
+            earlier, officer, target=responses, seed=seed + 1, sample=EARLIER_WAVE, until=closed
+        )
+        Survey.objects.filter(pk=earlier.pk).update(status=Survey.Status.CLOSED, closes_at=closed)
+        earlier.refresh_from_db()
+        self.earlier_targets_ensure(survey, earlier)
+        self.weighting_ensure(earlier)
 
         out = self.stdout
         out.write("")
         out.write(self.style.SUCCESS(f"Demo ready: {council.name}, survey '{survey.title}'"))
         total = survey.responses.filter(status=Response.Status.COMPLETE).count()
         out.write(f"  Responses:      {total} complete ({added} added now)")
+        out.write(
+            f"  Earlier wave:   '{earlier.title}' ({earlier.wave_name}), "
+            f"{earlier.responses.filter(status=Response.Status.COMPLETE).count()} complete"
+        )
         if weighting:
             out.write(f"  Weighting:      {weighting}")
         out.write(f"  Resident link:  {base_url}{self.survey_url(survey)}")
@@ -404,6 +453,40 @@ class Command(BaseCommand):
             survey.save(update_fields=["status", "opens_at", "closes_at"])
         return survey
 
+    def earlier_wave_ensure(self, survey: Survey) -> Survey:
+        """Last year's wave of the demo survey: closed a year ago, with the same questionnaire
+        and targets, linked as the demo survey's earlier wave (surveys.waves)."""
+        now = timezone.now()
+        closed = (survey.opens_at or now) - dt.timedelta(days=365 - FIELDWORK_DAYS)
+        earlier, _ = Survey.objects.get_or_create(
+            slug=EARLIER_SLUG,
+            defaults={
+                "council": survey.council,
+                "questionnaire": survey.questionnaire,
+                "title": survey.title,
+                "status": Survey.Status.CLOSED,
+                "opens_at": closed - dt.timedelta(days=FIELDWORK_DAYS),
+                "closes_at": closed,
+                "public_link": True,
+                "privacy_notice": survey.privacy_notice,
+                "contact": survey.contact,
+            },
+        )
+        if survey.previous_wave_id is None and earlier.pk != survey.pk:
+            waves.wave_link_check(survey=survey, previous=earlier)
+            survey.previous_wave = earlier
+            survey.save(update_fields=["previous_wave"])
+        return earlier
+
+    def earlier_targets_ensure(self, survey: Survey, earlier: Survey) -> None:
+        """The earlier wave is weighted to the same targets. Copied once its responses are in:
+        with targets, every response recorded would queue a reweighting of its own."""
+        from results.models import PopulationTarget
+        from results.services import targets_copy
+
+        if not PopulationTarget.objects.filter(survey=earlier).exists():
+            targets_copy(source=survey, target=earlier)
+
     def user_ensure(self, username: str, *, superuser: bool) -> str:
         users = get_user_model().objects
         if users.filter(username=username).exists():
@@ -434,13 +517,23 @@ class Command(BaseCommand):
             f"\n      recovery codes (each works once): {', '.join(codes)}"
         )
 
-    def responses_top_up(self, survey: Survey, officer, *, target: int, seed: int) -> int:
+    def responses_top_up(
+        self,
+        survey: Survey,
+        officer,
+        *,
+        target: int,
+        seed: int,
+        sample: dict[str, dict[str, int]] | None = None,
+        until: dt.datetime | None = None,
+    ) -> int:
         existing = survey.responses.filter(status=Response.Status.COMPLETE).count()
         if existing >= target:
             return 0
         spec = spec_for(survey)
         now = timezone.now()
         opened = survey.opens_at or now - dt.timedelta(days=FIELDWORK_DAYS)
+        latest = min(now, until) if until else now
         modes = list(MODES)
         times: list[Response] = []
         for index in range(existing, target):
@@ -451,12 +544,12 @@ class Command(BaseCommand):
             with transaction.atomic():
                 response = response_record(
                     survey=survey,
-                    answers=answers_draw(spec, arm, rng),
+                    answers=answers_draw(spec, arm, rng, sample),
                     mode=mode,
                     entered_by=None if mode == Response.Mode.ONLINE else officer,
                     split_arm=arm,
                 )
-            submitted = submitted_at_draw(rng, opened=opened, now=now)
+            submitted = submitted_at_draw(rng, opened=opened, now=latest)
             response.submitted_at = submitted
             response.started_at = submitted - dt.timedelta(minutes=rng.randint(4, 25))
             times.append(response)
