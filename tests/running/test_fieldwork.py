@@ -474,6 +474,6 @@ def test_demo_setup_sets_the_address_letters_and_emails_link_to(db):
 
     council = Council.objects.get(slug="demo-borough")
     assert council.base_url == "http://demo.example:8123"
-    survey = council.surveys.get()
+    survey = council.surveys.get(slug="demo-2014")
     assert invitations.survey_link(survey) == "http://demo.example:8123/code/"
     assert invitations.POSTCODE.search(council.return_address)
