@@ -836,9 +836,9 @@ def _group_words(
     if filters.area:
         parts.append(f"in {area_name(survey=survey, code=filters.area)}")
     if filters.submitted_from:
-        parts.append(f"from {filters.submitted_from:%d %B %Y}")
+        parts.append(f"from {filters.submitted_from.day} {filters.submitted_from:%B %Y}")
     if filters.submitted_to:
-        parts.append(f"to {filters.submitted_to:%d %B %Y}")
+        parts.append(f"to {filters.submitted_to.day} {filters.submitted_to:%B %Y}")
     return " ".join(parts)
 
 
