@@ -17,7 +17,7 @@ from results.comparison import DONT_KNOW, Comparison, ComparisonRow, survey_comp
 from results.errors import ResultsError
 from results.labels import breakdown_heading, group_name
 from results.models import NationalFigure, WeightingRun
-from results.numbers import percent_text
+from results.numbers import p_words, percent_text
 from results.periods import periods_safe
 from results.selectors import (
     Cell,
@@ -94,13 +94,7 @@ class ReportRow:
     @property
     def p_words(self) -> str:
         """The p-values beside the verdict: the figure on its own, and after adjustment."""
-        r = self.row
-        if r.p_value is None:
-            return ""
-        text = f"p = {_p(r.p_value)}"
-        if r.p_adjusted is not None and r.p_adjusted != r.p_value:
-            text += f", adjusted {_p(r.p_adjusted)}"
-        return text
+        return p_words(self.row.p_value, self.row.p_adjusted)
 
     @property
     def holds_words(self) -> str:
@@ -288,10 +282,6 @@ class Report:
     waves: WaveSection | None = None
     # Why the survey's earlier waves could not be compared, when it has some ("" otherwise).
     waves_problem: str = ""
-
-
-def _p(value: float) -> str:
-    return "<0.0001" if value < 0.0001 else f"{value:.4f}"
 
 
 def default_weighted(*, survey: Survey) -> bool:

@@ -96,3 +96,21 @@ def number_text(value: float | None, places: int = 0) -> str:
     if value is None:
         return ""
     return _no_negative_zero(f"{value:.{places}f}")
+
+
+def p_text(value: float | None) -> str:
+    """A p-value to four places: "0.0036", "<0.0001" below that, "" for none."""
+    if value is None:
+        return ""
+    return "<0.0001" if value < 0.0001 else f"{value:.4f}"
+
+
+def p_words(p_value: float | None, p_adjusted: float | None) -> str:
+    """A test's p-values in words, on its own and after adjustment: "p = 0.0036, adjusted
+    0.0071" ("" when nothing was tested; no "adjusted" when the adjustment changed nothing)."""
+    if p_value is None:
+        return ""
+    text = f"p = {p_text(p_value)}"
+    if p_adjusted is not None and p_adjusted != p_value:
+        text += f", adjusted {p_text(p_adjusted)}"
+    return text

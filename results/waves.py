@@ -20,7 +20,7 @@ from results import stats
 from results.comparison import Comparison, ComparisonRow, survey_compare
 from results.errors import ResultsError
 from results.models import WeightingRun
-from results.numbers import percent_text, signed_points
+from results.numbers import p_words, percent_text, signed_points
 from results.selectors import ResponseFilters, questions_by_code, weighting_run_latest
 from surveys.models import Question, Survey
 from surveys.waves import survey_earlier_waves
@@ -107,12 +107,7 @@ class WaveChange:
     @property
     def p_words(self) -> str:
         """ "p = 0.0036, adjusted 0.0071" ("" when not tested)."""
-        if self.p_value is None:
-            return ""
-        text = f"p = {_p(self.p_value)}"
-        if self.p_adjusted is not None and self.p_adjusted != self.p_value:
-            text += f", adjusted {_p(self.p_adjusted)}"
-        return text
+        return p_words(self.p_value, self.p_adjusted)
 
     @property
     def words(self) -> str:
@@ -204,10 +199,6 @@ class WaveComparison:
                 )
             )
         return points
-
-
-def _p(value: float) -> str:
-    return "<0.0001" if value < 0.0001 else f"{value:.4f}"
 
 
 def _key(row: ComparisonRow) -> FigureKey:

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from results.comparison import Comparison, ComparisonRow, survey_compare
 from results.errors import ResultsError
 from results.models import WeightingRun
+from results.numbers import p_text
 from results.selectors import (
     ResponseFilters,
     filters_words,
@@ -98,12 +99,6 @@ def _subgroup(value: str) -> tuple[str, str]:
 
 def _fmt(value: float | None, digits: int = 1) -> str:
     return "" if value is None else f"{value:.{digits}f}"
-
-
-def _p(value: float | None) -> str:
-    if value is None:
-        return ""
-    return "<0.0001" if value < 0.0001 else f"{value:.4f}"
 
 
 class Command(BaseCommand):
@@ -207,8 +202,8 @@ class Command(BaseCommand):
                     _fmt(row.national_percent),
                     "" if row.national_base is None else row.national_base,
                     _fmt(row.difference),
-                    _p(row.p_value),
-                    _p(row.p_adjusted),
+                    p_text(row.p_value),
+                    p_text(row.p_adjusted),
                     row.verdict,
                     row.unadjusted_verdict if row.tested else "",
                     row.size,
@@ -251,8 +246,8 @@ class Command(BaseCommand):
                     _fmt(row.change),
                     _fmt(row.ci_low),
                     _fmt(row.ci_high),
-                    _p(row.p_value),
-                    _p(row.p_adjusted),
+                    p_text(row.p_value),
+                    p_text(row.p_adjusted),
                     row.verdict,
                     row.unadjusted_verdict if row.tested else "",
                     row.words,
