@@ -35,7 +35,7 @@ import random
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -876,29 +876,17 @@ def xlsx_content(
         about.append(csv_safe_row(line))
     about["A1"].font = Font(bold=True, size=14)
 
-    sheet = book.create_sheet("Comparison")
-    for line in comparison_table(rows):
-        sheet.append(csv_safe_row(line))
-    _bold_header(sheet, Font)
-
+    _table_sheet(book, "Comparison", comparison_table(rows))
     if broken_down is not None:
-        sheet = book.create_sheet("Breakdown")
-        for line in breakdown_table(broken_down):
-            sheet.append(csv_safe_row(line))
-        _bold_header(sheet, Font)
-        sheet.append([])
-        sheet.append(csv_safe_row([broken_down.heading]))
-        sheet.append(csv_safe_row([broken_down.tests_note]))
-
+        _table_sheet(
+            book,
+            "Breakdown",
+            breakdown_table(broken_down),
+            notes=[broken_down.heading, broken_down.tests_note],
+        )
     earlier = waves_for_export(survey=survey, comparison=comparison, rows=rows)
     if earlier is not None:
-        sheet = book.create_sheet("Earlier waves")
-        for line in waves_table(earlier):
-            sheet.append(csv_safe_row(line))
-        _bold_header(sheet, Font)
-        sheet.append([])
-        for note in earlier.comparison.notes:
-            sheet.append(csv_safe_row([note]))
+        _table_sheet(book, "Earlier waves", waves_table(earlier), notes=earlier.comparison.notes)
 
     spec = spec_for(survey)
     _charts_sheet(book, rows=rows, texts={code: q.text for code, q in spec.questions.items()})
@@ -1083,6 +1071,21 @@ def _charts_sheet(book, *, rows: list[ReportRow], texts: dict[str, str]) -> None
         chart.legend.position = "b"
         sheet.add_chart(chart, f"G{line}")
         line = max(last + 3, line + int(chart.height * 2) + 2)
+
+
+def _table_sheet(book, title: str, table: list[list[Any]], notes: Sequence[str] = ()) -> None:
+    """A sheet of one table, its header row bold, its notes below it after a blank row;
+    every cell neutralised as a formula."""
+    from openpyxl.styles import Font
+
+    sheet = book.create_sheet(title)
+    for line in table:
+        sheet.append(csv_safe_row(line))
+    _bold_header(sheet, Font)
+    if notes:
+        sheet.append([])
+        for note in notes:
+            sheet.append(csv_safe_row([note]))
 
 
 def _bold_header(sheet, font_class) -> None:
