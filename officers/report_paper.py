@@ -80,6 +80,11 @@ def _effective_base(report: Report) -> float | None:
     return max(bases) if bases else None
 
 
+def _listed(names: list[str]) -> str:
+    """ "age, sex and area"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _margins(report: Report, survey: Survey) -> str:
     """The weighting run's margins in words: "age, sex and area"."""
     from results.labels import group_name
@@ -92,7 +97,7 @@ def _margins(report: Report, survey: Survey) -> str:
         names.append(name[:1].lower() + name[1:])
     if not names:
         return "its population targets"
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return _listed(names)
 
 
 def _selection(survey: Survey, filters) -> str:
@@ -120,8 +125,7 @@ def _modes_text(by_mode: dict[str, int]) -> str:
     ]
     hidden = [Response.Mode(m).label.lower() for m, n in shown.items() if n is None]
     if hidden and any(counts[m] for m in shown if shown[m] is None):
-        names = hidden[0] if len(hidden) == 1 else f"{', '.join(hidden[:-1])} and {hidden[-1]}"
-        parts.append(f"{names} not shown separately")
+        parts.append(f"{_listed(hidden)} not shown separately")
     return ", ".join(parts)
 
 

@@ -350,13 +350,11 @@ def paper_return_check(*, survey: Survey, reference: str = "", code: str = "") -
     invitation = paper_return_invitation(survey=survey, reference=reference, code=code)
     if invitation is None:
         return
-    answered = Response.objects.filter(invitation=invitation).exclude(
-        status=Response.Status.IN_PROGRESS
-    )
+    # After close a response no longer points to its invitation; its code's keyed hash does.
+    theirs = Q(invitation=invitation)
     if code.strip():
-        answered = Response.objects.filter(
-            Q(invitation=invitation) | Q(erasure_code_hash=erasure_hash(code))
-        ).exclude(status=Response.Status.IN_PROGRESS)
+        theirs |= Q(erasure_code_hash=erasure_hash(code))
+    answered = Response.objects.filter(theirs).exclude(status=Response.Status.IN_PROGRESS)
     if invitation.used_at is not None or answered.exists():
         raise SurveyError(
             f"The invitee with {'that code' if code.strip() else 'reference ' + reference} "
